@@ -1,0 +1,148 @@
+# revtrace: the one build entry point.
+#
+#   make            build ./revtrace (release, -O2)
+#   make deps       install the Debian packages the build needs (only the missing ones)
+#   make check      deps, then every test: release, ASan and UBSan builds
+#   make demo       deps, build, run the main job on the bundled emulator, write a report
+#   make bench      deps, build, run the benchmarks (prints a table, asserts nothing timed)
+#   make calibrate  compare the emulator's profiles with the published locust runs
+#   make asan|ubsan build that variant under build/<variant>/ and run its tests
+#   make fuzz       build the libFuzzer harnesses (clang)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Quiet unless V=1.  Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR.
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/revtrace
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+PKGS     := libcurl sqlite3 zlib libmicrohttpd jansson
+
+WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DRT_VERSION='"$(VERSION)"'
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+LIBS     := -lcsv -lpthread -lm
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Variant: release (default), asan, ubsan.  Each has its own object directory.
+VARIANT  ?= release
+ifeq ($(VARIANT),asan)
+VFLAGS   := -O1 -g -fsanitize=address -fno-omit-frame-pointer
+else ifeq ($(VARIANT),ubsan)
+VFLAGS   := -O1 -g -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+VFLAGS   :=
+endif
+B        := build/$(VARIANT)
+
+ALL_CFLAGS = $(WARN) $(DEFS) -I. -I$(B) $(PKG_CFLAGS) $(CFLAGS) $(VFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(VFLAGS)
+
+CORE_SRC := $(sort $(wildcard core/*.c))
+CMD_SRC  := $(sort $(wildcard capture/*.c replay/*.c analyze/*.c emulate/*.c synth/*.c))
+SCHEMA   := $(sort $(wildcard schema/*.sql))
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o
+CMD_OBJ  := $(CMD_SRC:%.c=$(B)/%.o)
+MAIN_OBJ := $(B)/revtrace.o
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+CORE_LIB := $(B)/librevtrace.a
+
+.PHONY: all deps check test demo bench calibrate asan ubsan fuzz install uninstall clean \
+        binary unit-tests run-tests
+
+ifeq ($(VARIANT),release)
+all: revtrace
+revtrace: $(B)/revtrace
+	$(Q)cp $< $@
+else
+all: $(B)/revtrace
+endif
+
+binary: $(B)/revtrace
+
+$(B)/revtrace: $(MAIN_OBJ) $(CMD_OBJ) $(CORE_LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) -o $@ $(MAIN_OBJ) $(CMD_OBJ) $(CORE_LIB) $(ALL_LDFLAGS) $(PKG_LIBS) $(LIBS)
+
+$(CORE_LIB): $(CORE_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The schema is embedded: every schema/NNN_name.sql becomes one migration string.
+$(B)/schema_sql.c: $(SCHEMA) schema/embed.sh
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)sh schema/embed.sh $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+$(B)/schema_sql.o: $(B)/schema_sql.c
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) $(ALL_LDFLAGS) $(PKG_LIBS) $(LIBS) -lcmocka
+
+unit-tests: $(UNIT_BIN)
+
+# run-tests: every unit test and CLI test of this variant; prints "N passed, N failed".
+run-tests: $(B)/revtrace $(UNIT_BIN)
+	$(Q)sh tests/run.sh $(B)
+
+deps:
+	$(Q)sh tests/deps.sh
+
+check test: deps
+	$(Q)$(MAKE) --no-print-directory revtrace
+	$(Q)sh tests/check.sh
+
+asan:
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan run-tests
+
+ubsan:
+	$(Q)$(MAKE) --no-print-directory VARIANT=ubsan run-tests
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory revtrace
+	$(Q)sh data/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory revtrace
+	$(Q)sh bench/bench.sh
+
+calibrate: deps
+	$(Q)$(MAKE) --no-print-directory revtrace
+	$(Q)sh bench/calibrate.sh
+
+fuzz:
+	$(Q)sh tests/fuzz/build.sh
+
+install: revtrace
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 revtrace $(DESTDIR)$(BINDIR)/revtrace
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/revtrace
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build revtrace
+
+-include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)

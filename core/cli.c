@@ -1,0 +1,177 @@
+/*
+ * cli.c - option tables to getopt_long and to --help; the one message helper.
+ *
+ * A command's tables are flattened into one struct option array whose val is the index of
+ * the entry, so long options need no separate id space; short options are mapped back to
+ * their entry by letter.
+ */
+#include "core/cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RT_OPT_HELP_IDX 10000
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+    fputs(prefix, stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void rt_msg_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("revtrace: ", fmt, ap);
+    va_end(ap);
+}
+
+void rt_msg_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("revtrace: warning: ", fmt, ap);
+    va_end(ap);
+}
+
+int rt_msg_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "revtrace %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'revtrace %s --help'.\n", cmd);
+    return RT_EXIT_USAGE;
+}
+
+static size_t count_opts(const struct rt_cmd_spec *spec)
+{
+    size_t n = 0;
+    for (const struct rt_opt_table *t = spec->tables; t && t->opts; t++)
+        for (const struct rt_opt *o = t->opts; o->name; o++)
+            n++;
+    return n;
+}
+
+static const struct rt_opt *nth_opt(const struct rt_cmd_spec *spec, size_t idx)
+{
+    size_t n = 0;
+    for (const struct rt_opt_table *t = spec->tables; t && t->opts; t++)
+        for (const struct rt_opt *o = t->opts; o->name; o++)
+            if (n++ == idx)
+                return o;
+    return NULL;
+}
+
+void rt_cli_help(const struct rt_cmd_spec *spec, FILE *out)
+{
+    fprintf(out, "Usage: revtrace %s %s\n\n", spec->name, spec->usage);
+    if (spec->summary)
+        fprintf(out, "%s\n", spec->summary);
+    for (const struct rt_opt_table *t = spec->tables; t && t->opts; t++) {
+        fprintf(out, "\n%s:\n", t->title ? t->title : "Options");
+        for (const struct rt_opt *o = t->opts; o->name; o++) {
+            char left[64];
+            int n;
+            if (o->short_name)
+                n = snprintf(left, sizeof left, "  -%c, --%s", o->short_name, o->name);
+            else
+                n = snprintf(left, sizeof left, "      --%s", o->name);
+            if (o->arg && n > 0 && (size_t)n < sizeof left)
+                snprintf(left + n, sizeof left - (size_t)n, " %s", o->arg);
+            if (strlen(left) < 28)
+                fprintf(out, "%-28s %s\n", left, o->help);
+            else
+                fprintf(out, "%s\n%-28s %s\n", left, "", o->help);
+        }
+    }
+    fprintf(out, "\n%-28s %s\n", "  -h, --help", "show this help and exit");
+    if (spec->examples)
+        fprintf(out, "\nExamples:\n%s", spec->examples);
+}
+
+int rt_cli_parse(const struct rt_cmd_spec *spec, int argc, char **argv,
+                 rt_opt_fn fn, void *ctx, int *first_positional)
+{
+    size_t n = count_opts(spec);
+    struct option *longs = calloc(n + 2, sizeof *longs);
+    char *shorts = calloc(2 * n + 4, 1);
+    int rc = 0;
+    if (!longs || !shorts) {
+        rt_msg_error("out of memory");
+        rc = RT_EXIT_USAGE;
+        goto out;
+    }
+    /* '+' would stop at the first positional; we want GNU permutation, and ':' to report. */
+    size_t sl = 0;
+    shorts[sl++] = ':';
+    for (size_t i = 0; i < n; i++) {
+        const struct rt_opt *o = nth_opt(spec, i);
+        longs[i].name = o->name;
+        longs[i].has_arg = o->arg ? required_argument : no_argument;
+        longs[i].flag = NULL;
+        longs[i].val = (int)i + 1000;
+        if (o->short_name) {
+            shorts[sl++] = (char)o->short_name;
+            if (o->arg)
+                shorts[sl++] = ':';
+        }
+    }
+    longs[n].name = "help";
+    longs[n].has_arg = no_argument;
+    longs[n].val = RT_OPT_HELP_IDX;
+    shorts[sl++] = 'h';
+
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, shorts, longs, NULL);
+        if (c == -1)
+            break;
+        if (c == RT_OPT_HELP_IDX || c == 'h') {
+            rt_cli_help(spec, stdout);
+            rc = 1;
+            goto out;
+        }
+        if (c == '?') {
+            if (optopt && optopt < 1000)
+                rc = rt_msg_usage(spec->name, "unknown option '-%c'", optopt);
+            else
+                rc = rt_msg_usage(spec->name, "unknown option '%s'", argv[optind - 1]);
+            goto out;
+        }
+        if (c == ':') {
+            rc = rt_msg_usage(spec->name, "option '%s' needs a value", argv[optind - 1]);
+            goto out;
+        }
+        const struct rt_opt *o = NULL;
+        if (c >= 1000 && (size_t)(c - 1000) < n) {
+            o = nth_opt(spec, (size_t)(c - 1000));
+        } else {
+            for (size_t i = 0; i < n && !o; i++) {
+                const struct rt_opt *p = nth_opt(spec, i);
+                if (p->short_name == c)
+                    o = p;
+            }
+        }
+        if (!o) {
+            rc = rt_msg_usage(spec->name, "unknown option '%s'", argv[optind - 1]);
+            goto out;
+        }
+        char err[512] = "";
+        if (fn(ctx, o->id, optarg, err, sizeof err) != 0) {
+            rc = rt_msg_usage(spec->name, "--%s%s%s: %s", o->name, optarg ? " " : "",
+                              optarg ? optarg : "", err[0] ? err : "invalid value");
+            goto out;
+        }
+    }
+    *first_positional = optind;
+out:
+    free(longs);
+    free(shorts);
+    return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * cli.h - the command-line layer shared by every subcommand: one option table per command
+ * feeds both getopt_long and --help (so they cannot drift), and one message helper prefixes
+ * every diagnostic with "revtrace:".
+ *
+ * This is the only core module that writes to the user's terminal; the rest of core/ returns
+ * codes and fills error buffers, and subcommand code decides what to say.
+ */
+#ifndef RT_CLI_H
+#define RT_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit statuses, SPEC "One binary". */
+enum {
+    RT_EXIT_OK = 0,
+    RT_EXIT_VERDICT = 1,     /* analysis done, a verdict failed */
+    RT_EXIT_USAGE = 2,       /* usage or input error */
+    RT_EXIT_RUNTIME = 3,     /* database, network set-up */
+    RT_EXIT_SIGINT = 130,
+    RT_EXIT_SIGTERM = 143
+};
+
+struct rt_opt {
+    const char *name;       /* long name without "--" */
+    int short_name;         /* single-letter alias, 0 for none */
+    const char *arg;        /* NULL: a flag; else the argument's name in --help ("RATE") */
+    int id;                 /* handed to the handler; unique within one command */
+    const char *help;       /* one line; "(repeatable)" etc. included by the author */
+};
+
+/* A titled group of options; an array of them ends with { NULL, NULL }. */
+struct rt_opt_table {
+    const char *title;
+    const struct rt_opt *opts;   /* ends with an entry whose name is NULL */
+};
+
+struct rt_cmd_spec {
+    const char *name;            /* "capture" */
+    const char *usage;           /* "URL --revids FILE [options]" */
+    const char *summary;         /* a paragraph: what the command does */
+    const struct rt_opt_table *tables;
+    const char *examples;        /* printed verbatim after the options */
+};
+
+/* Handler: apply one option.  Return 0, or -1 with a message in err (no prefix). */
+typedef int (*rt_opt_fn)(void *ctx, int id, const char *arg, char *err, size_t errlen);
+
+/*
+ * Parse argv[1..] (argv[0] is the subcommand name) with getopt_long, calling fn for each
+ * option in order.  --help/-h is built in.  Options and positionals may be mixed; on return
+ * the positionals are argv[*first_positional .. argc-1].
+ * Returns 0 to go on, 1 when --help was printed (exit 0), 2 after printing a usage error.
+ */
+int rt_cli_parse(const struct rt_cmd_spec *spec, int argc, char **argv,
+                 rt_opt_fn fn, void *ctx, int *first_positional);
+
+/* Write the command's --help text. */
+void rt_cli_help(const struct rt_cmd_spec *spec, FILE *out);
+
+/* "revtrace: <msg>\n" on stderr. */
+void rt_msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "revtrace: warning: <msg>\n" on stderr. */
+void rt_msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "revtrace <cmd>: <msg>\nTry 'revtrace <cmd> --help'.\n" on stderr; returns RT_EXIT_USAGE. */
+int rt_msg_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * engine.h - the send loop: a libcurl multi engine that issues requests at their scheduled
+ * times (open loop) or as closed-loop users, measures each one and hands the outcome to a
+ * callback.  capture and replay both drive it; neither has its own loop.
+ *
+ * Open loop: the engine pulls plan items (seq, rev_id, scheduled_us) from a source in order
+ * and sends each at t0 + scheduled_us, however slow the server is; when --max-inflight
+ * requests are outstanding, sends wait (their lag is recorded, their latency still counts from
+ * the scheduled time).  Closed loop (locust-compatible): users start at spawn_rate per second;
+ * each sends, waits for the answer, waits uniform(wait_min, wait_max), sends again; the
+ * rev IDs still come from the source, the times from the users.
+ *
+ * The engine never touches the disk: on_record is expected to queue (rt_writer_push).
+ */
+#ifndef RT_ENGINE_H
+#define RT_ENGINE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/record.h"
+
+enum rt_keep_bodies { RT_KEEP_ERRORS = 0, RT_KEEP_ALL = 1, RT_KEEP_NONE = 2 };
+
+/* HTTP options shared by capture and replay (see httpopts.h for the command-line side). */
+struct rt_http_config {
+    char *url;                  /* owned */
+    int64_t deadline_us;        /* per request, default 5 s; later answers: error "deadline" */
+    int max_inflight;           /* default 1024 */
+    char **headers;             /* owned, n_headers "Name: value" strings */
+    size_t n_headers;
+    char *host;                 /* owned; Host header override, NULL: from the URL */
+    char *body_template;        /* owned; one %d (or %lld) for the rev ID; default
+                                   {"rev_id": %d} */
+    int insecure;               /* 1: do not verify TLS */
+    int http2;                  /* 1: allow HTTP/2 (ALPN) */
+    enum rt_keep_bodies keep_bodies;
+    int64_t max_body_bytes;     /* answers beyond this are cut: error "too_large"; default 1 MiB */
+};
+
+struct rt_plan_item {
+    int64_t seq;
+    int64_t rev_id;
+    int64_t scheduled_us;       /* after t0; ignored in closed loop */
+};
+
+/* Pull the next item: return 1 (filled), 0 (no more), or -1 (error, message in err). */
+typedef int (*rt_plan_next_fn)(void *ctx, struct rt_plan_item *it, char *err, size_t errlen);
+
+struct rt_load {
+    int closed_loop;            /* 0: open loop from the plan's schedule */
+    int users;                  /* closed loop */
+    double spawn_rate_per_s;    /* closed loop: users started per second */
+    int64_t wait_min_us, wait_max_us;   /* closed loop think time */
+    int64_t duration_us;        /* stop scheduling after this; 0: no limit */
+    int64_t max_requests;       /* stop after this many; 0: no limit */
+    uint64_t seed;              /* closed loop think times */
+};
+
+/* A snapshot for the progress line. */
+struct rt_progress {
+    int64_t elapsed_us;
+    int64_t duration_us;        /* 0 when unknown */
+    int64_t scheduled, sent, done, inflight;
+    int64_t ok_2xx, http_errors, net_errors;  /* done = ok + http (non-2xx) + net errors */
+    int64_t p50_us, p90_us;     /* of the 2xx latencies so far (log-bucket estimate) */
+    double offered_per_s, achieved_per_s;     /* over the last interval */
+};
+
+struct rt_engine_hooks {
+    rt_plan_next_fn next;  void *next_ctx;
+    /* Called for each finished request; may take ownership of r->body. */
+    void (*on_record)(void *ctx, struct rt_record *r);  void *record_ctx;
+    /* Called about every progress_interval_us from the send thread; must be quick. */
+    void (*on_progress)(void *ctx, const struct rt_progress *p);  void *progress_ctx;
+    int64_t progress_interval_us;
+    /* Set asynchronously (signal handler) to stop scheduling; in-flight requests then get
+       up to the deadline to finish. */
+    volatile sig_atomic_t *stop;
+};
+
+struct rt_engine_result {
+    int64_t scheduled, sent, done;
+    int stopped;                /* 1 when *stop ended the run early */
+};
+
+/*
+ * Run the load.  t0_mono_us is the monotonic time of scheduled time 0.  Returns 0, or -1
+ * when the engine could not be set up or the plan source failed (err says why).  Failed
+ * requests are records, not errors.
+ */
+int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
+                  const struct rt_engine_hooks *hooks, int64_t t0_mono_us,
+                  struct rt_engine_result *res, char *err, size_t errlen);
+
+/* Defaults into a zeroed config (deadline 5 s, max-inflight 1024, template, 1 MiB cap). */
+int rt_http_config_init(struct rt_http_config *c);
+void rt_http_config_free(struct rt_http_config *c);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * record.h - one request's outcome, as the engine measured it and the store keeps it.
+ * Plain data shared by engine.c (producer) and writer.c (consumer).
+ */
+#ifndef RT_RECORD_H
+#define RT_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rt_record {
+    int64_t seq;            /* 0-based scheduling order */
+    int64_t rev_id;
+    int64_t scheduled_us;   /* after t0 */
+    int64_t sent_us;        /* after t0; -1: never sent */
+    int64_t dns_us, connect_us, tls_us, ttfb_us, total_us;  /* cumulative from the send; -1 unknown */
+    int status;             /* HTTP status, 0 when none */
+    const char *error;      /* NULL or a static word: deadline, dns, connect, tls, reset, ... */
+    int64_t bytes_in;
+    int prediction;         /* 0/1, -1 when the answer did not parse */
+    double p_true;          /* NaN when unknown */
+    unsigned char *body;    /* owned: zlib-compressed answer, NULL when not kept */
+    size_t body_len;
+};
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * runopts.h - the options every load-generating command shares (capture, replay): HTTP,
+ * storage, output.  One table, one apply function, one JSON writer, so that capture and
+ * replay cannot drift apart.
+ *
+ * A command puts rt_runopt_table in its rt_cmd_spec tables and forwards option ids in
+ * [RT_RUNOPT_FIRST, RT_RUNOPT_LAST) to rt_runopt_apply.
+ */
+#ifndef RT_RUNOPTS_H
+#define RT_RUNOPTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/cli.h"
+#include "core/engine.h"
+
+enum { RT_RUNOPT_FIRST = 100, RT_RUNOPT_LAST = 200 };
+
+struct rt_run_opts {
+    struct rt_http_config http;   /* owned */
+    char *db_path;                /* owned; default "revtrace.db" */
+    char *name;                   /* owned; NULL: default from kind and time */
+    int quiet;
+    int progress_tty;             /* -1 auto, 0 plain lines, 1 live line */
+};
+
+extern const struct rt_opt rt_runopt_table[];
+
+int rt_runopt_init(struct rt_run_opts *o);
+void rt_runopt_free(struct rt_run_opts *o);
+/* Apply one option of rt_runopt_table; 0 or -1 with err. */
+int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, size_t errlen);
+/* After parsing: take the URL (copied), check the URL scheme and the body template. */
+int rt_runopt_finish(struct rt_run_opts *o, const char *url, char *err, size_t errlen);
+/*
+ * Add every shared option to obj (url, deadline_us, headers, ...).  Header values whose name
+ * is Authorization, Proxy-Authorization, Cookie, or contains token/key/secret/auth/password
+ * (case-insensitive) are replaced by "REDACTED"; user:password in the URL likewise.
+ */
+void rt_runopt_to_json(const struct rt_run_opts *o, json_t *obj);
+/* Is this header name a secret?  (Exposed for tests.) */
+int rt_header_is_secret(const char *name, size_t len);
+/* A copy of url with any user:password replaced by REDACTED; caller frees. */
+char *rt_url_redact(const char *url);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * trace.h - input files: revision-ID lists and timed traces (libcsv + zlib).
+ *
+ * CSV or TSV (the delimiter is detected from the first line: a tab means TSV), gzip when the
+ * file starts with the gzip magic (not by name), with or without a header.  Headerless: the
+ * first column is the rev ID (and, for a timed trace, the timestamp is the first column that
+ * parses as a time and the rev ID the other).  With a header: column "rev_id" (or
+ * opts->column) and "timestamp".  Timestamps: ISO-8601 UTC or Unix seconds with a fraction.
+ * A bad line is an error "FILE:LINE:COLUMN: what" (1-based physical line, the header counts).
+ * Blank lines are skipped.  Rev IDs must be positive integers.
+ */
+#ifndef RT_TRACE_H
+#define RT_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rt_trace_opts {
+    const char *column;     /* rev-ID column name; NULL means "rev_id" */
+    int need_time;          /* 1: a timestamp column is required (timed trace for replay) */
+};
+
+struct rt_trace {
+    int64_t *rev_id;        /* owned, n entries */
+    int64_t *t_unix_us;     /* owned, n entries; NULL when the file has no timestamps */
+    size_t n;
+    size_t first_line;      /* physical line of the first data row (2 with a header) */
+};
+
+/*
+ * Load the whole file.  path "-" is stdin.  Returns 0 with *out filled (free with
+ * rt_trace_free), or -1 with "FILE:LINE:COLUMN: message" (or "FILE: message") in err.
+ * An empty file (no data rows) is an error.
+ */
+int rt_trace_load(const char *path, const struct rt_trace_opts *opts, struct rt_trace *out,
+                  char *err, size_t errlen);
+/* The same from a memory buffer (already decompressed or not); name is used in messages. */
+int rt_trace_load_buffer(const char *name, const void *buf, size_t len,
+                         const struct rt_trace_opts *opts, struct rt_trace *out, char *err,
+                         size_t errlen);
+void rt_trace_free(struct rt_trace *t);
+
+#endif

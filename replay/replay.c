@@ -1,0 +1,11 @@
+/* replay.c - placeholder until the subcommand lands. */
+#include "commands.h"
+#include "core/cli.h"
+
+int replay_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    rt_msg_error("'replay' is not built yet");
+    return RT_EXIT_RUNTIME;
+}

@@ -1,0 +1,11 @@
+/* synth.c - placeholder until the subcommand lands. */
+#include "commands.h"
+#include "core/cli.h"
+
+int synth_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    rt_msg_error("'synth' is not built yet");
+    return RT_EXIT_RUNTIME;
+}
