@@ -64,7 +64,7 @@ CORE_LIB := $(B)/librevtrace.a
 ifeq ($(VARIANT),release)
 all: revtrace
 revtrace: $(B)/revtrace
-	$(Q)cp $< $@
+	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
 else
 all: $(B)/revtrace
 endif

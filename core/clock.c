@@ -55,6 +55,13 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+static int days_in_month(int y, int m)
+{
+    static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return days[m - 1] + (m == 2 && leap);
+}
+
 static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 {
     z += 719468;
@@ -195,7 +202,8 @@ int rt_parse_time_utc(const char *s, int64_t *unix_us)
         p += strlen(p);
     if (*p)
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+        sec > 60)
         return -1;
     int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
     *unix_us = ((days * 86400) + h * 3600 + mi * 60 + sec) * 1000000 + frac;

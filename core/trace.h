@@ -3,9 +3,11 @@
  *
  * CSV or TSV (the delimiter is detected from the first line: a tab means TSV), gzip when the
  * file starts with the gzip magic (not by name), with or without a header.  Headerless: the
- * first column is the rev ID (and, for a timed trace, the timestamp is the first column that
- * parses as a time and the rev ID the other).  With a header: column "rev_id" (or
- * opts->column) and "timestamp".  Timestamps: ISO-8601 UTC or Unix seconds with a fraction.
+ * first column is the rev ID.  With a header: column "rev_id" (or
+ * opts->column) and "timestamp" (or "ts", "time"), names matched case-insensitively.
+ * Headerless timed trace: the field that can only be a time (ISO-8601, or Unix seconds with
+ * a fraction) is the timestamp, in either order; two plain integers read as rev_id, seconds.
+ * Timestamps: ISO-8601 UTC or Unix seconds with a fraction.
  * A bad line is an error "FILE:LINE:COLUMN: what" (1-based physical line, the header counts).
  * Blank lines are skipped.  Rev IDs must be positive integers.
  */

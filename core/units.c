@@ -6,6 +6,7 @@
  */
 #include "core/units.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@
 static int parse_number(const char *s, double *v, const char **rest)
 {
     char *end;
-    if (!s || !*s || *s == ' ' || *s == '\t')
+    if (!s || !*s || isspace((unsigned char)*s))   /* strtod would skip any of them */
         return -1;
     errno = 0;
     *v = strtod(s, &end);
@@ -112,9 +113,11 @@ int rt_parse_duration_range(const char *s, int64_t *min_us, int64_t *max_us)
     char *end;
     double bare = strtod(left, &end);
     if (*end == '\0' && end != left) {
-        const char *unit = dash + 1;
-        while (*unit && (strchr("0123456789.", *unit)))
-            unit++;
+        /* the unit is the right side's trailing letters ("2e3ms" -> "ms", not "e3ms") */
+        const char *unit = dash + 1 + strlen(dash + 1);
+        while (unit > dash + 1 && ((unit[-1] >= 'a' && unit[-1] <= 'z') ||
+                                   (unit[-1] >= 'A' && unit[-1] <= 'Z')))
+            unit--;
         char buf[80];
         snprintf(buf, sizeof buf, "%.17g%s", bare, unit);
         if (rt_parse_duration_us(buf, &a) != 0)
@@ -171,7 +174,9 @@ int rt_parse_ratio(const char *s, double *out)
 char *rt_format_duration(char *buf, size_t len, int64_t us)
 {
     const char *sign = us < 0 ? "-" : "";
-    int64_t a = us < 0 ? -us : us;
+    /* negate in unsigned arithmetic: -INT64_MIN does not fit int64 */
+    uint64_t mag = us < 0 ? 0 - (uint64_t)us : (uint64_t)us;
+    int64_t a = mag > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)mag;
     if (a < 1000)
         snprintf(buf, len, "%s%lldus", sign, (long long)a);
     else if (a < 1000000)
