@@ -1,0 +1,521 @@
+/*
+ * writer.c - the disk thread: a queue of record chunks drained into SQLite in batches.
+ *
+ * The send loop must never wait for the disk, so rt_writer_push only copies the record into
+ * the tail chunk of a linked list under a mutex held for a few dozen nanoseconds; a chunk
+ * holds RT_WRITER_CHUNK records, and a new one comes from a small free list (or malloc,
+ * outside the lock).  The push does not signal the condition variable: waking the writer
+ * for every record would cost a cross-CPU wakeup each; instead the writer sleeps on the
+ * condvar with a timeout of commit_interval, then takes the whole list in O(1) and inserts
+ * it in one transaction with one prepared statement.  A commit therefore happens every
+ * commit_interval (default 200 ms) while records flow, which bounds what a kill -9 can lose
+ * (WAL + synchronous=NORMAL makes every commit survive a process crash).  Only when the
+ * queue grows past RT_WRITER_KICK chunks (the writer fell far behind) does a push signal.
+ *
+ * SQLITE_BUSY (another process writing the same file) is waited out by the connection's
+ * busy timeout; if BEGIN still finds the database locked, the batch stays queued and is
+ * retried on the next round, so nothing is lost, only delayed.  A row that fails on its own
+ * (e.g. a duplicate seq) is skipped and reported as the first error by rt_writer_finish.
+ *
+ * The thread's connection is opened in rt_writer_start, on the caller's thread, so that a
+ * bad path or run id is reported synchronously; afterwards only the writer thread uses it.
+ */
+#include "core/writer.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RT_WRITER_CHUNK 4096        /* records per chunk (about 512 KiB) */
+#define RT_WRITER_KICK 8            /* queued chunks that wake the writer early */
+#define RT_WRITER_SPARE 4           /* chunks kept for reuse */
+#define RT_WRITER_ROWS 32            /* rows per multi-row INSERT */
+#define RT_COLS 15                   /* bound columns per row besides run_id */
+#define RT_WRITER_GIVE_UP_US (120 * 1000000LL)  /* finish: stop retrying a locked db */
+
+struct chunk {
+    struct chunk *next;
+    int n;
+    struct rt_record recs[RT_WRITER_CHUNK];
+};
+
+struct rt_writer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    /* Guarded by mu: */
+    struct chunk *head, *tail;      /* queued, oldest first */
+    int queued_chunks;
+    struct chunk *spare;            /* free list */
+    int nspare;
+    int stop;
+    int64_t dropped;                /* records lost for want of memory */
+
+    /* Writer thread only: */
+    struct rt_db *db;
+    sqlite3_stmt *ins_one;          /* INSERT of one row */
+    sqlite3_stmt *ins_many;         /* INSERT of RT_WRITER_ROWS rows */
+    int64_t run_id;
+    int64_t interval_us;
+    struct chunk *pending;          /* taken but not yet committed (database was busy) */
+    int64_t failed;                 /* rows that could not be written */
+    int err_set;
+    char err[256];                  /* the first error */
+
+    _Atomic int64_t committed;
+};
+
+static void first_error(struct rt_writer *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void first_error(struct rt_writer *w, const char *fmt, ...)
+{
+    if (w->err_set)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->err, sizeof w->err, fmt, ap);
+    va_end(ap);
+    w->err_set = 1;
+}
+
+static void free_bodies(struct chunk *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        free(c->recs[i].body);
+        c->recs[i].body = NULL;
+    }
+}
+
+/* Give processed chunks back: a few to the free list, the rest to free(). */
+static void recycle(struct rt_writer *w, struct chunk *list)
+{
+    while (list) {
+        struct chunk *next = list->next;
+        pthread_mutex_lock(&w->mu);
+        if (w->nspare < RT_WRITER_SPARE) {
+            list->next = w->spare;
+            w->spare = list;
+            w->nspare++;
+            list = NULL;
+        }
+        pthread_mutex_unlock(&w->mu);
+        free(list);
+        list = next;
+    }
+}
+
+void rt_writer_push(struct rt_writer *w, struct rt_record *r)
+{
+    struct chunk *fresh = NULL;
+    pthread_mutex_lock(&w->mu);
+    struct chunk *c = w->tail;
+    if (!c || c->n == RT_WRITER_CHUNK) {
+        if (w->spare) {
+            fresh = w->spare;
+            w->spare = fresh->next;
+            w->nspare--;
+        } else {
+            pthread_mutex_unlock(&w->mu);
+            fresh = malloc(sizeof *fresh);
+            pthread_mutex_lock(&w->mu);
+            if (!fresh) {
+                w->dropped++;
+                pthread_mutex_unlock(&w->mu);
+                free(r->body);
+                r->body = NULL;
+                return;
+            }
+        }
+        fresh->next = NULL;
+        fresh->n = 0;
+        /* The writer may have taken the list meanwhile; only it ever removes chunks. */
+        c = w->tail;
+        if (c && c->n < RT_WRITER_CHUNK) {
+            fresh->next = w->spare;
+            w->spare = fresh;
+            w->nspare++;
+        } else {
+            if (c)
+                c->next = fresh;
+            else
+                w->head = fresh;
+            w->tail = c = fresh;
+            if (++w->queued_chunks == RT_WRITER_KICK)
+                pthread_cond_signal(&w->cv);
+        }
+    }
+    c->recs[c->n++] = *r;
+    pthread_mutex_unlock(&w->mu);
+    r->body = NULL;
+}
+
+int64_t rt_writer_committed(struct rt_writer *w)
+{
+    return atomic_load(&w->committed);
+}
+
+static void bind_ge0(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v >= 0)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Bind one record's 15 columns to parameters base .. base+14 (?1 is the run id). */
+static void bind_record(sqlite3_stmt *st, int base, const struct rt_record *r)
+{
+    sqlite3_bind_int64(st, base, r->seq);
+    sqlite3_bind_int64(st, base + 1, r->rev_id);
+    sqlite3_bind_int64(st, base + 2, r->scheduled_us);
+    bind_ge0(st, base + 3, r->sent_us);
+    bind_ge0(st, base + 4, r->dns_us);
+    bind_ge0(st, base + 5, r->connect_us);
+    bind_ge0(st, base + 6, r->tls_us);
+    bind_ge0(st, base + 7, r->ttfb_us);
+    bind_ge0(st, base + 8, r->total_us);
+    sqlite3_bind_int(st, base + 9, r->status);
+    if (r->error)
+        sqlite3_bind_text(st, base + 10, r->error, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, base + 10);
+    sqlite3_bind_int64(st, base + 11, r->bytes_in);
+    if (r->prediction >= 0)
+        sqlite3_bind_int(st, base + 12, r->prediction);
+    else
+        sqlite3_bind_null(st, base + 12);
+    if (isnan(r->p_true))
+        sqlite3_bind_null(st, base + 13);
+    else
+        sqlite3_bind_double(st, base + 13, r->p_true);
+    /* Bodies are bound without a copy; they outlive the step (freed after the batch). */
+    if (r->body)
+        sqlite3_bind_blob64(st, base + 14, r->body, (sqlite3_uint64)r->body_len,
+                            SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, base + 14);
+}
+
+/* Run a bound statement and drop its body bindings so none dangles once bodies are freed. */
+static int step_reset(sqlite3_stmt *st, int rows)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    for (int k = 0; k < rows; k++)
+        sqlite3_bind_null(st, 2 + k * RT_COLS + 14);
+    return rc;
+}
+
+/*
+ * Insert n records (n == RT_WRITER_ROWS through the multi-row statement, else one by one).
+ * A multi-row statement that fails is retried row by row to find and skip the bad row.
+ * Returns the rows inserted, or -1 when the error ended the transaction.
+ */
+static int64_t insert_group(struct rt_writer *w, const struct rt_record *const *grp, int n)
+{
+    sqlite3 *h = rt_db_handle(w->db);
+    if (n == RT_WRITER_ROWS) {
+        for (int k = 0; k < n; k++)
+            bind_record(w->ins_many, 2 + k * RT_COLS, grp[k]);
+        if (step_reset(w->ins_many, n) == SQLITE_DONE)
+            return n;
+        if (sqlite3_get_autocommit(h)) {
+            first_error(w, "cannot write requests: %s", sqlite3_errmsg(h));
+            return -1;
+        }
+    }
+    int64_t ok = 0;
+    for (int k = 0; k < n; k++) {
+        bind_record(w->ins_one, 2, grp[k]);
+        if (step_reset(w->ins_one, 1) == SQLITE_DONE) {
+            ok++;
+            continue;
+        }
+        first_error(w, "cannot write request seq %lld: %s", (long long)grp[k]->seq,
+                    sqlite3_errmsg(h));
+        if (sqlite3_get_autocommit(h))
+            return -1;   /* the error rolled the whole transaction back (I/O, disk full) */
+    }
+    return ok;
+}
+
+/*
+ * Write w->pending in one transaction.  Returns 0 when the batch is done (committed, or
+ * failed for good and counted), 1 when the database was busy and the batch must be retried.
+ */
+static int write_pending(struct rt_writer *w)
+{
+    sqlite3 *h = rt_db_handle(w->db);
+    int rc = sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return 1;
+    int64_t n = 0, ok = 0;
+    for (struct chunk *c = w->pending; c; c = c->next)
+        n += c->n;
+    if (rc != SQLITE_OK) {
+        first_error(w, "cannot write requests: %s", sqlite3_errmsg(h));
+        w->failed += n;
+        goto done;
+    }
+    const struct rt_record *grp[RT_WRITER_ROWS];
+    int ng = 0;
+    for (struct chunk *c = w->pending; c; c = c->next) {
+        for (int i = 0; i < c->n; i++) {
+            grp[ng++] = &c->recs[i];
+            if (ng < RT_WRITER_ROWS && (c->next || i + 1 < c->n))
+                continue;
+            int64_t got = insert_group(w, grp, ng);
+            ng = 0;
+            if (got < 0) {
+                w->failed += n;
+                goto done;
+            }
+            ok += got;
+        }
+    }
+    for (int tries = 0;; tries++) {
+        rc = sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            break;
+        if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && tries < 20)
+            continue;   /* each try waits up to the busy timeout */
+        first_error(w, "cannot commit requests: %s", sqlite3_errmsg(h));
+        sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+        w->failed += n;
+        goto done;
+    }
+    w->failed += n - ok;
+    atomic_fetch_add(&w->committed, ok);
+done:
+    for (struct chunk *c = w->pending; c; c = c->next)
+        free_bodies(c);
+    recycle(w, w->pending);
+    w->pending = NULL;
+    return 0;
+}
+
+static void deadline_ts(struct timespec *ts, int64_t interval_us)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    int64_t ns = ts->tv_nsec + (interval_us % 1000000) * 1000;
+    ts->tv_sec += (time_t)(interval_us / 1000000 + ns / 1000000000);
+    ts->tv_nsec = (long)(ns % 1000000000);
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void *writer_main(void *arg)
+{
+    struct rt_writer *w = arg;
+    int64_t stop_at_us = 0;   /* when finishing: the time we give up on a locked database */
+    for (;;) {
+        struct timespec ts;
+        deadline_ts(&ts, w->interval_us);
+        pthread_mutex_lock(&w->mu);
+        while (!w->stop && w->queued_chunks < RT_WRITER_KICK) {
+            if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT)
+                break;
+        }
+        struct chunk *got = w->head;
+        w->head = w->tail = NULL;
+        w->queued_chunks = 0;
+        int stopping = w->stop;
+        pthread_mutex_unlock(&w->mu);
+
+        if (got) {
+            struct chunk **end = &w->pending;
+            while (*end)
+                end = &(*end)->next;
+            *end = got;
+        }
+        if (w->pending && write_pending(w) == 1 && stopping) {
+            if (!stop_at_us)
+                stop_at_us = now_us() + RT_WRITER_GIVE_UP_US;
+            if (now_us() >= stop_at_us) {
+                int64_t n = 0;
+                for (struct chunk *c = w->pending; c; c = c->next) {
+                    n += c->n;
+                    free_bodies(c);
+                }
+                first_error(w, "cannot write requests: database is locked");
+                w->failed += n;
+                recycle(w, w->pending);
+                w->pending = NULL;
+            }
+        }
+        if (stopping && !w->pending) {
+            pthread_mutex_lock(&w->mu);
+            int empty = w->head == NULL;
+            pthread_mutex_unlock(&w->mu);
+            if (empty)
+                break;
+        }
+    }
+    return NULL;
+}
+
+static void free_list(struct chunk *c)
+{
+    while (c) {
+        struct chunk *next = c->next;
+        free_bodies(c);
+        free(c);
+        c = next;
+    }
+}
+
+static void writer_free(struct rt_writer *w)
+{
+    if (!w)
+        return;
+    sqlite3_finalize(w->ins_one);
+    sqlite3_finalize(w->ins_many);
+    rt_db_close(w->db);
+    free_list(w->head);
+    free_list(w->pending);
+    while (w->spare) {
+        struct chunk *next = w->spare->next;
+        free(w->spare);
+        w->spare = next;
+    }
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+/*
+ * "INSERT INTO requests (...) VALUES (?1, ?2, .. ?16), (?1, ?17, .. ?31), ..." for rows rows.
+ * Returns a malloc'd string (caller frees) or NULL.
+ */
+static char *insert_sql(int rows)
+{
+    static const char head[] =
+        "INSERT INTO requests (run_id, seq, rev_id, scheduled_us, sent_us, dns_us, connect_us,"
+        " tls_us, ttfb_us, total_us, status, error, bytes_in, prediction, p_true, body)"
+        " VALUES ";
+    size_t cap = sizeof head + (size_t)rows * (RT_COLS * 8 + 16);
+    char *sql = malloc(cap);
+    if (!sql)
+        return NULL;
+    size_t len = (size_t)snprintf(sql, cap, "%s", head);
+    for (int k = 0; k < rows; k++) {
+        len += (size_t)snprintf(sql + len, cap - len, "%s(?1", k ? ", " : "");
+        for (int c = 0; c < RT_COLS; c++)
+            len += (size_t)snprintf(sql + len, cap - len, ", ?%d", 2 + k * RT_COLS + c);
+        len += (size_t)snprintf(sql + len, cap - len, ")");
+    }
+    return sql;
+}
+
+static int prepare_insert(sqlite3 *h, int rows, int64_t run_id, sqlite3_stmt **st)
+{
+    char *sql = insert_sql(rows);
+    int rc = sql ? sqlite3_prepare_v3(h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL)
+                 : SQLITE_NOMEM;
+    free(sql);
+    if (rc == SQLITE_OK)
+        sqlite3_bind_int64(*st, 1, run_id);
+    return rc;
+}
+
+int rt_writer_start(const char *db_path, int64_t run_id, int64_t commit_interval_us,
+                    struct rt_writer **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct rt_writer *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&w->mu, NULL);
+    atomic_init(&w->committed, 0);
+    w->run_id = run_id;
+    w->interval_us = commit_interval_us > 0 ? commit_interval_us : 200000;
+
+    if (rt_db_open(db_path, RT_DB_READWRITE, &w->db, err, errlen) != 0)
+        goto fail;
+    sqlite3 *h = rt_db_handle(w->db);
+    sqlite3_stmt *chk = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(h, "SELECT 1 FROM runs WHERE id = ?1", -1, &chk, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(chk, 1, run_id);
+        found = sqlite3_step(chk) == SQLITE_ROW;
+    }
+    sqlite3_finalize(chk);
+    if (!found) {
+        snprintf(err, errlen, "%s holds no run %lld to write requests to", db_path,
+                 (long long)run_id);
+        goto fail;
+    }
+    /*
+     * The run id is fixed and was just checked, so the per-row foreign-key probe of runs
+     * would only cost time (about a tenth of the insert); this connection skips it.
+     */
+    sqlite3_exec(h, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
+    if (prepare_insert(h, 1, run_id, &w->ins_one) != SQLITE_OK ||
+        prepare_insert(h, RT_WRITER_ROWS, run_id, &w->ins_many) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(h));
+        goto fail;
+    }
+
+    /* The thread takes no signals: SIGINT/SIGTERM belong to the send loop. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int prc = pthread_create(&w->thread, NULL, writer_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (prc != 0) {
+        snprintf(err, errlen, "cannot start the writer thread: %s", strerror(prc));
+        goto fail;
+    }
+    *out = w;
+    return 0;
+fail:
+    writer_free(w);
+    return -1;
+}
+
+int rt_writer_finish(struct rt_writer *w, char *err, size_t errlen)
+{
+    if (!w)
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    int rc = 0;
+    if (w->dropped && !w->err_set)
+        first_error(w, "%lld requests were not recorded: out of memory",
+                    (long long)w->dropped);
+    if (w->err_set || w->failed || w->dropped) {
+        if (err && errlen) {
+            if (w->failed && w->failed + w->dropped > 0)
+                snprintf(err, errlen, "%s (%lld requests not recorded)", w->err,
+                         (long long)(w->failed + w->dropped));
+            else
+                snprintf(err, errlen, "%s", w->err);
+        }
+        rc = -1;
+    }
+    writer_free(w);
+    return rc;
+}
