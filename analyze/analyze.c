@@ -1,11 +1,455 @@
-/* analyze.c - placeholder until the subcommand lands. */
+/*
+ * analyze.c - `revtrace analyze`: options, which runs to read, and the order of the stages
+ * (figures -> verdicts -> comparison -> one output format).
+ *
+ * Runs are named the way the store finds them (id, uuid, name; the latest when none is
+ * given), optionally prefixed by a database file: `FILE:RUN` (or `FILE:` for its latest run,
+ * or just `FILE` when it ends in .db), so one command can compare runs kept in several
+ * files.  `--db` may be repeated: the first is where bare RUN names are looked up, and with
+ * no RUN at all the latest run of every --db file is analyzed.  Groups (replay shards that
+ * share runs.group_id, possibly spread over several files) are analyzed as one run with
+ * `--group ID` (searched in every --db file) or `--merge-group` (a named run stands for its
+ * whole group).
+ *
+ * Exit: 0 all verdicts passed, 1 one failed, 2 usage/input error (unknown run, bad option),
+ * 3 runtime failure (database unreadable, output not writable).
+ */
+#include "analyze/analyze.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "commands.h"
 #include "core/cli.h"
+#include "core/clock.h"
+#include "core/units.h"
+
+enum {
+    OPT_DB = 1, OPT_LIST, OPT_GROUP, OPT_MERGE_GROUP, OPT_BASELINE, OPT_FORMAT, OPT_OUTPUT,
+    OPT_INTERVAL, OPT_SLO, OPT_MIN_RATE, OPT_MAX_ERRORS, OPT_THRESHOLD,
+};
+
+static const struct rt_opt input_opts[] = {
+    { "db", 0, "FILE", OPT_DB,
+      "database (default revtrace.db); repeatable, bare RUNs use the first" },
+    { "list", 0, NULL, OPT_LIST, "list the runs of each --db, one line each" },
+    { "group", 0, "ID", OPT_GROUP,
+      "all runs of this group_id in every --db, merged as one run" },
+    { "merge-group", 0, NULL, OPT_MERGE_GROUP,
+      "a RUN in a group stands for its whole group, merged" },
+    { "baseline", 0, "RUN", OPT_BASELINE, "compare against this run (default: the first)" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
+static const struct rt_opt output_opts[] = {
+    { "format", 'f', "FMT", OPT_FORMAT,
+      "text, markdown, remarkup, csv, locust, json, html" },
+    { "output", 'o', "PATH", OPT_OUTPUT,
+      "output file (csv, locust: prefix of PATH_*.csv)" },
+    { "interval", 0, "D", OPT_INTERVAL, "time-series interval (default 10s)" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
+static const struct rt_opt verdict_opts[] = {
+    { "slo", 0, "EXPR", OPT_SLO,
+      "e.g. p90<=500ms (default), p99.9<2s, mean<=300ms, max<5s; none" },
+    { "min-rate", 0, "RATE", OPT_MIN_RATE, "achieved rate at least RATE, e.g. 150000/h" },
+    { "max-errors", 0, "RATIO", OPT_MAX_ERRORS,
+      "at most RATIO of the requests failed, e.g. 1%" },
+    { "threshold", 0, "PCT", OPT_THRESHOLD,
+      "p50/p90/p99/mean/rate within PCT of the baseline" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
+static const struct rt_opt_table tables[] = {
+    { "Input", input_opts },
+    { "Output", output_opts },
+    { "Verdicts (each prints PASS/FAIL; any FAIL exits 1)", verdict_opts },
+    { NULL, NULL },
+};
+
+static const struct rt_cmd_spec spec = {
+    .name = "analyze",
+    .usage = "[--db FILE] [RUN ...] [options]",
+    .summary =
+        "Figures for recorded runs: requests, HTTP status and error breakdown, offered vs\n"
+        "achieved rate, exact (nearest-rank) percentiles of the HTTP-200 latency counted\n"
+        "from the scheduled send time (free of coordinated omission) and of the service\n"
+        "time, phases, schedule lag, a time series; pass/fail verdicts; several runs side\n"
+        "by side.  RUN is an id, uuid or name (default: the latest run), optionally\n"
+        "FILE:RUN to read it from another database (FILE: or FILE.db for its latest run).",
+    .tables = tables,
+    .examples =
+        "  revtrace analyze                                  # latest run of revtrace.db\n"
+        "  revtrace analyze --slo 'p90<=500ms' --min-rate 150000/h --max-errors 1%\n"
+        "  revtrace analyze 3 7 --threshold 10%              # run 7 against run 3\n"
+        "  revtrace analyze base.db: new.db: --threshold 10% # latest of two files\n"
+        "  revtrace analyze --group shards-1 --db a.db --db b.db\n"
+        "  revtrace analyze -f html -o report.html\n"
+        "  revtrace analyze -f remarkup | xclip              # paste into Phabricator\n"
+        "  revtrace analyze -f locust -o results             # results_stats.csv, ...\n",
+};
+
+static const char *const formats[] = {
+    "text", "markdown", "remarkup", "csv", "locust", "json", "html",
+};
+
+static int push_str(char ***arr, size_t *n, const char *s)
+{
+    char **p = realloc(*arr, (*n + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    *arr = p;
+    if (!(p[*n] = strdup(s)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+static int on_opt(void *ctx, int id, const char *arg, char *err, size_t errlen)
+{
+    struct an_opts *o = ctx;
+    switch (id) {
+    case OPT_DB:
+        return push_str(&o->dbs, &o->ndbs, arg);
+    case OPT_LIST:
+        o->list = 1;
+        return 0;
+    case OPT_GROUP:
+        if (!*arg) {
+            snprintf(err, errlen, "give the group_id (see --list)");
+            return -1;
+        }
+        return push_str(&o->groups, &o->ngroups, arg);
+    case OPT_MERGE_GROUP:
+        o->merge_group = 1;
+        return 0;
+    case OPT_BASELINE:
+        free(o->baseline);
+        o->baseline = strdup(arg);
+        return o->baseline ? 0 : -1;
+    case OPT_FORMAT:
+        for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+            if (strcmp(arg, formats[i]) == 0) {
+                o->format = formats[i];
+                return 0;
+            }
+        }
+        snprintf(err, errlen, "unknown format; use text, markdown, remarkup, csv, locust, "
+                 "json or html");
+        return -1;
+    case OPT_OUTPUT:
+        free(o->out_path);
+        o->out_path = strdup(arg);
+        return o->out_path ? 0 : -1;
+    case OPT_INTERVAL:
+        if (rt_parse_duration_us(arg, &o->interval_us) != 0 || o->interval_us < 1000) {
+            snprintf(err, errlen, "expected a duration of at least 1ms, e.g. 10s or 1m");
+            return -1;
+        }
+        return 0;
+    case OPT_SLO:
+        if (!o->slo_given)
+            o->nslo = 0;   /* the first --slo replaces the default */
+        o->slo_given = 1;
+        if (strcmp(arg, "none") == 0) {
+            o->slo_none = 1;
+            return 0;
+        }
+        if (o->nslo == AN_MAX_SLO) {
+            snprintf(err, errlen, "at most %d --slo", AN_MAX_SLO);
+            return -1;
+        }
+        return an_slo_parse(arg, &o->slo[o->nslo++], err, errlen);
+    case OPT_MIN_RATE:
+        if (rt_parse_rate_per_s(arg, &o->min_rate_per_s) != 0 || !(o->min_rate_per_s > 0)) {
+            snprintf(err, errlen, "expected a positive rate such as 150000/h, 42/s, 2500/min");
+            return -1;
+        }
+        snprintf(o->min_rate_text, sizeof o->min_rate_text, "%s", arg);
+        return 0;
+    case OPT_MAX_ERRORS:
+        if (rt_parse_ratio(arg, &o->max_errors) != 0) {
+            snprintf(err, errlen, "expected a ratio such as 1%% or 0.01");
+            return -1;
+        }
+        snprintf(o->max_errors_text, sizeof o->max_errors_text, "%s", arg);
+        return 0;
+    case OPT_THRESHOLD: {
+        double t;
+        char *end;
+        t = strtod(arg, &end);
+        if (end == arg || (strcmp(end, "%") != 0 && *end) || !(t >= 0) || t > 1e6) {
+            snprintf(err, errlen, "expected a percentage such as 10%%");
+            return -1;
+        }
+        o->threshold = strcmp(end, "%") == 0 ? t / 100.0 : t;
+        snprintf(o->threshold_text, sizeof o->threshold_text, "%s", arg);
+        return 0;
+    }
+    }
+    snprintf(err, errlen, "unhandled option");
+    return -1;
+}
+
+static int is_regular_file(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/*
+ * Split a positional into database and run.  "FILE:RUN" when a prefix up to a ':' names an
+ * existing file (run names may contain ':' themselves, e.g. capture-2025-11-24T12:00:00Z, so
+ * we do not just split at the first colon), "FILE.db" alone when it is an existing file, else
+ * a run in the default database.
+ */
+static int parse_ref(const char *arg, const char *default_db, struct an_ref *ref,
+                     int merge_group)
+{
+    memset(ref, 0, sizeof *ref);
+    ref->merge_group = merge_group;
+    for (const char *c = strchr(arg, ':'); c; c = strchr(c + 1, ':')) {
+        size_t n = (size_t)(c - arg);
+        char *file = strndup(arg, n);
+        if (!file)
+            return -1;
+        if (n > 0 && is_regular_file(file)) {
+            ref->db_path = file;
+            ref->run = c[1] ? strdup(c + 1) : NULL;
+            return c[1] && !ref->run ? -1 : 0;
+        }
+        free(file);
+    }
+    size_t len = strlen(arg);
+    if (len > 3 && strcmp(arg + len - 3, ".db") == 0 && is_regular_file(arg)) {
+        ref->db_path = strdup(arg);
+        return ref->db_path ? 0 : -1;
+    }
+    ref->db_path = strdup(default_db);
+    ref->run = strdup(arg);
+    return ref->db_path && ref->run ? 0 : -1;
+}
+
+static void ref_free(struct an_ref *ref)
+{
+    free(ref->db_path);
+    free(ref->run);
+    free(ref->group);
+    memset(ref, 0, sizeof *ref);
+}
+
+static void opts_free(struct an_opts *o)
+{
+    for (size_t i = 0; i < o->ndbs; i++)
+        free(o->dbs[i]);
+    free(o->dbs);
+    for (size_t i = 0; i < o->ngroups; i++)
+        free(o->groups[i]);
+    free(o->groups);
+    free(o->baseline);
+    free(o->out_path);
+}
+
+static int same_run(const struct an_run *a, const struct an_run *b)
+{
+    struct stat sa, sb;
+    if (a->info.id != b->info.id || a->nparts != b->nparts)
+        return 0;
+    if (strcmp(a->db_path, b->db_path) == 0)
+        return 1;
+    return stat(a->db_path, &sa) == 0 && stat(b->db_path, &sb) == 0 &&
+           sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int write_report(const struct an_report *r, const struct an_opts *o)
+{
+    const char *f = o->format;
+    if (strcmp(f, "csv") == 0)
+        return an_out_csv(r, o->out_path);
+    if (strcmp(f, "locust") == 0)
+        return an_out_locust(r, o->out_path);
+    FILE *out = stdout;
+    if (o->out_path) {
+        out = fopen(o->out_path, "w");
+        if (!out) {
+            rt_msg_error("cannot write %s: %s (check the -o path)", o->out_path, strerror(errno));
+            return RT_EXIT_RUNTIME;
+        }
+    }
+    int rc;
+    if (strcmp(f, "markdown") == 0)
+        rc = an_out_markdown(r, out);
+    else if (strcmp(f, "remarkup") == 0)
+        rc = an_out_remarkup(r, out);
+    else if (strcmp(f, "json") == 0)
+        rc = an_out_json(r, out);
+    else if (strcmp(f, "html") == 0)
+        rc = an_out_html(r, out);
+    else
+        rc = an_out_text(r, out);
+    if (fflush(out) != 0 || ferror(out)) {
+        rt_msg_error("cannot write %s: %s", o->out_path ? o->out_path : "stdout", strerror(errno));
+        rc = RT_EXIT_RUNTIME;
+    }
+    if (out != stdout)
+        fclose(out);
+    return rc;
+}
+
+/* With -o, stdout is free: one line per verdict, so a CI log shows the outcome. */
+static void print_verdict_lines(const struct an_report *r)
+{
+    for (size_t i = 0; i < r->nverdicts; i++) {
+        const struct an_verdict *v = &r->verdicts[i];
+        printf("%s  %-32s %s  [%s]\n", v->pass ? "PASS" : "FAIL", v->what, v->measured,
+               r->runs[v->run].label);
+    }
+}
 
 int analyze_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    rt_msg_error("'analyze' is not built yet");
-    return RT_EXIT_RUNTIME;
+    struct an_opts o;
+    struct an_report r;
+    struct an_ref *refs = NULL;
+    size_t nrefs = 0;
+    char err[1024] = "";
+    int rc = RT_EXIT_OK, first = 0;
+    memset(&o, 0, sizeof o);
+    memset(&r, 0, sizeof r);
+    o.format = "text";
+    o.interval_us = 10000000;
+    o.max_errors = -1;
+    o.threshold = -1;
+    if (an_slo_parse("p90<=500ms", &o.slo[0], err, sizeof err) == 0)
+        o.nslo = 1;
+
+    int prc = rt_cli_parse(&spec, argc, argv, on_opt, &o, &first);
+    if (prc == 1)
+        goto out;
+    if (prc != 0) {
+        rc = RT_EXIT_USAGE;
+        goto out;
+    }
+    if (o.slo_none && o.nslo > 0) {
+        rc = rt_msg_usage(AN_CMD, "--slo none cannot be combined with other --slo");
+        goto out;
+    }
+    if (o.ndbs == 0 && push_str(&o.dbs, &o.ndbs, "revtrace.db") != 0)
+        goto oom;
+    if (strcmp(o.format, "locust") == 0 && !o.out_path) {
+        rc = rt_msg_usage(AN_CMD, "--format locust writes three files: give their prefix "
+                          "with -o PATH (e.g. -o results for results_stats.csv)");
+        goto out;
+    }
+
+    if (o.list) {
+        for (size_t i = 0; i < o.ndbs; i++) {
+            rc = an_list_runs(o.dbs[i], o.ndbs > 1, stdout, err, sizeof err);
+            if (rc) {
+                rt_msg_error("%s", err);
+                goto out;
+            }
+        }
+        goto out;
+    }
+
+    /* Which runs: positionals, --group, or the latest of every --db. */
+    size_t want = (size_t)(argc - first) + o.ngroups + o.ndbs + 1;
+    refs = calloc(want, sizeof *refs);
+    if (!refs)
+        goto oom;
+    for (int i = first; i < argc; i++)
+        if (parse_ref(argv[i], o.dbs[0], &refs[nrefs++], o.merge_group) != 0)
+            goto oom;
+    for (size_t g = 0; g < o.ngroups; g++) {
+        struct an_ref *ref = &refs[nrefs++];
+        ref->group = strdup(o.groups[g]);
+        if (!ref->group)
+            goto oom;
+    }
+    if (nrefs == 0) {
+        for (size_t i = 0; i < o.ndbs; i++) {
+            struct an_ref *ref = &refs[nrefs++];
+            ref->db_path = strdup(o.dbs[i]);
+            ref->merge_group = o.merge_group;
+            if (!ref->db_path)
+                goto oom;
+        }
+    }
+
+    /* One thread reads: connection mutexes would cost ~10% of a million-row read.  Must
+     * precede SQLite's initialisation; harmless (SQLITE_MISUSE) if it is too late. */
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    int load_flags = strcmp(o.format, "locust") == 0 ? AN_LOAD_CUMULATIVE : 0;
+    r.opts = &o;
+    r.runs = calloc(nrefs + 1, sizeof *r.runs);
+    if (!r.runs)
+        goto oom;
+    for (size_t i = 0; i < nrefs; i++) {
+        rc = an_run_load(&refs[i], o.dbs, refs[i].group || refs[i].merge_group ? o.ndbs : 0,
+                         o.interval_us, load_flags, &r.runs[r.nruns], err, sizeof err);
+        if (rc) {
+            rt_msg_error("%s", err);
+            goto out;
+        }
+        r.nruns++;
+    }
+    if (o.baseline) {
+        struct an_ref bref;
+        struct an_run brun;
+        if (parse_ref(o.baseline, o.dbs[0], &bref, o.merge_group) != 0)
+            goto oom;
+        rc = an_run_load(&bref, o.dbs, o.merge_group ? o.ndbs : 0, o.interval_us, load_flags,
+                         &brun, err, sizeof err);
+        ref_free(&bref);
+        if (rc) {
+            rt_msg_error("--baseline: %s", err);
+            goto out;
+        }
+        size_t k;
+        for (k = 0; k < r.nruns && !same_run(&r.runs[k], &brun); k++)
+            ;
+        if (k < r.nruns) {
+            an_run_free(&brun);
+        } else {
+            /* Not among the runs named: it leads the comparison. */
+            memmove(&r.runs[1], &r.runs[0], r.nruns * sizeof *r.runs);
+            r.runs[0] = brun;
+            r.nruns++;
+            k = 0;
+        }
+        r.baseline = k;
+    }
+    for (size_t i = 0; i < r.nruns; i++) {
+        const struct an_run *run = &r.runs[i];
+        if (run->partial)
+            rt_msg_warn("run %s is %s: its figures cover what was recorded so far",
+                        run->label, run->info.status);
+        if (run->latency.n == 0)
+            rt_msg_warn("run %s has no HTTP-200 answers (%lld requests): no latency "
+                        "percentiles", run->label, (long long)run->requests);
+    }
+    rt_iso8601_utc_s(r.generated_at, sizeof r.generated_at, rt_wall_us());
+    if (an_verdicts_eval(&r) != 0 || an_compare_build(&r) != 0)
+        goto oom;
+    rc = write_report(&r, &o);
+    if (rc == 0 && o.out_path)
+        print_verdict_lines(&r);
+    if (rc == 0 && r.failed)
+        rc = RT_EXIT_VERDICT;
+    goto out;
+oom:
+    rt_msg_error("out of memory");
+    rc = RT_EXIT_RUNTIME;
+out:
+    for (size_t i = 0; i < nrefs; i++)
+        ref_free(&refs[i]);
+    free(refs);
+    an_report_free(&r);
+    opts_free(&o);
+    return rc;
 }

@@ -1,0 +1,266 @@
+/*
+ * analyze.h - the pieces of `revtrace analyze`, shared by its files and no one else.
+ *
+ * The command runs in three stages, one file each, over one in-memory report:
+ *   figures.c   reads each run (or group of runs merged into one) from its database with one
+ *               prepared SELECT and turns it into numbers: counts, rates, sorted latency arrays,
+ *               percentiles, phases, a time series (struct an_run);
+ *   verdict.c   judges them (--slo, --min-rate, --max-errors) and compare.c lines runs up
+ *               against a baseline (--threshold);
+ *   out_*.c     present the finished report, one file per --format.
+ * Presentation never queries the database and never recomputes a figure, so every format
+ * shows the same numbers.
+ */
+#ifndef RT_ANALYZE_H
+#define RT_ANALYZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/db.h"
+#include "core/stats.h"
+
+#define AN_CMD "analyze"
+#define AN_NSTATUS 600          /* HTTP statuses 0..599 are counted one by one */
+#define AN_MAX_ERRWORDS 32      /* distinct error words kept; the rest count as "other" */
+#define AN_MAX_SLO 32
+#define AN_MAX_BUCKETS 1000000  /* time-series cap; later events land in the last bucket */
+
+/* ---- figures ------------------------------------------------------------------------- */
+
+/* One distribution: the sorted sample (when kept) and its figures. */
+struct an_dist {
+    int64_t *v;                        /* owned, ascending; NULL once released */
+    size_t n;
+    struct rt_summary s;
+    int64_t pct[RT_STATS_NPCTS];       /* rt_stats_pcts; meaningful only when n > 0 */
+};
+
+enum { AN_PH_DNS, AN_PH_CONNECT, AN_PH_TLS, AN_PH_FIRST_BYTE, AN_PH_TRANSFER, AN_NPHASES };
+extern const char *const an_phase_names[AN_NPHASES];
+
+/* One --interval of the time series; times are the start of the interval after t0. */
+struct an_bucket {
+    int64_t scheduled;      /* requests scheduled in the interval (offered) */
+    int64_t sent;
+    int64_t answered;       /* HTTP answers completed in the interval (any status) */
+    int64_t ok;             /* HTTP-200 completed */
+    int64_t failed;         /* not HTTP-200, by completion (or schedule, if never sent) */
+    int64_t s429, s5xx;
+    int64_t finished;       /* sent requests that ended (answer or error) */
+    size_t lat_n;           /* HTTP-200 latencies of requests completed here */
+    int64_t lat_p50, lat_p90, lat_p99, lat_max;
+    double lat_mean;
+    /* cumulative from the start to the end of this interval (locust's "Total" columns);
+     * the cum_pct/min/max/mean/n figures only with AN_LOAD_CUMULATIVE */
+    int64_t bytes_in;       /* of the requests that ended here */
+    int64_t cum_requests, cum_failed, cum_bytes_in, inflight;
+    int64_t cum_pct[RT_STATS_NPCTS];    /* HTTP-200 latency percentiles so far */
+    int64_t cum_min, cum_max;
+    size_t cum_n;
+    double cum_mean;
+};
+
+struct an_errcount {
+    char word[32];
+    int64_t n;
+};
+
+/* A run as analyzed: one database run, or a group of runs merged into one. */
+struct an_run {
+    char *label;            /* owned: how reports name the run ("name #id", "group G") */
+    char *db_path;          /* owned: the (first) database file */
+    struct rt_run_info info;/* owned: the (first) run's row; status is the merged status */
+    size_t nparts;          /* 1, or how many runs were merged */
+    char *parts;            /* owned: "a.db#3, b.db#1" for merged runs, else NULL */
+    int partial;            /* status running or interrupted: figures may be incomplete */
+
+    int64_t requests;       /* rows */
+    int64_t sent, never_sent, answered, ok, failed, bytes_in;
+    int64_t status_n[AN_NSTATUS + 1];   /* [AN_NSTATUS]: statuses outside 0..599 */
+    int64_t fail_status_n[AN_NSTATUS + 1]; /* failures without an error word, by status */
+    struct an_errcount errors[AN_MAX_ERRWORDS];
+    size_t nerrors;
+    int64_t errors_other;
+    int64_t s429, s4xx, s5xx;
+    double error_ratio;     /* failed / requests; 0 without requests */
+
+    int64_t first_sched_us, last_sched_us, first_sent_us, last_done_us;  /* after t0 */
+    double duration_s;      /* first send to last completion */
+    double offered_per_s;   /* runs.offered_rate_per_s, else scheduled count / span */
+    int offered_from_run;   /* 1: from runs.offered_rate_per_s */
+    double achieved_per_s;  /* answers / (first send .. last completion) */
+    double ok_per_s, failed_per_s;
+
+    struct an_dist latency; /* HTTP-200: scheduled -> done; kept (histogram, CDF) */
+    struct an_dist service; /* HTTP-200: sent -> done */
+    struct an_dist lag;     /* every sent request: sent - scheduled */
+    struct an_dist phase[AN_NPHASES];
+
+    struct an_bucket *series;   /* owned, nseries intervals */
+    size_t nseries;
+    int64_t interval_us;
+};
+
+/* Where a run comes from, as the user named it. */
+struct an_ref {
+    char *db_path;          /* owned */
+    char *run;              /* owned; NULL: the latest run */
+    char *group;            /* owned; non-NULL: every run of this group_id, merged */
+    int merge_group;        /* 1: if the run belongs to a group, analyze the whole group */
+};
+
+/*
+ * Load one run (or group) and compute all its figures.  dbs[0..ndbs) are the databases a
+ * group is searched in (besides ref->db_path).  On success fills *run (free with
+ * an_run_free) and returns 0; on failure returns RT_EXIT_USAGE (no such run) or
+ * RT_EXIT_RUNTIME (database error) with a message in err.
+ */
+enum { AN_LOAD_CUMULATIVE = 1 };   /* also fill the buckets' cum_* figures (locust) */
+int an_run_load(const struct an_ref *ref, char *const *dbs, size_t ndbs, int64_t interval_us,
+                int flags, struct an_run *run, char *err, size_t errlen);
+void an_run_free(struct an_run *run);
+/* Print `--list` for one database to out. Returns 0 or RT_EXIT_* with err filled. */
+int an_list_runs(const char *db_path, int with_path, FILE *out, char *err, size_t errlen);
+
+/* ---- verdicts and comparison ---------------------------------------------------------- */
+
+enum an_metric { AN_M_PCT, AN_M_MEAN, AN_M_MAX, AN_M_MIN };
+
+struct an_slo {
+    char text[64];          /* as the user wrote it, normalised ("p90<=500ms") */
+    enum an_metric metric;
+    double pct;             /* AN_M_PCT: the percentile */
+    int strict;             /* 1: '<', 0: '<=' */
+    int64_t limit_us;
+};
+/* Parse "p90<=500ms", "p99.9<1s", "mean<=300ms", "max<2s".  0 or -1 with err. */
+int an_slo_parse(const char *s, struct an_slo *slo, char *err, size_t errlen);
+
+enum an_vkind { AN_V_SLO, AN_V_RATE, AN_V_ERRORS, AN_V_REGRESSION };
+
+struct an_verdict {
+    size_t run;             /* index into the report's runs */
+    enum an_vkind kind;
+    char what[96];          /* "p90<=500ms", "rate>=150000/h", "errors<=1%", "p90 +10%" */
+    char measured[128];     /* "p90 = 412.3 ms", "no HTTP-200 answers" */
+    int pass;
+};
+
+/* One line of the side-by-side comparison. */
+struct an_cmp_row {
+    const char *name;       /* static: "p90", "achieved rate" */
+    const char *key;        /* static, for csv/json: "latency_p90_us" */
+    int unit;               /* AN_U_* */
+    int worse_when_higher;  /* 1 latency/errors, 0 rates, -1 neutral (no judgement) */
+    int checked;            /* taken into the --threshold regression check */
+    double *v;              /* owned, one per run */
+    int *have;              /* owned, one per run: 0 where the figure does not exist */
+};
+enum { AN_U_COUNT, AN_U_US, AN_U_PER_S, AN_U_RATIO };
+
+struct an_opts {
+    char **dbs;             /* owned array of owned strings; dbs[0] is the default */
+    size_t ndbs;
+    int list;
+    char **groups;          /* owned */
+    size_t ngroups;
+    int merge_group;
+    char *baseline;         /* owned; NULL: the first run */
+    const char *format;     /* static */
+    char *out_path;         /* owned; NULL: stdout */
+    int64_t interval_us;
+    struct an_slo slo[AN_MAX_SLO];
+    size_t nslo;
+    int slo_given;          /* --slo seen (the default p90 one is dropped) */
+    int slo_none;           /* --slo none */
+    double min_rate_per_s;  /* 0: not asked */
+    char min_rate_text[32];
+    double max_errors;      /* < 0: not asked */
+    char max_errors_text[32];
+    double threshold;       /* < 0: not asked */
+    char threshold_text[32];
+};
+
+struct an_report {
+    const struct an_opts *opts;  /* borrowed */
+    struct an_run *runs;         /* owned, nruns */
+    size_t nruns;
+    size_t baseline;             /* index of the baseline run */
+    struct an_verdict *verdicts; /* owned */
+    size_t nverdicts;
+    struct an_cmp_row *cmp;      /* owned; only with nruns >= 2 */
+    size_t ncmp;
+    int failed;                  /* any verdict failed */
+    char generated_at[40];       /* ISO-8601 UTC, when the report was made */
+};
+
+/* Append a zeroed verdict (cap: the allocated count, start with r->nverdicts); NULL on OOM. */
+struct an_verdict *an_verdict_add(struct an_report *r, size_t *cap);
+/* Evaluate every verdict of opts over every run; fills r->verdicts and r->failed. */
+int an_verdicts_eval(struct an_report *r);
+/* Build r->cmp (when nruns >= 2) and the regression verdicts (with --threshold). */
+int an_compare_build(struct an_report *r);
+void an_report_free(struct an_report *r);
+
+/* ---- presentation helpers (present.c) ------------------------------------------------- */
+
+/* "412.3" (ms with one decimal below 10 s, integer ms above), for tables in ms. */
+char *an_fmt_ms(char *buf, size_t len, int64_t us);
+/* A comparison value in its unit: "412.3 ms", "41.95/s", "0.20%", "6126". */
+char *an_fmt_value(char *buf, size_t len, int unit, double v);
+/* Delta against the baseline: "+12.3%", "-0.5%", "=" or "n/a". */
+char *an_fmt_delta(char *buf, size_t len, double base, double v);
+/* The request path of a target URL ("/v1/models/x:predict"), into buf. */
+char *an_target_path(char *buf, size_t len, const char *url);
+/* The verdict kind as a word ("slo", "rate", "errors", "regression"). */
+const char *an_vkind_name(enum an_vkind k);
+/* A distribution's figure for an SLO metric; -1 when the distribution is empty. */
+int an_dist_metric(const struct an_dist *d, enum an_metric m, double pct, double *out_us);
+
+/*
+ * Histogram bin edges shared by all runs of a report (so overlays line up): log-spaced,
+ * 20 per decade, over the HTTP-200 latencies of every run.  Returns the edge count (0 when
+ * no run has a latency).
+ */
+size_t an_hist_edges(const struct an_report *r, int64_t *edges, size_t cap);
+
+/*
+ * CSV rows for out_csv.c and out_locust.c: a field is written bare unless it holds a comma,
+ * quote or line break, then quoted by libcsv (Python's csv.QUOTE_MINIMAL, which locust uses,
+ * so our headers are byte-for-byte locust's).
+ */
+struct an_csv {
+    FILE *f;                /* borrowed */
+    int col;                /* fields written on the current row */
+    int crlf;               /* 1: rows end in \r\n (Python's csv default, so locust's) */
+};
+void an_csv_str(struct an_csv *c, const char *s);     /* NULL: an empty field */
+void an_csv_fmt(struct an_csv *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void an_csv_end(struct an_csv *c);                     /* ends the row */
+
+/* ---- outputs: each writes the whole report; 0, or RT_EXIT_RUNTIME after a message ----- */
+
+int an_out_text(const struct an_report *r, FILE *out);
+int an_out_markdown(const struct an_report *r, FILE *out);
+int an_out_remarkup(const struct an_report *r, FILE *out);
+/* path NULL: all tables to stdout, separated by blank lines; else PATH_<table>.csv files. */
+int an_out_csv(const struct an_report *r, const char *path);
+/* Writes PATH_stats.csv, PATH_stats_history.csv, PATH_failures.csv (per run when several). */
+int an_out_locust(const struct an_report *r, const char *path);
+int an_out_json(const struct an_report *r, FILE *out);
+int an_out_html(const struct an_report *r, FILE *out);
+
+/* Shared by markdown and remarkup: the dialect hooks of one table-and-heading writer. */
+struct an_md_dialect {
+    const char *name;
+    void (*heading)(FILE *out, int level, const char *text);
+    void (*cell)(FILE *out, const char *text);     /* one escaped table cell's text */
+    void (*text)(FILE *out, const char *text);     /* escaped running text */
+    const char *code_open, *code_close;            /* a preformatted block */
+    const char *pass, *fail;                       /* verdict markers */
+};
+int an_out_md_common(const struct an_report *r, FILE *out, const struct an_md_dialect *d);
+
+#endif

@@ -1,0 +1,698 @@
+/*
+ * out_html.c - one self-contained HTML file: inline CSS, inline SVG charts drawn here, no
+ * script, no font, no image, no link to anything outside the file (the only href values are
+ * "#anchors"), so it opens offline and from a Phabricator attachment alike.
+ *
+ * Order, as a reviewer reads: verdicts; a summary row per run; the latency histogram and CDF
+ * with every run overlaid (the SLO drawn in); per run, throughput (offered vs achieved) and
+ * p50/p90/p99 over time; HTTP status and error breakdown; percentiles and phases; the
+ * comparison; the run configuration.  Every string that comes from the database (names,
+ * targets, error words, config_json) is escaped (& < > " ') by esc(), including inside
+ * attributes; numbers are formatted by us.
+ */
+#include "analyze/analyze.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const palette[] = {
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+};
+#define NPAL (sizeof palette / sizeof palette[0])
+
+static void esc(FILE *out, const char *s)
+{
+    if (!s)
+        return;
+    for (; *s; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
+        default:
+            fputc(*s, out);
+        }
+    }
+}
+
+static void ms(char *buf, size_t len, int have, double us)
+{
+    if (!have)
+        snprintf(buf, len, "n/a");
+    else if (us < 1e6)
+        snprintf(buf, len, "%.1f", us / 1e3);
+    else
+        snprintf(buf, len, "%.0f", us / 1e3);
+}
+
+/* ---- a minimal SVG plot ------------------------------------------------------------------ */
+
+struct axis {
+    double lo, hi;
+    int log;
+};
+
+struct plot {
+    FILE *out;
+    int w, h, ml, mr, mt, mb;
+    struct axis x, y;
+};
+
+static double map(const struct axis *a, double v, double p0, double p1)
+{
+    double t;
+    if (a->log) {
+        if (v < a->lo)
+            v = a->lo;
+        t = (log10(v) - log10(a->lo)) / (log10(a->hi) - log10(a->lo));
+    } else {
+        t = (v - a->lo) / (a->hi - a->lo);
+    }
+    if (!isfinite(t))
+        t = 0;
+    if (t < -0.05)
+        t = -0.05;
+    if (t > 1.05)
+        t = 1.05;
+    return p0 + t * (p1 - p0);
+}
+
+static double px(const struct plot *p, double v)
+{
+    return map(&p->x, v, p->ml, p->w - p->mr);
+}
+
+static double py(const struct plot *p, double v)
+{
+    return map(&p->y, v, p->h - p->mb, p->mt);
+}
+
+static double nice_step(double range, int want)
+{
+    double raw = range / want;
+    if (!(raw > 0))
+        return 1;
+    double mag = pow(10, floor(log10(raw)));
+    double f = raw / mag;
+    return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+}
+
+/* Latency tick labels: microseconds shown as ms or s. */
+static void us_label(char *buf, size_t len, double us)
+{
+    if (us >= 1e6)
+        snprintf(buf, len, "%gs", us / 1e6);
+    else
+        snprintf(buf, len, "%gms", us / 1e3);
+}
+
+static void plot_begin(struct plot *p, const char *title, const char *xlabel,
+                       const char *ylabel, int x_is_us)
+{
+    FILE *out = p->out;
+    fprintf(out, "<figure><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
+            "aria-label=\"", p->w, p->h, p->w, p->h);
+    esc(out, title);
+    fprintf(out, "\">\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/>\n",
+            p->ml, p->mt, p->w - p->ml - p->mr, p->h - p->mt - p->mb);
+    char lab[32];
+    /* x ticks */
+    if (p->x.log) {
+        for (double d = pow(10, floor(log10(p->x.lo))); d <= p->x.hi * 1.0001; d *= 10) {
+            if (d < p->x.lo * 0.9999)
+                continue;
+            double x = px(p, d);
+            if (x_is_us)
+                us_label(lab, sizeof lab, d);
+            else
+                snprintf(lab, sizeof lab, "%g", d);
+            fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"grid\"/>"
+                    "<text x=\"%.1f\" y=\"%d\" class=\"tx\">%s</text>\n", x, p->mt, x,
+                    p->h - p->mb, x, p->h - p->mb + 14, lab);
+        }
+    } else {
+        double st = nice_step(p->x.hi - p->x.lo, 6);
+        for (double v = ceil(p->x.lo / st) * st; v <= p->x.hi + st * 1e-9; v += st) {
+            double x = px(p, v);
+            if (x_is_us)
+                us_label(lab, sizeof lab, v);
+            else
+                snprintf(lab, sizeof lab, "%g", v);
+            fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"grid\"/>"
+                    "<text x=\"%.1f\" y=\"%d\" class=\"tx\">%s</text>\n", x, p->mt, x,
+                    p->h - p->mb, x, p->h - p->mb + 14, lab);
+        }
+    }
+    /* y ticks (always linear here) */
+    double st = nice_step(p->y.hi - p->y.lo, 5);
+    for (double v = ceil(p->y.lo / st) * st; v <= p->y.hi + st * 1e-9; v += st) {
+        double y = py(p, v);
+        snprintf(lab, sizeof lab, "%g", fabs(v) < st * 1e-9 ? 0 : v);
+        fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"grid\"/>"
+                "<text x=\"%d\" y=\"%.1f\" class=\"ty\">%s</text>\n", p->ml, y, p->w - p->mr, y,
+                p->ml - 4, y + 4, lab);
+    }
+    fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"xl\">", (p->ml + p->w - p->mr) / 2,
+            p->h - 4);
+    esc(out, xlabel);
+    fprintf(out, "</text><text x=\"12\" y=\"%d\" class=\"yl\" transform=\"rotate(-90 12 %d)\">",
+            (p->mt + p->h - p->mb) / 2, (p->mt + p->h - p->mb) / 2);
+    esc(out, ylabel);
+    fputs("</text>\n", out);
+}
+
+static void polyline(const struct plot *p, const double *xs, const double *ys, size_t n,
+                     const char *color, const char *dash, double width)
+{
+    if (n == 0)
+        return;
+    fprintf(p->out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\"%s%s%s "
+            "points=\"", color, width, dash ? " stroke-dasharray=\"" : "", dash ? dash : "",
+            dash ? "\"" : "");
+    for (size_t i = 0; i < n; i++)
+        fprintf(p->out, "%s%.1f,%.1f", i ? " " : "", px(p, xs[i]), py(p, ys[i]));
+    fputs("\"/>\n", p->out);
+}
+
+struct legend_item {
+    const char *label;     /* escaped on output */
+    const char *color;
+    const char *dash;
+};
+
+static void plot_end(struct plot *p, const struct legend_item *items, size_t n)
+{
+    fputs("</svg>\n<figcaption>", p->out);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(p->out, "<span class=\"key\"><svg width=\"26\" height=\"10\"><line x1=\"0\" "
+                "y1=\"5\" x2=\"26\" y2=\"5\" stroke=\"%s\" stroke-width=\"2.5\"%s%s%s/></svg> ",
+                items[i].color, items[i].dash ? " stroke-dasharray=\"" : "",
+                items[i].dash ? items[i].dash : "", items[i].dash ? "\"" : "");
+        esc(p->out, items[i].label);
+        fputs("</span>", p->out);
+    }
+    fputs("</figcaption></figure>\n", p->out);
+}
+
+/* ---- charts ------------------------------------------------------------------------------- */
+
+static void chart_histogram(FILE *out, const struct an_report *r)
+{
+    int64_t edges[256];
+    uint64_t counts[256];
+    size_t ne = an_hist_edges(r, edges, 256);
+    if (ne < 2) {
+        fputs("<p class=\"none\">No HTTP-200 answers in any run: no latency histogram.</p>\n",
+              out);
+        return;
+    }
+    double lo = edges[0] < 1 ? 1 : (double)edges[0];
+    double ymax = 0;
+    static double xs[520], ys[520];
+    for (size_t i = 0; i < r->nruns; i++) {
+        const struct an_dist *d = &r->runs[i].latency;
+        if (!d->n || !d->v)
+            continue;
+        rt_stats_histogram(d->v, d->n, edges, ne, counts);
+        for (size_t b = 0; b + 1 < ne; b++)
+            if (100.0 * (double)counts[b] / (double)d->n > ymax)
+                ymax = 100.0 * (double)counts[b] / (double)d->n;
+    }
+    struct plot p = { out, 760, 300, 56, 16, 12, 40, { lo, (double)edges[ne - 1], 1 },
+                      { 0, ymax > 0 ? ymax * 1.08 : 1, 0 } };
+    plot_begin(&p, "Latency histogram", "HTTP-200 latency (log scale)", "% of answers", 1);
+    struct legend_item items[NPAL];
+    size_t ni = 0;
+    for (size_t i = 0; i < r->nruns; i++) {
+        const struct an_dist *d = &r->runs[i].latency;
+        if (!d->n || !d->v)
+            continue;
+        rt_stats_histogram(d->v, d->n, edges, ne, counts);
+        size_t k = 0;
+        for (size_t b = 0; b + 1 < ne; b++) {
+            double y = 100.0 * (double)counts[b] / (double)d->n;
+            xs[k] = edges[b] < 1 ? 1 : (double)edges[b];
+            ys[k++] = y;
+            xs[k] = (double)edges[b + 1];
+            ys[k++] = y;
+        }
+        polyline(&p, xs, ys, k, palette[i % NPAL], NULL, 2);
+        if (ni < NPAL)
+            items[ni++] = (struct legend_item){ r->runs[i].label, palette[i % NPAL], NULL };
+    }
+    plot_end(&p, items, ni);
+}
+
+static void chart_cdf(FILE *out, const struct an_report *r)
+{
+    int any = 0;
+    double lo = 0, hi = 0;
+    for (size_t i = 0; i < r->nruns; i++) {
+        const struct an_dist *d = &r->runs[i].latency;
+        if (!d->n)
+            continue;
+        double a = d->s.min < 1 ? 1 : (double)d->s.min, b = (double)d->s.max;
+        if (!any || a < lo)
+            lo = a;
+        if (!any || b > hi)
+            hi = b;
+        any = 1;
+    }
+    if (!any)
+        return;
+    const struct an_opts *o = r->opts;
+    for (size_t k = 0; k < o->nslo; k++)
+        if (o->slo[k].metric == AN_M_PCT && o->slo[k].limit_us > hi)
+            hi = (double)o->slo[k].limit_us * 1.2;
+    if (hi <= lo)
+        hi = lo * 10;
+    struct plot p = { out, 760, 300, 56, 16, 12, 40, { lo, hi, 1 }, { 0, 100, 0 } };
+    plot_begin(&p, "Latency CDF", "HTTP-200 latency (log scale)", "% of answers at or below",
+               1);
+    static double xs[402], ys[402];
+    struct legend_item items[NPAL + 1];
+    size_t ni = 0;
+    for (size_t i = 0; i < r->nruns; i++) {
+        const struct an_dist *d = &r->runs[i].latency;
+        if (!d->n || !d->v)
+            continue;
+        size_t k = 0;
+        for (int q = 0; q <= 400; q++) {
+            /* Denser towards the tail, where the percentiles that matter live. */
+            double pct = q <= 300 ? q / 3.0 : 100.0 - 100.0 * pow(10, -(q - 300) / 25.0);
+            if (q == 400)
+                pct = 100;
+            if (pct <= 0)
+                pct = 0.0001;
+            int64_t v;
+            if (rt_stats_percentile(d->v, d->n, pct, &v) != 0)
+                continue;
+            xs[k] = v < 1 ? 1 : (double)v;
+            ys[k++] = pct;
+        }
+        polyline(&p, xs, ys, k, palette[i % NPAL], NULL, 2);
+        if (ni < NPAL)
+            items[ni++] = (struct legend_item){ r->runs[i].label, palette[i % NPAL], NULL };
+    }
+    for (size_t k = 0; k < o->nslo; k++) {
+        const struct an_slo *s = &o->slo[k];
+        if (s->metric != AN_M_PCT)
+            continue;
+        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"slo\"/>"
+                "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"slo\"/>\n",
+                px(&p, (double)s->limit_us), py(&p, 0), px(&p, (double)s->limit_us),
+                py(&p, s->pct), p.ml, py(&p, s->pct), px(&p, (double)s->limit_us),
+                py(&p, s->pct));
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"slot\">", px(&p, (double)s->limit_us)
+                + 4, py(&p, s->pct) + 14);
+        esc(out, s->text);
+        fputs("</text>\n", out);
+    }
+    if (o->nslo)
+        items[ni++] = (struct legend_item){ "SLO", "#555", "4 3" };
+    plot_end(&p, items, ni);
+}
+
+static void chart_throughput(FILE *out, const struct an_run *run, const char *color)
+{
+    if (run->nseries == 0)
+        return;
+    double iv = (double)run->interval_us / 1e6, ymax = 0;
+    size_t n = run->nseries;
+    double *xs = malloc(n * sizeof *xs), *y1 = malloc(n * sizeof *y1),
+           *y2 = malloc(n * sizeof *y2), *y3 = malloc(n * sizeof *y3);
+    if (!xs || !y1 || !y2 || !y3)
+        goto out;
+    for (size_t b = 0; b < n; b++) {
+        const struct an_bucket *k = &run->series[b];
+        xs[b] = ((double)b + 0.5) * iv;
+        y1[b] = (double)k->scheduled / iv;
+        y2[b] = (double)k->answered / iv;
+        y3[b] = (double)k->failed / iv;
+        double m = y1[b] > y2[b] ? y1[b] : y2[b];
+        if (m > ymax)
+            ymax = m;
+    }
+    struct plot p = { out, 760, 240, 56, 16, 12, 40,
+                      { 0, (double)n * iv, 0 }, { 0, ymax > 0 ? ymax * 1.1 : 1, 0 } };
+    plot_begin(&p, "Throughput over time", "seconds after t0", "requests/s", 0);
+    polyline(&p, xs, y1, n, "#888", "5 3", 1.5);
+    polyline(&p, xs, y2, n, color, NULL, 2);
+    polyline(&p, xs, y3, n, "#d62728", "2 2", 1.5);
+    struct legend_item items[] = {
+        { "offered (scheduled)", "#888", "5 3" },
+        { "achieved (answers)", color, NULL },
+        { "failed", "#d62728", "2 2" },
+    };
+    plot_end(&p, items, 3);
+out:
+    free(xs);
+    free(y1);
+    free(y2);
+    free(y3);
+}
+
+static void chart_latency_time(FILE *out, const struct an_run *run)
+{
+    if (run->nseries == 0 || run->latency.n == 0)
+        return;
+    double iv = (double)run->interval_us / 1e6, ymax = 0;
+    size_t n = run->nseries, m = 0;
+    double *xs = malloc(n * sizeof *xs), *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b),
+           *c = malloc(n * sizeof *c);
+    if (!xs || !a || !b || !c)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        const struct an_bucket *k = &run->series[i];
+        if (!k->lat_n)
+            continue;
+        xs[m] = ((double)i + 0.5) * iv;
+        a[m] = (double)k->lat_p50 / 1e3;
+        b[m] = (double)k->lat_p90 / 1e3;
+        c[m] = (double)k->lat_p99 / 1e3;
+        if (c[m] > ymax)
+            ymax = c[m];
+        m++;
+    }
+    struct plot p = { out, 760, 240, 56, 16, 12, 40,
+                      { 0, (double)n * iv, 0 }, { 0, ymax > 0 ? ymax * 1.1 : 1, 0 } };
+    plot_begin(&p, "Latency over time", "seconds after t0 (by completion)",
+               "HTTP-200 latency, ms", 0);
+    polyline(&p, xs, a, m, "#2ca02c", NULL, 2);
+    polyline(&p, xs, b, m, "#ff7f0e", NULL, 2);
+    polyline(&p, xs, c, m, "#d62728", NULL, 2);
+    struct legend_item items[] = {
+        { "p50", "#2ca02c", NULL }, { "p90", "#ff7f0e", NULL }, { "p99", "#d62728", NULL },
+    };
+    plot_end(&p, items, 3);
+out:
+    free(xs);
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* ---- tables ------------------------------------------------------------------------------- */
+
+static void verdicts(FILE *out, const struct an_report *r)
+{
+    fprintf(out, "<section id=\"verdicts\"><h2>Verdicts: <span class=\"%s\">%s</span></h2>\n",
+            r->failed ? "fail" : "pass", r->failed ? "FAIL" : "PASS");
+    if (!r->nverdicts) {
+        fputs("<p>No verdict was asked for.</p></section>\n", out);
+        return;
+    }
+    fputs("<table><tr><th>result</th><th>check</th><th>measured</th><th>run</th></tr>\n", out);
+    for (size_t i = 0; i < r->nverdicts; i++) {
+        const struct an_verdict *v = &r->verdicts[i];
+        fprintf(out, "<tr><td class=\"%s\">%s</td><td>", v->pass ? "pass" : "fail",
+                v->pass ? "PASS" : "FAIL");
+        esc(out, v->what);
+        fputs("</td><td>", out);
+        esc(out, v->measured);
+        fputs("</td><td>", out);
+        esc(out, r->runs[v->run].label);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table></section>\n", out);
+}
+
+static void summary(FILE *out, const struct an_report *r)
+{
+    fputs("<section id=\"summary\"><h2>Summary</h2><table><tr><th>run</th><th>status</th>"
+          "<th>requests</th><th>failed</th><th>offered/s</th><th>achieved/s</th>"
+          "<th>achieved/h</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th>"
+          "</tr>\n", out);
+    for (size_t i = 0; i < r->nruns; i++) {
+        const struct an_run *run = &r->runs[i];
+        const struct an_dist *d = &run->latency;
+        char c[4][32];
+        ms(c[0], 32, d->n > 0, (double)d->pct[0]);
+        ms(c[1], 32, d->n > 0, (double)d->pct[4]);
+        ms(c[2], 32, d->n > 0, (double)d->pct[7]);
+        ms(c[3], 32, d->n > 0, (double)d->s.max);
+        fprintf(out, "<tr><td><span class=\"sw\" style=\"background:%s\"></span><a "
+                "href=\"#run%zu\">", palette[i % NPAL], i);
+        esc(out, run->label);
+        fputs("</a></td><td>", out);
+        esc(out, run->info.status);
+        if (run->partial)
+            fputs(" <span class=\"fail\">(partial)</span>", out);
+        fprintf(out, "</td><td>%lld</td><td>%lld (%.2f%%)</td>", (long long)run->requests,
+                (long long)run->failed, run->error_ratio * 100);
+        if (run->offered_per_s > 0)
+            fprintf(out, "<td>%.2f</td>", run->offered_per_s);
+        else
+            fputs("<td>n/a</td>", out);
+        if (run->duration_s > 0)
+            fprintf(out, "<td>%.2f</td><td>%.0f</td>", run->achieved_per_s,
+                    run->achieved_per_s * 3600);
+        else
+            fputs("<td>n/a</td><td>n/a</td>", out);
+        fprintf(out, "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", c[0], c[1], c[2],
+                c[3]);
+    }
+    fputs("</table>\n", out);
+    for (size_t i = 0; i < r->nruns; i++)
+        if (r->runs[i].latency.n == 0) {
+            fputs("<p class=\"fail\">", out);
+            esc(out, r->runs[i].label);
+            fputs(": no HTTP-200 answers, so no latency percentiles.</p>\n", out);
+        }
+    fputs("</section>\n", out);
+}
+
+static void dist_tr(FILE *out, const char *name, const struct an_dist *d)
+{
+    char c[32];
+    fputs("<tr><td>", out);
+    esc(out, name);
+    fprintf(out, "</td><td>%zu</td>", d->n);
+    ms(c, sizeof c, d->n > 0, d->s.mean);
+    fprintf(out, "<td>%s</td>", c);
+    ms(c, sizeof c, d->n > 0, (double)d->s.min);
+    fprintf(out, "<td>%s</td>", c);
+    for (int p = 0; p < RT_STATS_NPCTS; p++) {
+        ms(c, sizeof c, d->n > 0, (double)d->pct[p]);
+        fprintf(out, "<td>%s</td>", c);
+    }
+    fputs("</tr>\n", out);
+}
+
+static void run_section(FILE *out, const struct an_report *r, size_t i)
+{
+    const struct an_run *run = &r->runs[i];
+    const struct rt_run_info *ri = &run->info;
+    fprintf(out, "<section id=\"run%zu\"><h2><span class=\"sw\" style=\"background:%s\">"
+            "</span>", i, palette[i % NPAL]);
+    esc(out, run->label);
+    fputs("</h2>\n", out);
+    if (run->partial) {
+        fputs("<p class=\"fail\">This run is ", out);
+        esc(out, ri->status);
+        fputs(": the figures cover what was recorded so far.</p>\n", out);
+    }
+    fputs("<p>", out);
+    if (run->offered_per_s > 0)
+        fprintf(out, "Offered %.2f/s (%.0f/h); ", run->offered_per_s,
+                run->offered_per_s * 3600);
+    if (run->duration_s > 0)
+        fprintf(out, "achieved %.2f/s (%.0f/h), HTTP-200 %.2f/s, over %.1f s.",
+                run->achieved_per_s, run->achieved_per_s * 3600, run->ok_per_s,
+                run->duration_s);
+    fputs("</p>\n", out);
+    chart_throughput(out, run, palette[i % NPAL]);
+    chart_latency_time(out, run);
+
+    fputs("<h3>HTTP status and errors</h3><table><tr><th>status or error</th><th>count</th>"
+          "<th>share</th></tr>\n", out);
+    for (int s = 0; s <= AN_NSTATUS; s++) {
+        if (!run->status_n[s])
+            continue;
+        double share = run->requests ? 100.0 * (double)run->status_n[s] / (double)run->requests
+                                     : 0;
+        const char *cls = s == 200 ? "" : " class=\"fail\"";
+        if (s == AN_NSTATUS)
+            fprintf(out, "<tr><td%s>HTTP other</td>", cls);
+        else if (s == 0)
+            fprintf(out, "<tr><td%s>no HTTP answer</td>", cls);
+        else
+            fprintf(out, "<tr><td%s>HTTP %d%s</td>", cls, s,
+                    s == 429 ? " (rate limited)" : s >= 500 ? " (server error)" : "");
+        fprintf(out, "<td>%lld</td><td>%.2f%%</td></tr>\n", (long long)run->status_n[s],
+                share);
+    }
+    for (size_t e = 0; e <= run->nerrors; e++) {
+        if (e == run->nerrors && !run->errors_other)
+            break;
+        int64_t n = e < run->nerrors ? run->errors[e].n : run->errors_other;
+        fputs("<tr><td class=\"fail\">error ", out);
+        esc(out, e < run->nerrors ? run->errors[e].word : "other");
+        fprintf(out, "</td><td>%lld</td><td>%.2f%%</td></tr>\n", (long long)n,
+                run->requests ? 100.0 * (double)n / (double)run->requests : 0);
+    }
+    fputs("</table>\n", out);
+
+    fputs("<h3>Percentiles and phases (ms; exact, nearest rank)</h3><table><tr><th></th>"
+          "<th>n</th><th>mean</th><th>min</th>", out);
+    for (int p = 0; p < RT_STATS_NPCTS; p++)
+        fprintf(out, "<th>%s</th>", rt_stats_pct_names[p]);
+    fputs("</tr>\n", out);
+    dist_tr(out, "latency (HTTP-200, from scheduled send)", &run->latency);
+    dist_tr(out, "service (HTTP-200, from actual send)", &run->service);
+    dist_tr(out, "schedule lag (all sent)", &run->lag);
+    for (int p = 0; p < AN_NPHASES; p++)
+        dist_tr(out, an_phase_names[p], &run->phase[p]);
+    fputs("</table>\n</section>\n", out);
+}
+
+static void comparison(FILE *out, const struct an_report *r)
+{
+    if (r->nruns < 2)
+        return;
+    fputs("<section id=\"comparison\"><h2>Comparison</h2><p>Deltas against the baseline, ",
+          out);
+    esc(out, r->runs[r->baseline].label);
+    fputs(".</p><table><tr><th>figure</th>", out);
+    for (size_t i = 0; i < r->nruns; i++) {
+        fputs("<th>", out);
+        esc(out, r->runs[i].label);
+        fputs("</th>", out);
+        if (i != r->baseline)
+            fputs("<th>delta</th>", out);
+    }
+    fputs("</tr>\n", out);
+    for (size_t k = 0; k < r->ncmp; k++) {
+        const struct an_cmp_row *c = &r->cmp[k];
+        fputs("<tr><td>", out);
+        esc(out, c->name);
+        fputs("</td>", out);
+        for (size_t i = 0; i < r->nruns; i++) {
+            char v[48], d[32];
+            fprintf(out, "<td>%s</td>", c->have[i] ? an_fmt_value(v, sizeof v, c->unit, c->v[i])
+                                                   : "n/a");
+            if (i != r->baseline) {
+                const char *cls = "";
+                if (c->have[i] && c->have[r->baseline] && c->worse_when_higher >= 0 &&
+                    c->v[i] != c->v[r->baseline]) {
+                    int higher = c->v[i] > c->v[r->baseline];
+                    cls = (higher == (c->worse_when_higher == 1)) ? " class=\"fail\""
+                                                                  : " class=\"pass\"";
+                }
+                fprintf(out, "<td%s>%s</td>", cls, c->have[i] && c->have[r->baseline]
+                        ? an_fmt_delta(d, sizeof d, c->v[r->baseline], c->v[i]) : "");
+            }
+        }
+        fputs("</tr>\n", out);
+    }
+    fputs("</table></section>\n", out);
+}
+
+static void kv(FILE *out, const char *k, const char *v)
+{
+    fputs("<tr><th>", out);
+    esc(out, k);
+    fputs("</th><td>", out);
+    esc(out, v ? v : "");
+    fputs("</td></tr>\n", out);
+}
+
+static void config(FILE *out, const struct an_report *r)
+{
+    fputs("<section id=\"config\"><h2>Run configuration</h2>\n", out);
+    for (size_t i = 0; i < r->nruns; i++) {
+        const struct an_run *run = &r->runs[i];
+        const struct rt_run_info *ri = &run->info;
+        char b[64];
+        fputs("<h3>", out);
+        esc(out, run->label);
+        fputs("</h3><table class=\"kv\">\n", out);
+        kv(out, "database", run->db_path);
+        snprintf(b, sizeof b, "%lld", (long long)ri->id);
+        kv(out, "id", b);
+        kv(out, "uuid", ri->uuid);
+        kv(out, "name", ri->name);
+        kv(out, "kind", ri->kind);
+        kv(out, "status", ri->status);
+        kv(out, "target", ri->target);
+        kv(out, "started", ri->started_at);
+        kv(out, "finished", ri->finished_at);
+        if (ri->source_run_uuid)
+            kv(out, "replay of", ri->source_run_uuid);
+        if (ri->speed > 0) {
+            snprintf(b, sizeof b, "%g", ri->speed);
+            kv(out, "speed", b);
+        }
+        if (ri->shard)
+            kv(out, "shard", ri->shard);
+        if (ri->group_id)
+            kv(out, "group", ri->group_id);
+        if (run->parts)
+            kv(out, "merged runs", run->parts);
+        kv(out, "tool version", ri->tool_version);
+        kv(out, "host", ri->hostname);
+        fputs("</table>\n<pre class=\"cfg\">", out);
+        esc(out, ri->config_json);
+        fputs("</pre>\n", out);
+    }
+    fputs("</section>\n", out);
+}
+
+static const char css[] =
+    "body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:1000px;color:#222}"
+    "h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ddd;padding-bottom:2px;"
+    "margin-top:28px}h3{font-size:15px}"
+    "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 7px;"
+    "text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
+    "table.kv td,table.kv th{text-align:left}"
+    ".pass{color:#1a7f37;font-weight:600}.fail{color:#c62828;font-weight:600}"
+    ".sw{display:inline-block;width:10px;height:10px;margin-right:6px}"
+    "figure{margin:10px 0}figcaption{font-size:12px;color:#444}.key{margin-right:14px}"
+    "svg text{font:11px system-ui,sans-serif;fill:#333}.tx{text-anchor:middle}"
+    ".ty{text-anchor:end}.xl{text-anchor:middle}.yl{text-anchor:middle}"
+    ".frame{fill:none;stroke:#999}.grid{stroke:#eee}"
+    ".slo{stroke:#555;stroke-dasharray:4 3}.slot{fill:#555}"
+    "pre.cfg{background:#f7f7f7;padding:8px;white-space:pre-wrap;word-break:break-all}"
+    ".meta{color:#666}";
+
+int an_out_html(const struct an_report *r, FILE *out)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<title>revtrace analysis", out);
+    if (r->nruns == 1) {
+        fputs(": ", out);
+        esc(out, r->runs[0].label);
+    }
+    fprintf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
+    fputs("<h1>revtrace load-test analysis</h1>\n<p class=\"meta\">Generated ", out);
+    esc(out, r->generated_at);
+    fputs(" by revtrace " RT_VERSION ". Latency counts from the scheduled send time (free of "
+          "coordinated omission); percentiles are exact, by nearest rank, over HTTP-200 "
+          "answers.</p>\n", out);
+    verdicts(out, r);
+    summary(out, r);
+    fputs("<section id=\"latency\"><h2>Latency distribution</h2>\n", out);
+    chart_histogram(out, r);
+    chart_cdf(out, r);
+    fputs("</section>\n", out);
+    for (size_t i = 0; i < r->nruns; i++)
+        run_section(out, r, i);
+    comparison(out, r);
+    config(out, r);
+    fputs("</body>\n</html>\n", out);
+    return 0;
+}

@@ -1,0 +1,220 @@
+/*
+ * out_locust.c - PATH_stats.csv, PATH_stats_history.csv and PATH_failures.csv in locust
+ * 2.x's exact layouts (locust/stats.py: StatsCSV.requests_csv_columns,
+ * stats_history_csv_columns, failures_columns; Python's csv.writer, so minimal quoting and
+ * \r\n line ends), so that tooling written for locust results reads ours.
+ *
+ * What the columns hold, where locust's meaning and ours differ (docs/analyze.md says it too):
+ *   - response times are the HTTP-200 latencies from the scheduled send, in ms; Median and
+ *     the percentile columns are integers (locust writes int), Average/Min/Max keep decimals;
+ *     exact microseconds are in --format csv/json;
+ *   - Request Count counts every request, Failure Count the ones not answered HTTP-200;
+ *   - history rows are per --interval (locust: per second), Timestamp is the Unix second at
+ *     the end of the interval, User Count is the number of requests in flight then, and the
+ *     percentile columns are cumulative, as locust's Aggregated history rows are;
+ *   - failures are "HTTP <status>" or the transport error word (deadline, reset, ...).
+ * With several runs, run i (1-based) goes to PATH-i_*.csv.
+ */
+#include "analyze/analyze.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cli.h"
+
+static const char *const stats_cols[] = {
+    "Type", "Name", "Request Count", "Failure Count", "Median Response Time",
+    "Average Response Time", "Min Response Time", "Max Response Time",
+    "Average Content Size", "Requests/s", "Failures/s",
+};
+static const char *const history_cols_head[] = {
+    "Timestamp", "User Count", "Type", "Name", "Requests/s", "Failures/s",
+};
+static const char *const history_cols_tail[] = {
+    "Total Request Count", "Total Failure Count", "Total Median Response Time",
+    "Total Average Response Time", "Total Min Response Time", "Total Max Response Time",
+    "Total Average Content Size",
+};
+static const char *const failures_cols[] = { "Method", "Name", "Error", "Occurrences" };
+
+static void ms_int(struct an_csv *c, int64_t us)
+{
+    an_csv_fmt(c, "%lld", (long long)llround((double)us / 1e3));
+}
+
+static void ms_real(struct an_csv *c, double us)
+{
+    an_csv_fmt(c, "%.3f", us / 1e3);
+}
+
+static void stats_row(struct an_csv *c, const struct an_run *run, const char *type,
+                      const char *name)
+{
+    const struct an_dist *d = &run->latency;
+    an_csv_str(c, type);
+    an_csv_str(c, name);
+    an_csv_fmt(c, "%lld", (long long)run->requests);
+    an_csv_fmt(c, "%lld", (long long)run->failed);
+    if (d->n) {
+        ms_int(c, d->pct[0]);
+        ms_real(c, d->s.mean);
+        ms_real(c, (double)d->s.min);
+        ms_real(c, (double)d->s.max);
+    } else {
+        for (int k = 0; k < 4; k++)
+            an_csv_str(c, "0");
+    }
+    an_csv_fmt(c, "%.6f", run->requests ? (double)run->bytes_in / (double)run->requests : 0.0);
+    double rps = run->duration_s > 0 ? (double)run->requests / run->duration_s : 0;
+    an_csv_fmt(c, "%.6f", rps);
+    an_csv_fmt(c, "%.6f", run->failed_per_s);
+    for (int p = 0; p < RT_STATS_NPCTS; p++) {
+        if (d->n)
+            ms_int(c, d->pct[p]);
+        else
+            an_csv_str(c, "N/A");
+    }
+    an_csv_end(c);
+}
+
+static FILE *open_part(const char *path, const char *suffix, char *name, size_t len)
+{
+    snprintf(name, len, "%s%s", path, suffix);
+    FILE *f = fopen(name, "w");
+    if (!f)
+        rt_msg_error("cannot write %s: %s (check the -o prefix)", name, strerror(errno));
+    return f;
+}
+
+static int close_part(FILE *f, const char *name)
+{
+    int bad = fflush(f) != 0 || ferror(f);
+    bad |= fclose(f) != 0;
+    if (bad) {
+        rt_msg_error("cannot write %s: %s", name, strerror(errno));
+        return RT_EXIT_RUNTIME;
+    }
+    return 0;
+}
+
+static int write_run(const struct an_run *run, const char *prefix)
+{
+    char name[4096], path[512];
+    int rc;
+    an_target_path(path, sizeof path, run->info.target);
+
+    FILE *f = open_part(prefix, "_stats.csv", name, sizeof name);
+    if (!f)
+        return RT_EXIT_RUNTIME;
+    struct an_csv c = { f, 0, 1 };
+    for (size_t k = 0; k < sizeof stats_cols / sizeof stats_cols[0]; k++)
+        an_csv_str(&c, stats_cols[k]);
+    for (int p = 0; p < RT_STATS_NPCTS; p++)
+        an_csv_str(&c, rt_stats_pct_names[p]);
+    an_csv_end(&c);
+    stats_row(&c, run, "POST", path);
+    stats_row(&c, run, "", "Aggregated");
+    if ((rc = close_part(f, name)))
+        return rc;
+
+    f = open_part(prefix, "_stats_history.csv", name, sizeof name);
+    if (!f)
+        return RT_EXIT_RUNTIME;
+    c.f = f;
+    for (size_t k = 0; k < sizeof history_cols_head / sizeof history_cols_head[0]; k++)
+        an_csv_str(&c, history_cols_head[k]);
+    for (int p = 0; p < RT_STATS_NPCTS; p++)
+        an_csv_str(&c, rt_stats_pct_names[p]);
+    for (size_t k = 0; k < sizeof history_cols_tail / sizeof history_cols_tail[0]; k++)
+        an_csv_str(&c, history_cols_tail[k]);
+    an_csv_end(&c);
+    double iv = (double)run->interval_us / 1e6;
+    for (size_t b = 0; b < run->nseries; b++) {
+        const struct an_bucket *k = &run->series[b];
+        long long ts = (long long)((run->info.t0_unix_us +
+                                    (int64_t)(b + 1) * run->interval_us) / 1000000);
+        an_csv_fmt(&c, "%lld", ts);
+        an_csv_fmt(&c, "%lld", (long long)k->inflight);
+        an_csv_str(&c, "");
+        an_csv_str(&c, "Aggregated");
+        an_csv_fmt(&c, "%.6f", (double)(k->ok + k->failed) / iv);
+        an_csv_fmt(&c, "%.6f", (double)k->failed / iv);
+        for (int p = 0; p < RT_STATS_NPCTS; p++) {
+            if (k->cum_n)
+                ms_int(&c, k->cum_pct[p]);
+            else
+                an_csv_str(&c, "N/A");
+        }
+        an_csv_fmt(&c, "%lld", (long long)k->cum_requests);
+        an_csv_fmt(&c, "%lld", (long long)k->cum_failed);
+        if (k->cum_n) {
+            ms_int(&c, k->cum_pct[0]);
+            ms_real(&c, k->cum_mean);
+            ms_real(&c, (double)k->cum_min);
+            ms_real(&c, (double)k->cum_max);
+        } else {
+            for (int x = 0; x < 4; x++)
+                an_csv_str(&c, "0");
+        }
+        an_csv_fmt(&c, "%.6f", k->cum_requests ? (double)k->cum_bytes_in /
+                                                     (double)k->cum_requests : 0.0);
+        an_csv_end(&c);
+    }
+    if ((rc = close_part(f, name)))
+        return rc;
+
+    f = open_part(prefix, "_failures.csv", name, sizeof name);
+    if (!f)
+        return RT_EXIT_RUNTIME;
+    c.f = f;
+    for (size_t k = 0; k < sizeof failures_cols / sizeof failures_cols[0]; k++)
+        an_csv_str(&c, failures_cols[k]);
+    an_csv_end(&c);
+    for (int s = 0; s <= AN_NSTATUS; s++) {
+        if (!run->fail_status_n[s])
+            continue;
+        an_csv_str(&c, "POST");
+        an_csv_str(&c, path);
+        if (s == AN_NSTATUS)
+            an_csv_str(&c, "HTTP status outside 0-599");
+        else if (s == 0)
+            an_csv_str(&c, "no HTTP status");
+        else
+            an_csv_fmt(&c, "HTTP %d", s);
+        an_csv_fmt(&c, "%lld", (long long)run->fail_status_n[s]);
+        an_csv_end(&c);
+    }
+    for (size_t e = 0; e < run->nerrors; e++) {
+        an_csv_str(&c, "POST");
+        an_csv_str(&c, path);
+        an_csv_str(&c, run->errors[e].word);
+        an_csv_fmt(&c, "%lld", (long long)run->errors[e].n);
+        an_csv_end(&c);
+    }
+    if (run->errors_other) {
+        an_csv_str(&c, "POST");
+        an_csv_str(&c, path);
+        an_csv_str(&c, "other");
+        an_csv_fmt(&c, "%lld", (long long)run->errors_other);
+        an_csv_end(&c);
+    }
+    return close_part(f, name);
+}
+
+int an_out_locust(const struct an_report *r, const char *path)
+{
+    for (size_t i = 0; i < r->nruns; i++) {
+        char prefix[4096];
+        if (r->nruns == 1)
+            snprintf(prefix, sizeof prefix, "%s", path);
+        else
+            snprintf(prefix, sizeof prefix, "%s-%zu", path, i + 1);
+        int rc = write_run(&r->runs[i], prefix);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

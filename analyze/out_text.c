@@ -1,0 +1,257 @@
+/*
+ * out_text.c - the terminal report.  The two central tables copy locust's console layout
+ * (locust/stats.py: the "Type Name # reqs # fails | Avg Min Max Med | req/s failures/s" table
+ * and the "Response time percentiles" table, with an 80-column name), so a reader can hold a
+ * revtrace run beside the published locust runs in seed/ and read the same columns.  Two
+ * differences, both stated in the headings: our percentiles are exact (nearest rank), and the
+ * response times are HTTP-200 latencies from the *scheduled* send.  Milliseconds carry one
+ * decimal below 1 s, since a local emulator answers in well under a millisecond.
+ */
+#include "analyze/analyze.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define TYPE_W 8
+#define NAME_W 80
+
+/* A millisecond cell: one decimal below 1000 ms, integer above; "N/A" when absent. */
+static const char *ms_cell(char *buf, size_t len, int have, double us)
+{
+    if (!have)
+        snprintf(buf, len, "N/A");
+    else if (us < 1e6 && us > -1e6)
+        snprintf(buf, len, "%.1f", us / 1e3);
+    else
+        snprintf(buf, len, "%.0f", us / 1e3);
+    return buf;
+}
+
+static void dashes(FILE *out, int n)
+{
+    for (int i = 0; i < n; i++)
+        fputc('-', out);
+}
+
+static void stats_table(FILE *out, const struct an_run *run, const char *path)
+{
+    int nw = NAME_W - TYPE_W + 4;
+    char a[32], mi[32], ma[32], me[32], fails[48];
+    fprintf(out, "%-*s %-*s %7s %12s |%7s %7s %7s%7s | %7s %11s\n", TYPE_W, "Type", nw, "Name",
+            "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s", "failures/s");
+    dashes(out, TYPE_W);
+    fputc('|', out);
+    dashes(out, nw);
+    fputs("|-------|-------------|-------|-------|-------|-------|--------|-----------\n", out);
+    const struct an_dist *d = &run->latency;
+    snprintf(fails, sizeof fails, "%lld(%.2f%%)", (long long)run->failed,
+             run->error_ratio * 100.0);
+    double rps = run->duration_s > 0 ? (double)run->requests / run->duration_s : 0;
+    for (int row = 0; row < 2; row++) {
+        if (row == 1) {
+            dashes(out, TYPE_W);
+            fputc('|', out);
+            dashes(out, nw);
+            fputs("|-------|-------------|-------|-------|-------|-------|--------|-----------\n",
+                  out);
+        }
+        fprintf(out, "%-*s %-*s %7lld %12s |%7s %7s %7s%7s | %7.2f %11.2f\n", TYPE_W,
+                row == 0 ? "POST" : "", nw, row == 0 ? path : "Aggregated",
+                (long long)run->requests, fails, ms_cell(a, sizeof a, d->n > 0, d->s.mean),
+                ms_cell(mi, sizeof mi, d->n > 0, (double)d->s.min),
+                ms_cell(ma, sizeof ma, d->n > 0, (double)d->s.max),
+                ms_cell(me, sizeof me, d->n > 0, (double)d->pct[0]), rps,
+                run->failed_per_s);
+    }
+}
+
+static void pct_table(FILE *out, const char *title, const struct an_dist *d, const char *path)
+{
+    fprintf(out, "%s\n", title);
+    fprintf(out, "%-*s %-*s %8s", TYPE_W, "Type", NAME_W, "Name", rt_stats_pct_names[0]);
+    for (int p = 1; p < RT_STATS_NPCTS; p++)
+        fprintf(out, " %6s", rt_stats_pct_names[p]);
+    fprintf(out, " %6s\n", "# reqs");
+    for (int row = 0; row < 2; row++) {
+        dashes(out, TYPE_W);
+        fputc('|', out);
+        dashes(out, NAME_W);
+        fputs("|--------", out);
+        for (int p = 1; p <= RT_STATS_NPCTS; p++)
+            fputs("|------", out);
+        fputc('\n', out);
+        char c[32];
+        fprintf(out, "%-*s %-*s %8s", TYPE_W, row == 0 ? "POST" : "", NAME_W,
+                row == 0 ? path : "Aggregated",
+                ms_cell(c, sizeof c, d->n > 0, (double)d->pct[0]));
+        for (int p = 1; p < RT_STATS_NPCTS; p++)
+            fprintf(out, " %6s", ms_cell(c, sizeof c, d->n > 0, (double)d->pct[p]));
+        fprintf(out, " %6zu\n", d->n);
+    }
+    if (d->n == 0)
+        fprintf(out, "(no HTTP-200 answers: there is no latency to take percentiles of)\n");
+    fputc('\n', out);
+}
+
+static void dist_row(FILE *out, const char *name, const struct an_dist *d)
+{
+    char c[6][32];
+    int h = d->n > 0;
+    fprintf(out, "  %-12s %9zu %9s %9s %9s %9s %9s %9s\n", name, d->n,
+            ms_cell(c[0], 32, h, d->s.mean), ms_cell(c[1], 32, h, (double)d->s.min),
+            ms_cell(c[2], 32, h, (double)d->pct[0]), ms_cell(c[3], 32, h, (double)d->pct[4]),
+            ms_cell(c[4], 32, h, (double)d->pct[7]), ms_cell(c[5], 32, h, (double)d->s.max));
+}
+
+static void dist_header(FILE *out, const char *title)
+{
+    fprintf(out, "%s\n  %-12s %9s %9s %9s %9s %9s %9s %9s\n", title, "", "n", "mean", "min",
+            "p50", "p90", "p99", "max");
+}
+
+static void run_header(FILE *out, const struct an_run *run)
+{
+    const struct rt_run_info *ri = &run->info;
+    fprintf(out, "Run %s (%s, %s)%s\n", run->label, ri->kind ? ri->kind : "?",
+            ri->status ? ri->status : "?",
+            run->partial ? "  ** PARTIAL: the run is not complete; figures cover what was "
+                           "recorded **" : "");
+    if (run->nparts > 1)
+        fprintf(out, "  merged     %zu runs of group %s: %s\n", run->nparts,
+                ri->group_id ? ri->group_id : "?", run->parts ? run->parts : "");
+    fprintf(out, "  database   %s  (uuid %s)\n", run->db_path, ri->uuid ? ri->uuid : "?");
+    fprintf(out, "  target     %s\n", ri->target ? ri->target : "?");
+    fprintf(out, "  started    %s   finished %s\n", ri->started_at ? ri->started_at : "?",
+            ri->finished_at ? ri->finished_at : "-");
+    if (ri->source_run_uuid)
+        fprintf(out, "  replay of  %s at speed %gx%s%s\n", ri->source_run_uuid, ri->speed,
+                ri->shard ? ", shard " : "", ri->shard ? ri->shard : "");
+    fprintf(out, "  requests   %lld scheduled, %lld sent, %lld answered, %lld HTTP-200, "
+            "%lld failed (%.2f%%)\n", (long long)run->requests, (long long)run->sent,
+            (long long)run->answered, (long long)run->ok, (long long)run->failed,
+            run->error_ratio * 100.0);
+    fprintf(out, "  status    ");
+    for (int s = 0; s <= AN_NSTATUS; s++)
+        if (run->status_n[s])
+            fprintf(out, " %s%d: %lld", s == AN_NSTATUS ? ">" : "", s == AN_NSTATUS ? 599 : s,
+                    (long long)run->status_n[s]);
+    fprintf(out, "   (429: %lld, 5xx: %lld, 4xx other: %lld; 0 = no HTTP answer)\n",
+            (long long)run->s429, (long long)run->s5xx, (long long)run->s4xx);
+    if (run->nerrors || run->errors_other) {
+        fprintf(out, "  errors    ");
+        for (size_t e = 0; e < run->nerrors; e++)
+            fprintf(out, " %s: %lld", run->errors[e].word, (long long)run->errors[e].n);
+        if (run->errors_other)
+            fprintf(out, " other: %lld", (long long)run->errors_other);
+        fputc('\n', out);
+    }
+    if (run->offered_per_s > 0)
+        fprintf(out, "  offered    %.2f/s = %.0f/h (%s)\n", run->offered_per_s,
+                run->offered_per_s * 3600.0,
+                run->offered_from_run ? "the run's target rate" : "scheduled count / span");
+    else
+        fprintf(out, "  offered    n/a (closed loop or a single request)\n");
+    if (run->duration_s > 0)
+        fprintf(out, "  achieved   %.2f/s = %.0f/h answered; HTTP-200 %.2f/s = %.0f/h  "
+                "(over %.1f s, first send to last answer)\n", run->achieved_per_s,
+                run->achieved_per_s * 3600.0, run->ok_per_s, run->ok_per_s * 3600.0,
+                run->duration_s);
+    else
+        fprintf(out, "  achieved   n/a (no completed request)\n");
+    fputc('\n', out);
+}
+
+static void series_table(FILE *out, const struct an_run *run)
+{
+    if (run->nseries == 0)
+        return;
+    double iv = (double)run->interval_us / 1e6;
+    fprintf(out, "Time series (%gs intervals after t0; offered by schedule, the rest by "
+            "completion; HTTP-200 latency in ms)\n", iv);
+    fprintf(out, "  %8s %10s %10s %8s %8s %6s %6s %9s %9s %9s %9s\n", "t(s)", "offered/s",
+            "achieved/s", "ok", "failed", "429", "5xx", "p50", "p90", "p99", "max");
+    for (size_t b = 0; b < run->nseries; b++) {
+        const struct an_bucket *k = &run->series[b];
+        char c[4][32];
+        int h = k->lat_n > 0;
+        fprintf(out, "  %8.0f %10.2f %10.2f %8lld %8lld %6lld %6lld %9s %9s %9s %9s\n",
+                (double)b * iv, (double)k->scheduled / iv, (double)k->answered / iv,
+                (long long)k->ok, (long long)k->failed, (long long)k->s429,
+                (long long)k->s5xx, ms_cell(c[0], 32, h, (double)k->lat_p50),
+                ms_cell(c[1], 32, h, (double)k->lat_p90),
+                ms_cell(c[2], 32, h, (double)k->lat_p99),
+                ms_cell(c[3], 32, h, (double)k->lat_max));
+    }
+    fputc('\n', out);
+}
+
+static void one_run(FILE *out, const struct an_run *run)
+{
+    char path[512];
+    an_target_path(path, sizeof path, run->info.target);
+    run_header(out, run);
+    stats_table(out, run, path);
+    fputc('\n', out);
+    pct_table(out, "Response time percentiles (exact, nearest rank; HTTP-200 latency from the "
+              "scheduled send to the answer, ms)", &run->latency, path);
+    pct_table(out, "Service time percentiles (exact, nearest rank; HTTP-200, from the actual "
+              "send, ms)", &run->service, path);
+    dist_header(out, "Phases of HTTP-200 requests (ms; first_byte = connection ready to first "
+                "byte)");
+    for (int p = 0; p < AN_NPHASES; p++)
+        dist_row(out, an_phase_names[p], &run->phase[p]);
+    fputc('\n', out);
+    dist_header(out, "Schedule lag (actual send - scheduled send, ms; every sent request)");
+    dist_row(out, "lag", &run->lag);
+    fputc('\n', out);
+    series_table(out, run);
+}
+
+static void compare_table(FILE *out, const struct an_report *r)
+{
+    fprintf(out, "Comparison (deltas against the baseline: %s)\n",
+            r->runs[r->baseline].label);
+    fprintf(out, "  %-16s", "figure");
+    for (size_t i = 0; i < r->nruns; i++) {
+        char lab[24];
+        snprintf(lab, sizeof lab, "%s", r->runs[i].label);
+        fprintf(out, " %20s", lab);
+        if (i != r->baseline)
+            fprintf(out, " %8s", "delta");
+    }
+    fputc('\n', out);
+    for (size_t k = 0; k < r->ncmp; k++) {
+        const struct an_cmp_row *c = &r->cmp[k];
+        fprintf(out, "  %-16s", c->name);
+        for (size_t i = 0; i < r->nruns; i++) {
+            char v[48], d[32];
+            fprintf(out, " %20s", c->have[i] ? an_fmt_value(v, sizeof v, c->unit, c->v[i])
+                                             : "n/a");
+            if (i != r->baseline)
+                fprintf(out, " %8s", c->have[i] && c->have[r->baseline]
+                        ? an_fmt_delta(d, sizeof d, c->v[r->baseline], c->v[i]) : "");
+        }
+        fputc('\n', out);
+    }
+    fputc('\n', out);
+}
+
+int an_out_text(const struct an_report *r, FILE *out)
+{
+    for (size_t i = 0; i < r->nruns; i++)
+        one_run(out, &r->runs[i]);
+    if (r->nruns >= 2)
+        compare_table(out, r);
+    if (r->nverdicts) {
+        fprintf(out, "Verdicts\n");
+        for (size_t i = 0; i < r->nverdicts; i++) {
+            const struct an_verdict *v = &r->verdicts[i];
+            fprintf(out, "  %s  %-34s %s", v->pass ? "PASS" : "FAIL", v->what, v->measured);
+            if (r->nruns > 1)
+                fprintf(out, "  [%s]", r->runs[v->run].label);
+            fputc('\n', out);
+        }
+        fprintf(out, "Result: %s\n", r->failed ? "FAIL" : "PASS");
+    }
+    return 0;
+}

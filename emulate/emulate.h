@@ -1,0 +1,82 @@
+/*
+ * emulate.h - the pieces of `revtrace emulate`: options (emulate.c), the HTTP server
+ * (server.c), the fault injector (faults.c) and the parameter description (describe.c).
+ * The service model itself is core/emumodel.c so that it can be unit-tested in virtual time.
+ */
+#ifndef RT_EMULATE_H
+#define RT_EMULATE_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/emumodel.h"
+
+#define EMU_MAX_ERROR_RULES 16
+
+struct emu_error_rule {
+    int status;
+    double ratio;
+};
+
+/* Every option of the command, after parsing. */
+struct emu_config {
+    char listen_addr[64];           /* "127.0.0.1" */
+    int listen_port;                /* 0: any free port */
+    const char *port_file;          /* borrowed from argv; NULL: none */
+    struct rt_emu_params params;    /* the profile, with overrides applied */
+    uint64_t seed;
+    int threads;                    /* MHD thread pool size */
+    const char *model_version;      /* borrowed */
+    int64_t max_body_bytes;         /* request bodies beyond: 413 */
+    int describe;
+
+    /* Faults. */
+    struct emu_error_rule errors[EMU_MAX_ERROR_RULES];
+    int n_errors;
+    double rate_limit_per_s;        /* 0: none */
+    double rate_burst;              /* bucket size */
+    double stall_ratio;
+    int64_t stall_us;               /* how long a stalled request is held before the close */
+    double reset_ratio;
+    double huge_ratio;
+    int64_t huge_bytes;
+    int quiet;
+};
+
+/* ---- faults.c ---- */
+
+enum emu_fault {
+    EMU_FAULT_NONE = 0,
+    EMU_FAULT_RESET,        /* close the connection without an answer (RST) */
+    EMU_FAULT_STALL,        /* hold stall_us, then close without an answer */
+    EMU_FAULT_RATE_LIMIT,   /* 429 with Retry-After */
+    EMU_FAULT_ERROR,        /* the status in *status */
+    EMU_FAULT_HUGE          /* a normal answer padded to huge_bytes */
+};
+
+struct emu_faults;
+
+/* Owned by the caller; cfg is borrowed for the injector's life. NULL on out of memory. */
+struct emu_faults *emu_faults_new(const struct emu_config *cfg);
+void emu_faults_free(struct emu_faults *f);
+/*
+ * The fault for the n-th valid prediction request (n counts from 0, in arrival order).
+ * Deterministic for (seed, n) except the rate limit, which follows the monotonic clock.
+ * Sets *status for EMU_FAULT_ERROR and *retry_after_s for EMU_FAULT_RATE_LIMIT.
+ * Thread-safe.
+ */
+enum emu_fault emu_faults_decide(struct emu_faults *f, uint64_t n, int64_t now_us,
+                                 int *status, int *retry_after_s);
+
+/* ---- server.c ---- */
+
+/* Run the server until SIGINT/SIGTERM.  Returns an exit status. */
+int emu_server_run(const struct emu_config *cfg);
+
+/* ---- describe.c ---- */
+
+/* Print every model parameter with the figure it was fitted to. */
+void emu_describe(const struct emu_config *cfg, FILE *out);
+
+#endif

@@ -1,0 +1,576 @@
+/*
+ * server.c - the HTTP side of `revtrace emulate`: libmicrohttpd with an epoll thread pool,
+ * the KServe v1 paths, validation with jansson, and delays by suspended connections.
+ *
+ * A request that must wait (any profile but fast, a stall) is handed to the service model
+ * (core/emumodel.c) with its connection as the tag and the connection is suspended; one timer
+ * thread sleeps on a condition variable until the model's next event, advances the model
+ * and resumes the connections it answered.  So waiting costs a few hundred bytes per request
+ * and no thread, and ten thousand waiting requests are only ten thousand heap entries.  The
+ * fast profile answers in the access handler itself, with no lock on the way.
+ */
+#include "emulate/emulate.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "core/cli.h"
+#include "core/clock.h"
+
+#define MODEL_PREFIX "/v1/models/"
+#define NAME_MAX_LEN 200
+
+enum creq_state { C_BODY = 0, C_WAITING, C_DONE };
+
+/* Per-connection request state; owned by MHD's con_cls, freed in request_completed. */
+struct creq {
+    char *body;             /* owned; the POST body so far */
+    size_t len, cap;
+    int too_large;
+    int state;
+    int status;             /* the model's outcome: 200, 502, or 0 = close without answer */
+    int huge;
+    int64_t rev_id;
+    char name[NAME_MAX_LEN + 1];
+    struct MHD_Connection *conn;    /* borrowed */
+};
+
+struct server {
+    const struct emu_config *cfg;   /* borrowed */
+    struct MHD_Daemon *daemon;
+    struct emu_faults *faults;
+    atomic_uint_fast64_t seq;       /* valid prediction requests so far */
+
+    pthread_mutex_t lock;           /* guards model, stop, wake_us */
+    pthread_cond_t cond;
+    struct rt_emu_model *model;
+    int stop;
+    int64_t wake_us;                /* when the timer thread means to wake */
+    pthread_t timer;
+    int timer_started;
+
+    struct creq **ready;            /* timer thread only: answered, to resume */
+    size_t n_ready, cap_ready;
+};
+
+/* ---- responses ---- */
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *buf,
+                                size_t len, const char *h1, const char *v1)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (h1)
+        MHD_add_response_header(r, h1, v1);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* {"error": msg} with an optional extra header. */
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg,
+                                  const char *h1, const char *v1)
+{
+    json_t *j = json_pack("{s:s}", "error", msg);
+    char buf[512];
+    size_t n = j ? json_dumpb(j, buf, sizeof buf, JSON_COMPACT) : 0;
+    json_decref(j);
+    if (n == 0 || n > sizeof buf) {
+        n = 0;
+        buf[0] = 0;
+    }
+    return send_buf(c, status, buf, n, h1, v1);
+}
+
+/* The KServe v1 answer for one rev ID into buf; returns its length (0 on failure). */
+static size_t make_answer(const struct emu_config *cfg, const char *name, int64_t rev_id,
+                          char *buf, size_t len)
+{
+    double p = rt_emu_p_true(rev_id);
+    json_t *j = json_pack("{s:s, s:s, s:I, s:{s:b, s:{s:f, s:f}}}",
+                          "model_name", name, "model_version", cfg->model_version,
+                          "revision_id", (json_int_t)rev_id,
+                          "output", "prediction", p > 0.5,
+                          "probabilities", "true", p, "false", (1e6 - p * 1e6) / 1e6);
+    if (!j)
+        return 0;
+    size_t n = json_dumpb(j, buf, len, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    json_decref(j);
+    return n <= len ? n : 0;
+}
+
+struct huge_body {
+    char json[1024];
+    size_t json_len;
+    uint64_t pad;       /* spaces before the JSON (valid JSON whitespace) */
+};
+
+static ssize_t huge_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct huge_body *h = cls;
+    size_t n = 0;
+    while (n < max) {
+        if (pos + n < h->pad) {
+            uint64_t k = h->pad - (pos + n);
+            if (k > max - n)
+                k = max - n;
+            memset(buf + n, ' ', (size_t)k);
+            n += (size_t)k;
+        } else {
+            uint64_t off = pos + n - h->pad;
+            if (off >= h->json_len)
+                break;
+            size_t k = h->json_len - (size_t)off;
+            if (k > max - n)
+                k = max - n;
+            memcpy(buf + n, h->json + off, k);
+            n += k;
+        }
+    }
+    return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static enum MHD_Result send_answer(struct server *s, struct creq *r)
+{
+    char buf[1024];
+    size_t n = make_answer(s->cfg, r->name, r->rev_id, buf, sizeof buf);
+    if (n == 0)
+        return send_error(r->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "answer too large",
+                          NULL, NULL);
+    if (!r->huge)
+        return send_buf(r->conn, MHD_HTTP_OK, buf, n, NULL, NULL);
+    struct huge_body *h = malloc(sizeof *h);
+    if (!h)
+        return MHD_NO;
+    memcpy(h->json, buf, n);
+    h->json_len = n;
+    uint64_t total = (uint64_t)s->cfg->huge_bytes > n ? (uint64_t)s->cfg->huge_bytes : n;
+    h->pad = total - n;
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(total, 64 * 1024, huge_reader, h, free);
+    if (!resp) {
+        free(h);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    enum MHD_Result ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* Close the connection with an RST rather than a FIN: linger 0, then let MHD close it. */
+static enum MHD_Result reset_connection(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci) {
+        struct linger lg = { 1, 0 };
+        (void)setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    }
+    return MHD_NO;
+}
+
+/* The outcome the model gave, once the connection is resumed. */
+static enum MHD_Result send_outcome(struct server *s, struct creq *r)
+{
+    switch (r->status) {
+    case 200:
+        return send_answer(s, r);
+    case 0:
+        return MHD_NO;      /* a stall ends with a plain close (FIN), no answer */
+    case 502:
+        return send_error(r->conn, 502, "upstream connect error or disconnect/reset before "
+                          "headers (emulated gateway)", NULL, NULL);
+    default:
+        return send_error(r->conn, (unsigned)r->status, "emulated", NULL, NULL);
+    }
+}
+
+/* ---- the timer thread ---- */
+
+static void on_done(void *ctx, void *tag, int status, int64_t at_us)
+{
+    struct server *s = ctx;
+    struct creq *r = tag;
+    (void)at_us;
+    r->status = status;
+    r->state = C_DONE;
+    if (s->n_ready == s->cap_ready) {
+        size_t cap = s->cap_ready ? s->cap_ready * 2 : 256;
+        struct creq **v = realloc(s->ready, cap * sizeof *v);
+        if (!v) {       /* cannot happen in practice; resume at once under the lock */
+            MHD_resume_connection(r->conn);
+            return;
+        }
+        s->ready = v;
+        s->cap_ready = cap;
+    }
+    s->ready[s->n_ready++] = r;
+}
+
+static void abs_timespec(int64_t mono_us, struct timespec *ts)
+{
+    ts->tv_sec = (time_t)(mono_us / 1000000);
+    ts->tv_nsec = (long)(mono_us % 1000000) * 1000;
+}
+
+static void *timer_main(void *arg)
+{
+    struct server *s = arg;
+    rt_clock_tight_timers();
+    pthread_mutex_lock(&s->lock);
+    while (!s->stop) {
+        int64_t now = rt_mono_us();
+        rt_emu_model_advance(s->model, now, on_done, s);
+        if (s->n_ready) {
+            size_t n = s->n_ready;
+            struct creq **v = s->ready;
+            s->ready = NULL;
+            s->n_ready = s->cap_ready = 0;
+            pthread_mutex_unlock(&s->lock);
+            for (size_t i = 0; i < n; i++)
+                MHD_resume_connection(v[i]->conn);
+            free(v);
+            pthread_mutex_lock(&s->lock);
+            continue;
+        }
+        int64_t next = rt_emu_model_next_us(s->model);
+        s->wake_us = next;
+        if (next == INT64_MAX) {
+            pthread_cond_wait(&s->cond, &s->lock);
+        } else {
+            struct timespec ts;
+            abs_timespec(next, &ts);
+            pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+        }
+        s->wake_us = 0;
+    }
+    /* Shutdown: every waiting connection is closed without an answer. */
+    rt_emu_model_drain(s->model, 0, on_done, s);
+    pthread_mutex_unlock(&s->lock);
+    for (size_t i = 0; i < s->n_ready; i++)
+        MHD_resume_connection(s->ready[i]->conn);
+    s->n_ready = 0;
+    return NULL;
+}
+
+/* Hand r to the model (hold_us < 0: a service request; else a hold with status). */
+static enum MHD_Result wait_in_model(struct server *s, struct creq *r, int64_t hold_us,
+                                     int status)
+{
+    int64_t now = rt_mono_us();
+    pthread_mutex_lock(&s->lock);
+    int rc = hold_us < 0 ? rt_emu_model_submit(s->model, now, r)
+                         : rt_emu_model_hold(s->model, now, hold_us, status, r);
+    if (rc != 0) {
+        pthread_mutex_unlock(&s->lock);
+        return send_error(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "emulator out of memory",
+                          NULL, NULL);
+    }
+    r->state = C_WAITING;
+    /* Suspend under the lock: the timer thread cannot resume before the suspension. */
+    MHD_suspend_connection(r->conn);
+    int64_t next = rt_emu_model_next_us(s->model);
+    if (s->wake_us == 0 || next < s->wake_us)
+        pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    return MHD_YES;
+}
+
+/* ---- request handling ---- */
+
+/* Validate the body; on success sets r->rev_id, else writes the 400 message to msg. */
+static int parse_body(struct creq *r, char *msg, size_t msglen)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(r->body ? r->body : "", r->len, 0, &jerr);
+    int rc = -1;
+    if (!j) {
+        snprintf(msg, msglen, "malformed JSON: %s", jerr.text);
+        return -1;
+    }
+    json_t *v = json_is_object(j) ? json_object_get(j, "rev_id") : NULL;
+    if (!json_is_object(j))
+        snprintf(msg, msglen, "the body must be a JSON object with rev_id");
+    else if (!v)
+        snprintf(msg, msglen, "missing rev_id");
+    else if (!json_is_integer(v))
+        snprintf(msg, msglen, "rev_id must be an integer");
+    else if (json_integer_value(v) <= 0)
+        snprintf(msg, msglen, "rev_id must be a positive integer");
+    else {
+        r->rev_id = (int64_t)json_integer_value(v);
+        rc = 0;
+    }
+    json_decref(j);
+    return rc;
+}
+
+static enum MHD_Result predict(struct server *s, struct creq *r)
+{
+    const struct emu_config *cfg = s->cfg;
+    char msg[256];
+    if (r->too_large) {
+        snprintf(msg, sizeof msg, "request body larger than %lld bytes",
+                 (long long)cfg->max_body_bytes);
+        return send_error(r->conn, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL, NULL);
+    }
+    if (parse_body(r, msg, sizeof msg) != 0)
+        return send_error(r->conn, MHD_HTTP_BAD_REQUEST, msg, NULL, NULL);
+
+    uint64_t n = atomic_fetch_add(&s->seq, 1);
+    int status = 0, retry_s = 0;
+    switch (emu_faults_decide(s->faults, n, rt_mono_us(), &status, &retry_s)) {
+    case EMU_FAULT_RESET:
+        return reset_connection(r->conn);
+    case EMU_FAULT_STALL:
+        return wait_in_model(s, r, cfg->stall_us, 0);
+    case EMU_FAULT_RATE_LIMIT: {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%d", retry_s);
+        return send_error(r->conn, MHD_HTTP_TOO_MANY_REQUESTS, "rate limit exceeded",
+                          MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
+    case EMU_FAULT_ERROR:
+        snprintf(msg, sizeof msg, "emulated error %d", status);
+        return send_error(r->conn, (unsigned)status, msg, NULL, NULL);
+    case EMU_FAULT_HUGE:
+        r->huge = 1;
+        break;
+    case EMU_FAULT_NONE:
+        break;
+    }
+    if (cfg->params.kind == RT_EMU_NONE)
+        return send_answer(s, r);
+    return wait_in_model(s, r, -1, 0);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version,
+                              const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    struct server *s = cls;
+    struct creq *r = *con_cls;
+    (void)version;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        r->conn = c;
+        *con_cls = r;
+        return MHD_YES;
+    }
+    if (r->state == C_DONE)
+        return send_outcome(s, r);
+    if (r->state == C_WAITING)
+        return MHD_YES;     /* a spurious call while suspended */
+    if (*upload_size) {
+        size_t add = *upload_size;
+        *upload_size = 0;
+        if (r->too_large)
+            return MHD_YES;
+        if ((int64_t)(r->len + add) > s->cfg->max_body_bytes) {
+            r->too_large = 1;
+            free(r->body);
+            r->body = NULL;
+            r->len = r->cap = 0;
+            return MHD_YES;
+        }
+        if (r->len + add > r->cap) {
+            size_t cap = r->cap ? r->cap : 256;
+            while (cap < r->len + add)
+                cap *= 2;
+            char *b = realloc(r->body, cap);
+            if (!b)
+                return MHD_NO;
+            r->body = b;
+            r->cap = cap;
+        }
+        memcpy(r->body + r->len, upload_data, add);
+        r->len += add;
+        return MHD_YES;
+    }
+
+    /* The whole request is here: route it. */
+    if (strncmp(url, MODEL_PREFIX, strlen(MODEL_PREFIX)) != 0)
+        return send_error(c, MHD_HTTP_NOT_FOUND, "not found; the paths are "
+                          "POST /v1/models/NAME:predict and GET /v1/models/NAME", NULL, NULL);
+    const char *rest = url + strlen(MODEL_PREFIX);
+    const char *colon = strchr(rest, ':');
+    size_t name_len = colon ? (size_t)(colon - rest) : strlen(rest);
+    if (name_len == 0 || name_len > NAME_MAX_LEN || memchr(rest, '/', name_len))
+        return send_error(c, MHD_HTTP_NOT_FOUND, "no such model", NULL, NULL);
+    memcpy(r->name, rest, name_len);
+    r->name[name_len] = 0;
+    int is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (colon) {
+        if (strcmp(colon + 1, "predict") != 0)
+            return send_error(c, MHD_HTTP_NOT_FOUND, "unknown verb; use :predict", NULL, NULL);
+        if (strcmp(method, "POST") != 0)
+            return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST for :predict",
+                              MHD_HTTP_HEADER_ALLOW, "POST");
+        return predict(s, r);
+    }
+    if (!is_get)
+        return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET for model readiness",
+                          MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    json_t *j = json_pack("{s:s, s:b}", "name", r->name, "ready", 1);
+    char buf[512];
+    size_t n = j ? json_dumpb(j, buf, sizeof buf, JSON_COMPACT) : 0;
+    json_decref(j);
+    if (n == 0 || n > sizeof buf)
+        return MHD_NO;
+    return send_buf(c, MHD_HTTP_OK, buf, n, NULL, NULL);
+}
+
+static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    struct creq *r = *con_cls;
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (r) {
+        free(r->body);
+        free(r);
+        *con_cls = NULL;
+    }
+}
+
+/* ---- start, port file, stop ---- */
+
+static int write_port_file(const char *path, int port, char *err, size_t errlen)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    int bad = fprintf(f, "%d\n", port) < 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* Ten thousand waiting connections need ten thousand descriptors: raise the soft limit. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int emu_server_run(const struct emu_config *cfg)
+{
+    struct server s;
+    char err[4400];
+    int rc = RT_EXIT_RUNTIME;
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    atomic_init(&s.seq, 0);
+    pthread_mutex_init(&s.lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s.cond, &ca);
+    pthread_condattr_destroy(&ca);
+
+    /* Signals are taken by sigwait in this thread; every other thread inherits the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    raise_nofile();
+
+    s.faults = emu_faults_new(cfg);
+    s.model = rt_emu_model_new(&cfg->params, cfg->seed, rt_mono_us(), err, sizeof err);
+    if (!s.faults || !s.model) {
+        rt_msg_error("cannot set up the model: %s", s.model ? "out of memory" : err);
+        goto out;
+    }
+    if (pthread_create(&s.timer, NULL, timer_main, &s) != 0) {
+        rt_msg_error("cannot start the timer thread");
+        goto out;
+    }
+    s.timer_started = 1;
+
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)cfg->listen_port);
+    if (inet_pton(AF_INET, cfg->listen_addr, &sa.sin_addr) != 1) {
+        rt_msg_error("cannot listen on '%s': not an IPv4 address", cfg->listen_addr);
+        goto out;
+    }
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    s.daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, handle, &s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads > 1 ? cfg->threads : 0),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)6144,
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, &s,
+        MHD_OPTION_END);
+    if (!s.daemon) {
+        rt_msg_error("cannot listen on %s:%d (address in use, or not allowed?); pick another "
+                     "with --listen ADDR:PORT", cfg->listen_addr, cfg->listen_port);
+        goto out;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s.daemon, MHD_DAEMON_INFO_BIND_PORT);
+    int port = di ? (int)di->port : cfg->listen_port;
+    if (cfg->port_file && write_port_file(cfg->port_file, port, err, sizeof err) != 0) {
+        rt_msg_error("%s", err);
+        goto out;
+    }
+    if (!cfg->quiet)
+        fprintf(stderr, "revtrace emulate: listening on http://%s:%d (profile %s)\n",
+                cfg->listen_addr, port, cfg->params.profile);
+
+    int sig = 0;
+    while (sigwait(&sigs, &sig) != 0)
+        ;
+    rc = RT_EXIT_OK;
+out:
+    if (s.timer_started) {
+        pthread_mutex_lock(&s.lock);
+        s.stop = 1;
+        pthread_cond_signal(&s.cond);
+        pthread_mutex_unlock(&s.lock);
+        pthread_join(s.timer, NULL);
+    }
+    if (s.daemon)
+        MHD_stop_daemon(s.daemon);
+    free(s.ready);
+    rt_emu_model_free(s.model);
+    emu_faults_free(s.faults);
+    pthread_cond_destroy(&s.cond);
+    pthread_mutex_destroy(&s.lock);
+    return rc;
+}
