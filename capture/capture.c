@@ -1,11 +1,420 @@
-/* capture.c - placeholder until the subcommand lands. */
+/*
+ * capture.c - `revtrace capture URL --revids FILE [options]`: generate a run from a workload
+ * model and record it.
+ *
+ * This file holds only what is capture's own: the workload options (arrivals, users, stop
+ * conditions, the rev-ID pool and its order) and their checks.  The HTTP, storage and output
+ * options come from core/runopts (shared with replay), the schedule from core/schedule, and
+ * the run itself (store, writer, signals, engine, summary) from core/session.
+ *
+ * Every input is checked, and the rev-ID file read whole, before the database is opened: a
+ * usage or input error exits 2 and leaves the database untouched (not even created).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "commands.h"
 #include "core/cli.h"
+#include "core/clock.h"
+#include "core/runopts.h"
+#include "core/schedule.h"
+#include "core/session.h"
+#include "core/trace.h"
+#include "core/units.h"
+
+enum {
+    OPT_REVIDS = 1,
+    OPT_COLUMN,
+    OPT_ORDER,
+    OPT_SEED,
+    OPT_RATE,
+    OPT_ARRIVALS,
+    OPT_RAMP,
+    OPT_USERS,
+    OPT_WAIT,
+    OPT_SPAWN_RATE,
+    OPT_DURATION,
+    OPT_REQUESTS,
+};
+
+static const struct rt_opt workload_opts[] = {
+    { "revids", 0, "FILE", OPT_REVIDS,
+      "revision IDs to send: CSV/TSV, optionally .gz, with or without a header (required)" },
+    { "column", 0, "NAME", OPT_COLUMN, "the rev-ID column when FILE has a header (rev_id)" },
+    { "order", 0, "random|sequential", OPT_ORDER,
+      "pick rev IDs at random (with replacement; default) or in file order, wrapping" },
+    { "seed", 0, "N", OPT_SEED,
+      "seed of arrivals, rev-ID order and think times (default: from the clock; recorded)" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
+static const struct rt_opt open_opts[] = {
+    { "rate", 0, "RATE", OPT_RATE, "arrival rate, e.g. 42/s or 150000/h (with --ramp: the "
+      "start rate, default 0)" },
+    { "arrivals", 0, "poisson|constant", OPT_ARRIVALS,
+      "random (Poisson, default) or evenly spaced arrivals" },
+    { "ramp", 0, "STAGES", OPT_RAMP, "rate stages D:R,...: move linearly to R over D "
+      "(0s:R is a step), e.g. 30s:10/s,5m:42/s" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
+static const struct rt_opt closed_opts[] = {
+    { "users", 0, "N", OPT_USERS, "N users, each: send, wait for the answer, think, repeat" },
+    { "wait", 0, "MIN-MAX", OPT_WAIT, "think time between a user's requests (default 1s-5s)" },
+    { "spawn-rate", 0, "S", OPT_SPAWN_RATE,
+      "users started per second; user k starts at k/S s (default 1)" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
+static const struct rt_opt stop_opts[] = {
+    { "duration", 0, "D", OPT_DURATION, "schedule no request after D, e.g. 2m (default: the "
+      "ramp's length, else until interrupted)" },
+    { "requests", 0, "N", OPT_REQUESTS, "stop after N requests (whichever comes first)" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
+static const struct rt_opt_table capture_tables[] = {
+    { "Workload", workload_opts },
+    { "Open loop (default)", open_opts },
+    { "Closed loop (locust-like)", closed_opts },
+    { "Stop", stop_opts },
+    { "HTTP, storage and output (shared with replay)", rt_runopt_table },
+    { NULL, NULL },
+};
+
+static const struct rt_cmd_spec capture_spec = {
+    .name = "capture",
+    .usage = "URL --revids FILE [options]",
+    .summary =
+        "Send POST requests with {\"rev_id\": N} bodies to URL on a workload model's schedule\n"
+        "and record every request's timing, status and answer into SQLite (--db).  Open loop\n"
+        "(default): arrivals at --rate, fixed in advance from --seed; a slow server never\n"
+        "slows the schedule, late sends are recorded as lag.  Closed loop: --users, like\n"
+        "locust.  Ctrl-C stops cleanly: in-flight answers are awaited (a second Ctrl-C\n"
+        "abandons them), the run is kept and marked interrupted.",
+    .tables = capture_tables,
+    .examples =
+        "  revtrace capture http://127.0.0.1:8080/v1/models/revertrisk-wikidata:predict \\\n"
+        "      --revids data/revids.csv --rate 42/s --duration 10m\n"
+        "  revtrace capture URL --revids ids.csv.gz --ramp 1m:10/s,10m:60/s --arrivals constant\n"
+        "  revtrace capture URL --revids ids.csv --users 20 --wait 1s-5s --spawn-rate 2 \\\n"
+        "      --duration 120s --name locust-like\n"
+        "  revtrace capture https://api.wikimedia.org/service/lw/inference/v1/models/"
+        "revertrisk-wikidata:predict \\\n"
+        "      --revids ids.csv --rate 1/s --requests 100 -H 'Authorization: Bearer $TOKEN'\n",
+};
+
+struct capture_args {
+    struct rt_run_opts run;
+    const char *revids, *column, *ramp_text;
+    enum rt_order order;
+    uint64_t seed;
+    int have_seed;
+    double rate_per_s;
+    int have_rate;
+    enum rt_arrivals arrivals;
+    struct rt_ramp_stage *stages;   /* owned */
+    size_t n_stages;
+    int64_t users;
+    int64_t wait_min_us, wait_max_us;
+    double spawn_rate_per_s;
+    int have_wait, have_spawn;
+    int64_t duration_us, requests;
+};
+
+static int apply(void *ctx, int id, const char *arg, char *err, size_t errlen)
+{
+    struct capture_args *a = ctx;
+    if (id >= RT_RUNOPT_FIRST && id < RT_RUNOPT_LAST)
+        return rt_runopt_apply(&a->run, id, arg, err, errlen);
+    int64_t v;
+    switch (id) {
+    case OPT_REVIDS:
+        a->revids = arg;
+        return 0;
+    case OPT_COLUMN:
+        if (!*arg) {
+            snprintf(err, errlen, "give a column name");
+            return -1;
+        }
+        a->column = arg;
+        return 0;
+    case OPT_ORDER:
+        if (strcmp(arg, "random") == 0)
+            a->order = RT_ORDER_RANDOM;
+        else if (strcmp(arg, "sequential") == 0)
+            a->order = RT_ORDER_SEQUENTIAL;
+        else {
+            snprintf(err, errlen, "choose random or sequential");
+            return -1;
+        }
+        return 0;
+    case OPT_SEED:
+        if (rt_parse_count(arg, &v) != 0) {
+            snprintf(err, errlen, "give a non-negative whole number");
+            return -1;
+        }
+        a->seed = (uint64_t)v;
+        a->have_seed = 1;
+        return 0;
+    case OPT_RATE:
+        if (rt_parse_rate_per_s(arg, &a->rate_per_s) != 0 || a->rate_per_s > 10e6) {
+            snprintf(err, errlen, "give a rate such as 42/s, 2500/min or 150000/h");
+            return -1;
+        }
+        a->have_rate = 1;
+        return 0;
+    case OPT_ARRIVALS:
+        if (strcmp(arg, "poisson") == 0)
+            a->arrivals = RT_ARRIVALS_POISSON;
+        else if (strcmp(arg, "constant") == 0)
+            a->arrivals = RT_ARRIVALS_CONSTANT;
+        else {
+            snprintf(err, errlen, "choose poisson or constant");
+            return -1;
+        }
+        return 0;
+    case OPT_RAMP:
+        free(a->stages);
+        a->stages = NULL;
+        if (rt_ramp_parse(arg, &a->stages, &a->n_stages, err, errlen) != 0)
+            return -1;
+        for (size_t i = 0; i < a->n_stages; i++)
+            if (a->stages[i].rate_per_s > 10e6) {
+                snprintf(err, errlen, "stage %zu: rate above 10,000,000/s", i + 1);
+                return -1;
+            }
+        a->ramp_text = arg;
+        return 0;
+    case OPT_USERS:
+        if (rt_parse_count(arg, &v) != 0 || v < 1 || v > 1000000) {
+            snprintf(err, errlen, "give a whole number of users from 1 to 1000000");
+            return -1;
+        }
+        a->users = v;
+        return 0;
+    case OPT_WAIT:
+        if (rt_parse_duration_range(arg, &a->wait_min_us, &a->wait_max_us) != 0) {
+            snprintf(err, errlen, "give MIN-MAX durations such as 1s-5s (or one duration)");
+            return -1;
+        }
+        a->have_wait = 1;
+        return 0;
+    case OPT_SPAWN_RATE:
+        if (rt_parse_rate_per_s(arg, &a->spawn_rate_per_s) != 0 || !(a->spawn_rate_per_s > 0)) {
+            snprintf(err, errlen, "give users per second above 0, e.g. 2 or 2/s");
+            return -1;
+        }
+        a->have_spawn = 1;
+        return 0;
+    case OPT_DURATION:
+        if (rt_parse_duration_us(arg, &a->duration_us) != 0 || a->duration_us <= 0) {
+            snprintf(err, errlen, "give a duration above 0 such as 30s, 10m or 1h");
+            return -1;
+        }
+        return 0;
+    case OPT_REQUESTS:
+        if (rt_parse_count(arg, &a->requests) != 0 || a->requests < 1) {
+            snprintf(err, errlen, "give a whole number of requests, at least 1");
+            return -1;
+        }
+        return 0;
+    default:
+        snprintf(err, errlen, "internal error: unknown option %d", id);
+        return -1;
+    }
+}
+
+/* The mean offered rate of an open-loop schedule over its length (for runs.offered_rate). */
+static double mean_rate(const struct capture_args *a)
+{
+    if (a->n_stages == 0)
+        return a->rate_per_s;
+    double area = 0, t = 0, r = a->rate_per_s;
+    double end = a->duration_us > 0 ? (double)a->duration_us / 1e6 : INFINITY;
+    for (size_t i = 0; i < a->n_stages && t < end; i++) {
+        double d = (double)a->stages[i].duration_us / 1e6;
+        double r1 = a->stages[i].rate_per_s;
+        if (t + d > end) {   /* cut inside the stage */
+            double f = (end - t) / d;
+            r1 = r + (r1 - r) * f;
+            d = end - t;
+        }
+        area += (r + r1) / 2 * d;
+        t += d;
+        r = r1;
+    }
+    if (isfinite(end) && end > t) {
+        area += r * (end - t);
+        t = end;
+    }
+    return t > 0 ? area / t : r;
+}
+
+static json_t *workload_json(const struct capture_args *a, size_t pool)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "command", json_string("capture"));
+    json_object_set_new(o, "revids", json_string(a->revids));
+    json_object_set_new(o, "column", a->column ? json_string(a->column) : json_null());
+    json_object_set_new(o, "pool_size", json_integer((json_int_t)pool));
+    json_object_set_new(o, "order", json_string(a->order == RT_ORDER_RANDOM ? "random"
+                                                                           : "sequential"));
+    json_object_set_new(o, "seed", json_integer((json_int_t)a->seed));
+    json_object_set_new(o, "duration_us", a->duration_us ? json_integer(a->duration_us)
+                                                         : json_null());
+    json_object_set_new(o, "requests", a->requests ? json_integer(a->requests) : json_null());
+    if (a->users > 0) {
+        json_object_set_new(o, "model", json_string("closed"));
+        json_object_set_new(o, "users", json_integer(a->users));
+        json_object_set_new(o, "wait_min_us", json_integer(a->wait_min_us));
+        json_object_set_new(o, "wait_max_us", json_integer(a->wait_max_us));
+        json_object_set_new(o, "spawn_rate_per_s", json_real(a->spawn_rate_per_s));
+    } else {
+        json_object_set_new(o, "model", json_string("open"));
+        json_object_set_new(o, "arrivals", json_string(a->arrivals == RT_ARRIVALS_POISSON
+                                                       ? "poisson" : "constant"));
+        json_object_set_new(o, "rate_per_s", a->have_rate ? json_real(a->rate_per_s)
+                                                          : json_null());
+        json_object_set_new(o, "ramp", a->ramp_text ? json_string(a->ramp_text)
+                                                    : json_null());
+    }
+    return o;
+}
 
 int capture_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    rt_msg_error("'capture' is not built yet");
-    return RT_EXIT_RUNTIME;
+    struct capture_args a;
+    struct rt_trace trace;
+    struct rt_schedule *sched = NULL;
+    json_t *config = NULL;
+    char err[1024] = "";
+    int rc = RT_EXIT_USAGE;
+    int first = 0;
+
+    memset(&a, 0, sizeof a);
+    memset(&trace, 0, sizeof trace);
+    a.wait_min_us = 1000000;
+    a.wait_max_us = 5000000;
+    a.spawn_rate_per_s = 1;
+    if (rt_runopt_init(&a.run) != 0) {
+        rt_msg_error("out of memory");
+        return RT_EXIT_RUNTIME;
+    }
+    int prc = rt_cli_parse(&capture_spec, argc, argv, apply, &a, &first);
+    if (prc == 1) {
+        rc = RT_EXIT_OK;
+        goto out;
+    }
+    if (prc != 0)
+        goto out;
+    if (first >= argc) {
+        rt_msg_usage("capture", "give the URL to send to, e.g. "
+                     "http://127.0.0.1:8080/v1/models/revertrisk-wikidata:predict");
+        goto out;
+    }
+    if (argc - first > 1) {
+        rt_msg_usage("capture", "one URL only; '%s' is extra", argv[first + 1]);
+        goto out;
+    }
+    if (rt_runopt_finish(&a.run, argv[first], err, sizeof err) != 0) {
+        rt_msg_usage("capture", "%s", err);
+        goto out;
+    }
+    if (!a.revids) {
+        rt_msg_usage("capture", "give the revision IDs to send with --revids FILE "
+                     "(one per line, or a CSV with a rev_id column)");
+        goto out;
+    }
+    int open_loop = a.have_rate || a.n_stages > 0;
+    if (open_loop && a.users > 0) {
+        rt_msg_usage("capture", "choose open loop (--rate/--ramp) or closed loop (--users), "
+                     "not both");
+        goto out;
+    }
+    if (!open_loop && a.users == 0) {
+        rt_msg_usage("capture", "give an arrival rate (--rate 42/s) or a number of users "
+                     "(--users 20)");
+        goto out;
+    }
+    if (!open_loop && a.arrivals != RT_ARRIVALS_POISSON) {
+        rt_msg_usage("capture", "--arrivals applies to open loop (--rate) only");
+        goto out;
+    }
+    if (open_loop && (a.have_wait || a.have_spawn)) {
+        rt_msg_usage("capture", "--wait and --spawn-rate apply to closed loop (--users) only");
+        goto out;
+    }
+    if (open_loop && a.n_stages == 0 && !(a.rate_per_s > 0)) {
+        rt_msg_usage("capture", "--rate must be above 0");
+        goto out;
+    }
+    if (a.n_stages > 0) {
+        int any = a.rate_per_s > 0;
+        for (size_t i = 0; i < a.n_stages; i++)
+            any |= a.stages[i].rate_per_s > 0;
+        if (!any) {
+            rt_msg_usage("capture", "--ramp: every rate is 0; nothing would be sent");
+            goto out;
+        }
+    }
+    if (!a.have_seed) {
+        a.seed = (uint64_t)rt_wall_us() ^ ((uint64_t)getpid() << 32);
+        a.seed &= 0x7fffffffffffffffULL;   /* stays an int64 in config_json */
+    }
+
+    struct rt_trace_opts topts = { .column = a.column, .need_time = 0 };
+    if (rt_trace_load(a.revids, &topts, &trace, err, sizeof err) != 0) {
+        rt_msg_error("%s", err);
+        rt_msg_error("capture: nothing was sent or written; fix the file (or pick the column "
+                     "with --column) and run again");
+        rc = RT_EXIT_USAGE;
+        goto out;
+    }
+
+    struct rt_schedule_config sc = {
+        .arrivals = a.arrivals, .rate_per_s = a.rate_per_s,
+        .stages = a.stages, .n_stages = a.n_stages,
+        .duration_us = a.duration_us, .max_requests = a.requests,
+        .seed = a.seed, .order = a.order, .pool = trace.rev_id, .n_pool = trace.n,
+        .untimed = !open_loop,
+    };
+    if (rt_schedule_new(&sc, &sched, err, sizeof err) != 0) {
+        rt_msg_usage("capture", "%s", err);
+        goto out;
+    }
+    config = workload_json(&a, trace.n);
+
+    struct rt_session s;
+    memset(&s, 0, sizeof s);
+    s.cmd = "capture";
+    s.opts = &a.run;
+    s.run.name = a.run.name;
+    s.run.kind = "capture";
+    s.run.target = a.run.http.url;
+    s.run.offered_rate_per_s = open_loop ? mean_rate(&a) : 0;
+    s.config = config;
+    s.load.closed_loop = !open_loop;
+    s.load.users = (int)a.users;
+    s.load.spawn_rate_per_s = a.spawn_rate_per_s;
+    s.load.wait_min_us = a.wait_min_us;
+    s.load.wait_max_us = a.wait_max_us;
+    s.load.duration_us = a.duration_us ? a.duration_us
+                                       : (open_loop ? rt_schedule_ramp_us(&sc) : 0);
+    s.load.max_requests = a.requests;
+    s.load.seed = a.seed;
+    s.next = rt_schedule_plan_next;
+    s.next_ctx = sched;
+    rc = rt_session_run(&s);
+
+out:
+    json_decref(config);
+    rt_schedule_free(sched);
+    rt_trace_free(&trace);
+    free(a.stages);
+    rt_runopt_free(&a.run);
+    return rc;
 }

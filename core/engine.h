@@ -76,7 +76,9 @@ struct rt_engine_hooks {
     void (*on_progress)(void *ctx, const struct rt_progress *p);  void *progress_ctx;
     int64_t progress_interval_us;
     /* Set asynchronously (signal handler) to stop scheduling; in-flight requests then get
-       up to the deadline to finish. */
+       up to the deadline to finish.  1: stop; due-but-unsent requests become records with
+       sent_us -1 and error "canceled".  >= 2 (a second signal): in-flight requests are
+       abandoned too, recorded as "canceled". */
     volatile sig_atomic_t *stop;
 };
 

@@ -1,0 +1,810 @@
+/*
+ * engine.c - the send loop (see engine.h): one thread, one libcurl multi handle, a fixed
+ * pool of request slots.
+ *
+ * Each slot owns an easy handle set up once (URL, headers, callbacks, deadline) and reused
+ * for every request it carries, so connections stay in the multi's pool and are reused
+ * (keep-alive); only the body pointer changes per request.  CURLOPT_PRIVATE points back at
+ * the slot.  The loop: send everything that is due while a slot is free, let curl work,
+ * drain finished transfers into records, then sleep until the next send.  The sleep is
+ * curl_multi_poll with a timerfd among its descriptors, armed at the next send time minus a
+ * small lead; the last stretch is spun on the clock.  poll()'s millisecond timeout alone
+ * would make every send up to a millisecond late; spinning all the time would take a core
+ * from the server on a small machine.
+ *
+ * Time: everything is CLOCK_MONOTONIC µs.  sent_us is taken just before the handle is added
+ * (curl starts the transfer in the curl_multi_perform that follows at once); the phase times
+ * come from curl, measured from its own start of the transfer.
+ *
+ * Stopping: *stop >= 1 stops scheduling.  Requests already due but not sent (waiting for a
+ * slot) become records with sent_us -1 and error "canceled"; requests due later are not part
+ * of the run.  In-flight requests get up to their deadline.  *stop >= 2 (a second signal)
+ * aborts them too: they are recorded with error "canceled" and what curl measured so far.
+ */
+#include "core/engine.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "core/answer.h"
+#include "core/clock.h"
+#include "core/progress.h"
+#include "core/runopts.h"
+#include "core/schedule.h"
+
+#ifndef RT_VERSION
+#define RT_VERSION "dev"
+#endif
+
+/* Arm the timer this long before a send and spin the rest (wake-up latency on a VM). */
+#define LEAD_US 60
+/* Longest sleep when nothing is scheduled (progress, stop flag). */
+#define IDLE_US 100000
+
+struct slot {
+    CURL *easy;
+    struct engine *e;               /* borrowed */
+    struct rt_plan_item item;
+    int64_t sent_us;                /* after t0 */
+    int user;                       /* closed loop: the user sending; -1 open loop */
+    char *body;                     /* owned answer buffer, capacity body_cap */
+    size_t body_len, body_cap;
+    int64_t bytes_in;
+    int too_large;
+    char *post;                     /* owned request body buffer */
+    size_t post_len, post_cap;
+};
+
+struct user {
+    int64_t due_us;                 /* after t0 */
+};
+
+struct engine {
+    const struct rt_http_config *http;
+    const struct rt_load *load;
+    const struct rt_engine_hooks *hooks;
+    int64_t t0;                     /* monotonic µs of scheduled time 0 */
+    CURLM *multi;
+    struct curl_slist *headers;     /* owned */
+    char *prefix, *suffix;          /* owned; the body template around the rev ID */
+    size_t prefix_len, suffix_len;
+    struct slot *slots;             /* owned, max_inflight of them */
+    struct slot **free_slots;       /* owned stack */
+    int n_free, n_slots;
+    int timer_fd;
+    int https;                      /* the URL is https: TLS time applies */
+
+    /* the plan */
+    struct rt_plan_item pending;    /* open loop: the next item, when have_pending */
+    int have_pending, plan_done, plan_failed;
+    int64_t taken;                  /* items taken from the plan */
+    char plan_err[256];
+
+    /* closed loop: a min-heap of waiting users by due time */
+    struct user *users;             /* owned */
+    int *heap;                      /* owned: user indexes */
+    int heap_n;
+    struct rt_rng rng;
+
+    /* counters and the live histogram */
+    int64_t sent, done, ok_2xx, http_errors, net_errors;
+    struct rt_hist hist;
+    int64_t last_progress_us, last_progress_sent, last_progress_done;
+    int stopping, aborted;
+};
+
+/* ---- closed-loop users ---------------------------------------------------------------- */
+
+static int user_less(const struct engine *e, int a, int b)
+{
+    return e->users[a].due_us < e->users[b].due_us ||
+           (e->users[a].due_us == e->users[b].due_us && a < b);
+}
+
+static void heap_push(struct engine *e, int u)
+{
+    int i = e->heap_n++;
+    e->heap[i] = u;
+    while (i > 0) {
+        int p = (i - 1) / 2;
+        if (!user_less(e, e->heap[i], e->heap[p]))
+            break;
+        int t = e->heap[i];
+        e->heap[i] = e->heap[p];
+        e->heap[p] = t;
+        i = p;
+    }
+}
+
+static int heap_pop(struct engine *e)
+{
+    int top = e->heap[0];
+    e->heap[0] = e->heap[--e->heap_n];
+    int i = 0;
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < e->heap_n && user_less(e, e->heap[l], e->heap[m]))
+            m = l;
+        if (r < e->heap_n && user_less(e, e->heap[r], e->heap[m]))
+            m = r;
+        if (m == i)
+            break;
+        int t = e->heap[i];
+        e->heap[i] = e->heap[m];
+        e->heap[m] = t;
+        i = m;
+    }
+    return top;
+}
+
+/* ---- the plan ------------------------------------------------------------------------- */
+
+/* Pull one item from the source into *it, applying the load's limits.  1, or 0 at the end. */
+static int plan_pull(struct engine *e, struct rt_plan_item *it)
+{
+    if (e->plan_done)
+        return 0;
+    if (e->load->max_requests > 0 && e->taken >= e->load->max_requests) {
+        e->plan_done = 1;
+        return 0;
+    }
+    int rc = e->hooks->next(e->hooks->next_ctx, it, e->plan_err, sizeof e->plan_err);
+    if (rc < 0) {
+        e->plan_failed = 1;
+        e->plan_done = 1;
+        return 0;
+    }
+    if (rc == 0) {
+        e->plan_done = 1;
+        return 0;
+    }
+    if (!e->load->closed_loop && e->load->duration_us > 0 &&
+        it->scheduled_us >= e->load->duration_us) {
+        e->plan_done = 1;
+        return 0;
+    }
+    return 1;
+}
+
+static void open_refill(struct engine *e)
+{
+    if (!e->have_pending && plan_pull(e, &e->pending))
+        e->have_pending = 1;
+}
+
+/* The time (after t0) of the next send, or INT64_MAX when nothing more is scheduled. */
+static int64_t next_due(const struct engine *e)
+{
+    if (e->stopping)
+        return INT64_MAX;
+    if (e->load->closed_loop)
+        return e->heap_n > 0 && !e->plan_done ? e->users[e->heap[0]].due_us : INT64_MAX;
+    return e->have_pending ? e->pending.scheduled_us : INT64_MAX;
+}
+
+/* ---- records -------------------------------------------------------------------------- */
+
+static const char *error_word(CURLcode c, const struct slot *s)
+{
+    switch (c) {
+    case CURLE_OK: return NULL;
+    case CURLE_OPERATION_TIMEDOUT: return "deadline";
+    case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_RESOLVE_PROXY: return "dns";
+    case CURLE_COULDNT_CONNECT: return "connect";
+    case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER: case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND: case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED: case CURLE_SSL_CRL_BADFILE: case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH: case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT: case CURLE_USE_SSL_FAILED:
+        return "tls";
+    case CURLE_GOT_NOTHING: return "reset";
+    case CURLE_RECV_ERROR: return s->bytes_in > 0 ? "recv" : "reset";
+    case CURLE_SEND_ERROR: return "send";
+    case CURLE_WRITE_ERROR: return s->too_large ? "too_large" : "write";
+    case CURLE_ABORTED_BY_CALLBACK: return "canceled";
+    case CURLE_PARTIAL_FILE: return "partial";
+    case CURLE_WEIRD_SERVER_REPLY: case CURLE_UNSUPPORTED_PROTOCOL: return "protocol";
+    case CURLE_HTTP2: case CURLE_HTTP2_STREAM: return "http2";
+    case CURLE_BAD_CONTENT_ENCODING: return "encoding";
+    case CURLE_OUT_OF_MEMORY: return "oom";
+    default: return "http";
+    }
+}
+
+static int64_t info_us(CURL *h, CURLINFO what)
+{
+    curl_off_t v = 0;
+    if (curl_easy_getinfo(h, what, &v) != CURLE_OK)
+        return -1;
+    return (int64_t)v;
+}
+
+/* Compress the answer for the record; NULL (not kept) when it cannot be. */
+static unsigned char *compress_body(const char *buf, size_t len, size_t *out_len)
+{
+    uLongf cap = compressBound((uLong)len);
+    unsigned char *z = malloc(cap);
+    if (!z)
+        return NULL;
+    if (compress2(z, &cap, (const Bytef *)buf, (uLong)len, Z_BEST_SPEED) != Z_OK) {
+        free(z);
+        return NULL;
+    }
+    *out_len = cap;
+    return z;
+}
+
+static void emit(struct engine *e, struct rt_record *r)
+{
+    e->hooks->on_record(e->hooks->record_ctx, r);
+    free(r->body);       /* when the hook did not take it */
+    r->body = NULL;
+}
+
+/* A request that was due but never sent. */
+static void record_unsent(struct engine *e, const struct rt_plan_item *it)
+{
+    struct rt_record r = {
+        .seq = it->seq, .rev_id = it->rev_id, .scheduled_us = it->scheduled_us,
+        .sent_us = -1, .dns_us = -1, .connect_us = -1, .tls_us = -1, .ttfb_us = -1,
+        .total_us = -1, .status = 0, .error = "canceled", .bytes_in = 0, .prediction = -1,
+        .p_true = NAN, .body = NULL, .body_len = 0,
+    };
+    e->done++;
+    e->net_errors++;
+    emit(e, &r);
+}
+
+static void record_done(struct engine *e, struct slot *s, CURLcode code, int aborted)
+{
+    CURL *h = s->easy;
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    struct rt_record r = {
+        .seq = s->item.seq, .rev_id = s->item.rev_id, .scheduled_us = s->item.scheduled_us,
+        .sent_us = s->sent_us, .status = (int)status,
+        .error = aborted ? "canceled" : error_word(code, s), .bytes_in = s->bytes_in,
+        .prediction = -1, .p_true = NAN, .body = NULL, .body_len = 0,
+    };
+    int64_t dns = info_us(h, CURLINFO_NAMELOOKUP_TIME_T);
+    int64_t con = info_us(h, CURLINFO_CONNECT_TIME_T);
+    int64_t tls = info_us(h, CURLINFO_APPCONNECT_TIME_T);
+    int64_t ttfb = info_us(h, CURLINFO_STARTTRANSFER_TIME_T);
+    int64_t total = info_us(h, CURLINFO_TOTAL_TIME_T);
+    if (aborted)
+        total = rt_mono_us() - e->t0 - s->sent_us;
+    /*
+     * curl reports 0 for a phase it did not go through.  A phase skipped on the way to a
+     * later one (a reused connection: no lookup, no connect, no handshake) took no time, so
+     * it gets the previous phase's cumulative time; a phase never reached is unknown (-1).
+     * TLS is unknown (NULL) on plain HTTP, where it does not apply.
+     */
+    int64_t ph[4] = { dns, con, e->https ? tls : 0, ttfb };
+    int64_t reached = -1;
+    for (int i = 3; i >= 0 && reached < 0; i--)
+        if (ph[i] > 0)
+            reached = i;
+    int64_t prev = 0;
+    for (int i = 0; i < 4; i++) {
+        if (i == 2 && !e->https) {
+            ph[i] = -1;
+            continue;
+        }
+        if (ph[i] > 0)
+            prev = ph[i];
+        else if (i < reached)
+            ph[i] = prev;
+        else
+            ph[i] = -1;
+    }
+    r.dns_us = ph[0];
+    r.connect_us = ph[1];
+    r.tls_us = ph[2];
+    r.ttfb_us = ph[3];
+    r.total_us = total >= 0 ? total : -1;
+    int ok_exchange = r.error == NULL;
+    if (ok_exchange && status == 200)
+        rt_answer_parse(s->body, s->body_len, &r.prediction, &r.p_true);
+    if (r.prediction < 0)
+        r.p_true = NAN;
+    int is_2xx = ok_exchange && status >= 200 && status < 300;
+    enum rt_keep_bodies kb = e->http->keep_bodies;
+    if (s->body_len > 0 && (kb == RT_KEEP_ALL || (kb == RT_KEEP_ERRORS && !is_2xx)))
+        r.body = compress_body(s->body, s->body_len, &r.body_len);
+
+    e->done++;
+    if (is_2xx) {
+        e->ok_2xx++;
+        rt_hist_add(&e->hist, r.sent_us + r.total_us - r.scheduled_us);
+    } else if (ok_exchange) {
+        e->http_errors++;
+    } else {
+        e->net_errors++;
+    }
+    emit(e, &r);
+}
+
+/* ---- slots ---------------------------------------------------------------------------- */
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct slot *s = ud;
+    size_t n = size * nmemb;
+    size_t cap_total = (size_t)s->e->http->max_body_bytes;
+    s->bytes_in += (int64_t)n;
+    if (s->body_len + n > cap_total) {
+        s->too_large = 1;
+        return 0;     /* CURLE_WRITE_ERROR: recorded as too_large */
+    }
+    if (s->body_len + n > s->body_cap) {
+        size_t c = s->body_cap ? s->body_cap : 1024;
+        while (c < s->body_len + n)
+            c *= 2;
+        if (c > cap_total)
+            c = cap_total;
+        char *b = realloc(s->body, c);
+        if (!b)
+            return 0;
+        s->body = b;
+        s->body_cap = c;
+    }
+    memcpy(s->body + s->body_len, data, n);
+    s->body_len += n;
+    return n;
+}
+
+static int slot_setup(struct engine *e, struct slot *s, char *err, size_t errlen)
+{
+    const struct rt_http_config *h = e->http;
+    CURL *c = curl_easy_init();
+    if (!c) {
+        snprintf(err, errlen, "libcurl: cannot create a transfer handle");
+        return -1;
+    }
+    s->easy = c;
+    s->e = e;
+    long deadline_ms = (long)((h->deadline_us + 999) / 1000);
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
+    SET(CURLOPT_URL, h->url);
+    SET(CURLOPT_HTTPHEADER, e->headers);
+    SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_WRITEFUNCTION, on_write);
+    SET(CURLOPT_WRITEDATA, s);
+    SET(CURLOPT_PRIVATE, s);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_TIMEOUT_MS, deadline_ms);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, deadline_ms);
+    SET(CURLOPT_TCP_NODELAY, 1L);
+    SET(CURLOPT_USERAGENT, "revtrace/" RT_VERSION);
+    SET(CURLOPT_SSL_VERIFYPEER, h->insecure ? 0L : 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, h->insecure ? 0L : 2L);
+    SET(CURLOPT_HTTP_VERSION, h->http2 ? (long)CURL_HTTP_VERSION_2TLS
+                                       : (long)CURL_HTTP_VERSION_1_1);
+#undef SET
+    if (rc != CURLE_OK) {
+        snprintf(err, errlen, "libcurl: %s", curl_easy_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* Render the request body for rev_id into the slot's buffer. */
+static int render_body(struct engine *e, struct slot *s, int64_t rev_id)
+{
+    char num[24];
+    int nl = snprintf(num, sizeof num, "%lld", (long long)rev_id);
+    size_t need = e->prefix_len + (size_t)nl + e->suffix_len + 1;
+    if (need > s->post_cap) {
+        char *p = realloc(s->post, need);
+        if (!p)
+            return -1;
+        s->post = p;
+        s->post_cap = need;
+    }
+    memcpy(s->post, e->prefix, e->prefix_len);
+    memcpy(s->post + e->prefix_len, num, (size_t)nl);
+    memcpy(s->post + e->prefix_len + nl, e->suffix, e->suffix_len + 1);
+    s->post_len = need - 1;
+    return 0;
+}
+
+/* Send item on a free slot now.  Failures to start are records, not engine errors. */
+static void start(struct engine *e, const struct rt_plan_item *it, int user)
+{
+    struct slot *s = e->free_slots[--e->n_free];
+    s->item = *it;
+    s->user = user;
+    s->body_len = 0;
+    s->bytes_in = 0;
+    s->too_large = 0;
+    if (render_body(e, s, it->rev_id) != 0) {
+        e->free_slots[e->n_free++] = s;
+        record_unsent(e, it);
+        return;
+    }
+    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->post);
+    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->post_len);
+    s->sent_us = rt_mono_us() - e->t0;
+    if (curl_multi_add_handle(e->multi, s->easy) != CURLM_OK) {
+        e->free_slots[e->n_free++] = s;
+        record_unsent(e, it);
+        return;
+    }
+    e->sent++;
+}
+
+/* A closed-loop user is free again: schedule its next send after its think time. */
+static void user_rest(struct engine *e, int u, int64_t now_rel)
+{
+    const struct rt_load *l = e->load;
+    int64_t wait = l->wait_min_us;
+    if (l->wait_max_us > l->wait_min_us)
+        wait += (int64_t)(rt_rng_uniform(&e->rng) * (double)(l->wait_max_us - l->wait_min_us));
+    e->users[u].due_us = now_rel + wait;
+    if (l->duration_us > 0 && e->users[u].due_us >= l->duration_us)
+        return;    /* retires */
+    heap_push(e, u);
+}
+
+static void drain(struct engine *e)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(e->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct slot *s = NULL;
+        CURL *h = m->easy_handle;
+        CURLcode code = m->data.result;
+        curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&s);
+        curl_multi_remove_handle(e->multi, h);
+        record_done(e, s, code, 0);
+        if (s->user >= 0 && !e->stopping)
+            user_rest(e, s->user, rt_mono_us() - e->t0);
+        e->free_slots[e->n_free++] = s;
+    }
+}
+
+/* The second signal: give up on everything in flight. */
+static void abort_inflight(struct engine *e)
+{
+    for (int i = 0; i < e->n_slots; i++) {
+        struct slot *s = &e->slots[i];
+        int free_now = 0;
+        for (int j = 0; j < e->n_free && !free_now; j++)
+            free_now = e->free_slots[j] == s;
+        if (free_now || !s->easy)
+            continue;
+        curl_multi_remove_handle(e->multi, s->easy);
+        record_done(e, s, CURLE_ABORTED_BY_CALLBACK, 1);
+        e->free_slots[e->n_free++] = s;
+    }
+}
+
+static void report_progress(struct engine *e, int64_t now_rel);
+
+/* *stop was set: the requests already due but unsent become canceled records. */
+static void begin_stop(struct engine *e, int64_t now_rel)
+{
+    e->stopping = 1;
+    if (!e->load->closed_loop) {
+        while (e->have_pending && e->pending.scheduled_us <= now_rel) {
+            record_unsent(e, &e->pending);
+            e->have_pending = 0;
+            open_refill(e);
+        }
+    } else {
+        while (e->heap_n > 0 && e->users[e->heap[0]].due_us <= now_rel) {
+            int u = heap_pop(e);
+            struct rt_plan_item it;
+            if (!plan_pull(e, &it))
+                break;
+            it.scheduled_us = e->users[u].due_us;
+            e->taken++;
+            record_unsent(e, &it);
+        }
+    }
+    e->have_pending = 0;
+    e->plan_done = 1;
+    report_progress(e, now_rel);     /* at once: the user wants to see the stop taken */
+}
+
+static void report_progress(struct engine *e, int64_t now_rel)
+{
+    const struct rt_engine_hooks *hk = e->hooks;
+    if (!hk->on_progress)
+        return;
+    int64_t dt = now_rel - e->last_progress_us;
+    struct rt_progress p = {
+        .elapsed_us = now_rel < 0 ? 0 : now_rel,
+        .duration_us = e->load->duration_us,
+        .scheduled = e->taken, .sent = e->sent, .done = e->done,
+        .inflight = e->n_slots - e->n_free,
+        .ok_2xx = e->ok_2xx, .http_errors = e->http_errors, .net_errors = e->net_errors,
+        .p50_us = rt_hist_quantile(&e->hist, 0.5), .p90_us = rt_hist_quantile(&e->hist, 0.9),
+        .offered_per_s = dt > 0 ? (double)(e->sent - e->last_progress_sent) * 1e6 / (double)dt
+                                : 0,
+        .achieved_per_s = dt > 0 ? (double)(e->done - e->last_progress_done) * 1e6 /
+                                   (double)dt : 0,
+    };
+    e->last_progress_us = now_rel;
+    e->last_progress_sent = e->sent;
+    e->last_progress_done = e->done;
+    hk->on_progress(hk->progress_ctx, &p);
+}
+
+/* Send everything due now while slots are free.  Returns the number started. */
+static int send_due(struct engine *e, int64_t *now_rel)
+{
+    int n = 0;
+    while (e->n_free > 0 && !e->stopping) {
+        if (e->load->closed_loop) {
+            if (e->heap_n == 0 || e->plan_done || e->users[e->heap[0]].due_us > *now_rel)
+                break;
+            int u = heap_pop(e);
+            struct rt_plan_item it;
+            if (!plan_pull(e, &it))
+                break;
+            it.scheduled_us = e->users[u].due_us;
+            e->taken++;
+            start(e, &it, u);
+        } else {
+            if (!e->have_pending || e->pending.scheduled_us > *now_rel)
+                break;
+            struct rt_plan_item it = e->pending;
+            e->have_pending = 0;
+            e->taken++;
+            start(e, &it, -1);
+            open_refill(e);
+        }
+        if ((++n & 31) == 0)
+            *now_rel = rt_mono_us() - e->t0;
+    }
+    return n;
+}
+
+static int build_headers(struct engine *e, char *err, size_t errlen)
+{
+    const struct rt_http_config *h = e->http;
+    int has_ct = 0, has_expect = 0;
+    struct curl_slist *l = NULL, *t;
+    for (size_t i = 0; i < h->n_headers; i++) {
+        if (strncasecmp(h->headers[i], "content-type:", 13) == 0)
+            has_ct = 1;
+        if (strncasecmp(h->headers[i], "expect:", 7) == 0)
+            has_expect = 1;
+        if (!(t = curl_slist_append(l, h->headers[i])))
+            goto oom;
+        l = t;
+    }
+    if (!has_ct && !(l = curl_slist_append(l, "Content-Type: application/json")))
+        goto oom;
+    /* No 100-continue round trip: the bodies are small and the server is known. */
+    if (!has_expect && !(l = curl_slist_append(l, "Expect:")))
+        goto oom;
+    if (h->host) {
+        size_t n = strlen(h->host) + 8;
+        char *hh = malloc(n);
+        if (!hh)
+            goto oom;
+        snprintf(hh, n, "Host: %s", h->host);
+        t = curl_slist_append(l, hh);
+        free(hh);
+        if (!t)
+            goto oom;
+        l = t;
+    }
+    e->headers = l;
+    return 0;
+oom:
+    curl_slist_free_all(l);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+/* Sleep until the monotonic time wake_abs (µs) or until curl has work. */
+static void wait_until(struct engine *e, int64_t wake_abs)
+{
+    int64_t now = rt_mono_us();
+    int64_t left = wake_abs - now;
+    if (left <= LEAD_US) {
+        while (rt_mono_us() < wake_abs)
+            ;
+        return;
+    }
+    struct curl_waitfd wfd = { .fd = e->timer_fd, .events = POLLIN, .revents = 0 };
+    int64_t arm = wake_abs - LEAD_US;
+    struct itimerspec its = {
+        .it_value = { .tv_sec = arm / 1000000, .tv_nsec = (long)(arm % 1000000) * 1000 },
+    };
+    int use_timer = e->timer_fd >= 0 &&
+                    timerfd_settime(e->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0;
+    /* Without the timer, wake a millisecond early and spin: late sends cost accuracy. */
+    int64_t poll_ms = use_timer ? left / 1000 + 1 : (left - 1000) / 1000;
+    if (poll_ms > 0) {
+        if (poll_ms > IDLE_US / 1000)
+            poll_ms = IDLE_US / 1000;
+        curl_multi_poll(e->multi, use_timer ? &wfd : NULL, use_timer ? 1 : 0, (int)poll_ms,
+                        NULL);
+    }
+    if (use_timer && wfd.revents) {
+        uint64_t ticks;
+        ssize_t rr = read(e->timer_fd, &ticks, sizeof ticks);
+        (void)rr;
+    }
+    /* Spin the lead only when that was the send we slept for (not a curl wake-up). */
+    now = rt_mono_us();
+    if (wake_abs - now <= LEAD_US)
+        while (rt_mono_us() < wake_abs)
+            ;
+}
+
+static void engine_free(struct engine *e)
+{
+    if (e->slots) {
+        for (int i = 0; i < e->n_slots; i++) {
+            struct slot *s = &e->slots[i];
+            if (s->easy) {
+                if (e->multi)
+                    curl_multi_remove_handle(e->multi, s->easy);
+                curl_easy_cleanup(s->easy);
+            }
+            free(s->body);
+            free(s->post);
+        }
+    }
+    if (e->multi)
+        curl_multi_cleanup(e->multi);
+    curl_slist_free_all(e->headers);
+    free(e->slots);
+    free(e->free_slots);
+    free(e->users);
+    free(e->heap);
+    free(e->prefix);
+    free(e->suffix);
+    if (e->timer_fd >= 0)
+        close(e->timer_fd);
+}
+
+int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
+                  const struct rt_engine_hooks *hooks, int64_t t0_mono_us,
+                  struct rt_engine_result *res, char *err, size_t errlen)
+{
+    struct engine *e = calloc(1, sizeof *e);
+    int rc = -1;
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    e->http = http;
+    e->load = load;
+    e->hooks = hooks;
+    e->t0 = t0_mono_us;
+    e->timer_fd = -1;
+    e->https = strncasecmp(http->url, "https:", 6) == 0;
+    if (load->closed_loop && load->users < 1) {
+        snprintf(err, errlen, "closed loop needs at least one user");
+        goto out;
+    }
+    if (rt_body_template_split(http->body_template, &e->prefix, &e->suffix) != 0) {
+        snprintf(err, errlen, "the body template needs exactly one %%d");
+        goto out;
+    }
+    e->prefix_len = strlen(e->prefix);
+    e->suffix_len = strlen(e->suffix);
+    if (build_headers(e, err, errlen) != 0)
+        goto out;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(err, errlen, "libcurl: global initialisation failed");
+        goto out;
+    }
+    e->multi = curl_multi_init();
+    if (!e->multi) {
+        snprintf(err, errlen, "libcurl: cannot create the multi handle");
+        goto out;
+    }
+    long maxc = http->max_inflight;
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, maxc);
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxc);
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxc);
+    e->n_slots = http->max_inflight;
+    if (load->closed_loop && load->users < e->n_slots)
+        e->n_slots = load->users;     /* a user has at most one request out */
+    e->slots = calloc((size_t)e->n_slots, sizeof *e->slots);
+    e->free_slots = calloc((size_t)e->n_slots, sizeof *e->free_slots);
+    if (!e->slots || !e->free_slots) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    /* Handles are made up front: creating one costs far more than a send's time budget. */
+    for (int i = e->n_slots - 1; i >= 0; i--) {
+        if (slot_setup(e, &e->slots[i], err, errlen) != 0)
+            goto out;
+        e->free_slots[e->n_free++] = &e->slots[i];
+    }
+    e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    rt_clock_tight_timers();
+
+    if (load->closed_loop) {
+        e->users = calloc((size_t)load->users, sizeof *e->users);
+        e->heap = calloc((size_t)load->users, sizeof *e->heap);
+        if (!e->users || !e->heap) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        rt_rng_seed(&e->rng, load->seed ^ 0x55736572734c6f6fULL);
+        for (int u = 0; u < load->users; u++) {
+            e->users[u].due_us = load->spawn_rate_per_s > 0
+                ? llround((double)u * 1e6 / load->spawn_rate_per_s) : 0;
+            if (load->duration_us > 0 && e->users[u].due_us >= load->duration_us)
+                continue;
+            heap_push(e, u);
+        }
+    } else {
+        open_refill(e);
+    }
+
+    for (;;) {
+        int64_t now_rel = rt_mono_us() - e->t0;
+        if (hooks->stop && *hooks->stop && !e->stopping)
+            begin_stop(e, now_rel);
+        if (hooks->stop && *hooks->stop >= 2 && !e->aborted) {
+            e->aborted = 1;
+            abort_inflight(e);
+        }
+        send_due(e, &now_rel);
+        int running = 0;
+        curl_multi_perform(e->multi, &running);
+        drain(e);
+        now_rel = rt_mono_us() - e->t0;
+        if (hooks->progress_interval_us > 0 &&
+            now_rel - e->last_progress_us >= hooks->progress_interval_us)
+            report_progress(e, now_rel);
+        int inflight = e->n_slots - e->n_free;
+        if (load->closed_loop && !e->stopping && e->heap_n == 0 && inflight == 0)
+            e->plan_done = 1;   /* every user retired */
+        if (inflight == 0 && (e->plan_done || e->stopping) &&
+            (load->closed_loop || !e->have_pending))
+            break;
+        int64_t due = next_due(e);
+        if (due != INT64_MAX && e->n_free == 0)
+            due = INT64_MAX;     /* at the cap: only a finished transfer can help */
+        int64_t wake = due != INT64_MAX ? e->t0 + due : INT64_MAX;
+        int64_t idle = rt_mono_us() + IDLE_US;
+        if (hooks->progress_interval_us > 0) {
+            int64_t pr = e->t0 + e->last_progress_us + hooks->progress_interval_us;
+            if (pr < idle)
+                idle = pr;
+        }
+        if (wake > idle)
+            wake = idle;
+        wait_until(e, wake);
+    }
+    report_progress(e, rt_mono_us() - e->t0);
+    if (e->plan_failed) {
+        snprintf(err, errlen, "%s", e->plan_err[0] ? e->plan_err : "the plan source failed");
+        goto out;
+    }
+    rc = 0;
+out:
+    if (res) {
+        res->scheduled = e->taken;
+        res->sent = e->sent;
+        res->done = e->done;
+        res->stopped = e->stopping && hooks->stop && *hooks->stop;
+    }
+    engine_free(e);
+    free(e);
+    return rc;
+}

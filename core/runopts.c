@@ -1,0 +1,449 @@
+/*
+ * runopts.c - the options capture and replay share (HTTP, storage, output): the table that
+ * feeds getopt_long and --help, their parsing, the checks after parsing, and the JSON that
+ * goes into runs.config_json with secrets redacted.
+ *
+ * Redaction is by header name, not value: a header whose name says it carries a credential
+ * (Authorization, Cookie, anything with token/key/secret/auth/password/cookie/session in it)
+ * is stored as "Name: REDACTED"; the URL loses its user:password and the values of query
+ * parameters with such names.  A false positive costs a little information in the record; a
+ * false negative leaks a credential into a file people attach to tickets.
+ */
+#include "core/runopts.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/units.h"
+
+enum {
+    OPT_DEADLINE = RT_RUNOPT_FIRST,
+    OPT_MAX_INFLIGHT,
+    OPT_HEADER,
+    OPT_HOST,
+    OPT_BODY,
+    OPT_INSECURE,
+    OPT_HTTP2,
+    OPT_KEEP_BODIES,
+    OPT_MAX_BODY,
+    OPT_DB,
+    OPT_NAME,
+    OPT_QUIET,
+    OPT_PROGRESS,
+};
+
+const struct rt_opt rt_runopt_table[] = {
+    { "deadline", 0, "D", OPT_DEADLINE,
+      "per-request deadline; later answers are cut, error 'deadline' (default 5s)" },
+    { "max-inflight", 0, "N", OPT_MAX_INFLIGHT,
+      "at most N requests outstanding; later sends wait (default 1024)" },
+    { "header", 'H', "'NAME: VALUE'", OPT_HEADER, "add a request header (repeatable)" },
+    { "host", 0, "NAME", OPT_HOST, "override the Host header (the URL still picks the address)" },
+    { "body", 0, "TEMPLATE", OPT_BODY,
+      "request body, one %d for the rev ID (default '{\"rev_id\": %d}')" },
+    { "insecure", 0, NULL, OPT_INSECURE, "do not verify the server's TLS certificate" },
+    { "http2", 0, NULL, OPT_HTTP2, "use HTTP/2 when the server offers it (ALPN, h2c not tried)" },
+    { "keep-bodies", 0, "all|errors|none", OPT_KEEP_BODIES,
+      "store answers (zlib-compressed): all, only non-2xx/errors (default), none" },
+    { "max-body", 0, "SIZE", OPT_MAX_BODY,
+      "answers longer than SIZE are cut, error 'too_large' (default 1M)" },
+    { "db", 0, "FILE", OPT_DB, "the database to record into (default revtrace.db)" },
+    { "name", 0, "NAME", OPT_NAME, "the run's name (default KIND-YYYYMMDDTHHMMSSZ)" },
+    { "quiet", 'q', NULL, OPT_QUIET, "no progress and no summary line, only errors" },
+    { "progress", 0, "auto|live|plain", OPT_PROGRESS,
+      "progress display: a live line on a terminal, lines every 10s otherwise (default auto)" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
+int rt_http_config_init(struct rt_http_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->deadline_us = 5000000;
+    c->max_inflight = 1024;
+    c->keep_bodies = RT_KEEP_ERRORS;
+    c->max_body_bytes = 1 << 20;
+    c->body_template = strdup("{\"rev_id\": %d}");
+    return c->body_template ? 0 : -1;
+}
+
+void rt_http_config_free(struct rt_http_config *c)
+{
+    if (!c)
+        return;
+    free(c->url);
+    for (size_t i = 0; i < c->n_headers; i++)
+        free(c->headers[i]);
+    free(c->headers);
+    free(c->host);
+    free(c->body_template);
+    memset(c, 0, sizeof *c);
+}
+
+int rt_runopt_init(struct rt_run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->progress_tty = -1;
+    o->db_path = strdup("revtrace.db");
+    if (!o->db_path || rt_http_config_init(&o->http) != 0) {
+        rt_runopt_free(o);
+        return -1;
+    }
+    return 0;
+}
+
+void rt_runopt_free(struct rt_run_opts *o)
+{
+    if (!o)
+        return;
+    rt_http_config_free(&o->http);
+    free(o->db_path);
+    free(o->name);
+    memset(o, 0, sizeof *o);
+}
+
+static int replace(char **dst, const char *src, char *err, size_t errlen)
+{
+    char *c = strdup(src);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    free(*dst);
+    *dst = c;
+    return 0;
+}
+
+/* A header "Name: value": a token name, a colon, no CR/LF anywhere. */
+static int check_header(const char *h, char *err, size_t errlen)
+{
+    const char *colon = strchr(h, ':');
+    if (!colon || colon == h) {
+        snprintf(err, errlen, "a header is 'Name: value' (e.g. -H 'Authorization: Bearer X')");
+        return -1;
+    }
+    for (const char *p = h; p < colon; p++) {
+        if (!isgraph((unsigned char)*p) || strchr("()<>@,;\\\"/[]?={}", *p)) {
+            snprintf(err, errlen, "the header name '%.*s' has a character not allowed in a "
+                     "header name", (int)(colon - h), h);
+            return -1;
+        }
+    }
+    if (strpbrk(h, "\r\n")) {
+        snprintf(err, errlen, "a header must be one line (no CR or LF)");
+        return -1;
+    }
+    return 0;
+}
+
+int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, size_t errlen)
+{
+    struct rt_http_config *h = &o->http;
+    int64_t v;
+    switch (id) {
+    case OPT_DEADLINE:
+        if (rt_parse_duration_us(arg, &v) != 0 || v < 1000) {
+            snprintf(err, errlen, "give a duration of at least 1ms, e.g. 500ms or 5s");
+            return -1;
+        }
+        h->deadline_us = v;
+        return 0;
+    case OPT_MAX_INFLIGHT:
+        if (rt_parse_count(arg, &v) != 0 || v < 1 || v > 100000) {
+            snprintf(err, errlen, "give a whole number from 1 to 100000");
+            return -1;
+        }
+        h->max_inflight = (int)v;
+        return 0;
+    case OPT_HEADER: {
+        if (check_header(arg, err, errlen) != 0)
+            return -1;
+        char **n = realloc(h->headers, (h->n_headers + 1) * sizeof *n);
+        if (!n) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        h->headers = n;
+        if (!(n[h->n_headers] = strdup(arg))) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        h->n_headers++;
+        return 0;
+    }
+    case OPT_HOST:
+        if (!*arg || strpbrk(arg, " \t\r\n/")) {
+            snprintf(err, errlen, "give a host name such as "
+                     "revertrisk-wikidata.revision-models.wikimedia.org");
+            return -1;
+        }
+        return replace(&h->host, arg, err, errlen);
+    case OPT_BODY:
+        if (rt_body_template_check(arg, err, errlen) != 0)
+            return -1;
+        return replace(&h->body_template, arg, err, errlen);
+    case OPT_INSECURE:
+        h->insecure = 1;
+        return 0;
+    case OPT_HTTP2:
+        h->http2 = 1;
+        return 0;
+    case OPT_KEEP_BODIES:
+        if (strcmp(arg, "all") == 0)
+            h->keep_bodies = RT_KEEP_ALL;
+        else if (strcmp(arg, "errors") == 0)
+            h->keep_bodies = RT_KEEP_ERRORS;
+        else if (strcmp(arg, "none") == 0)
+            h->keep_bodies = RT_KEEP_NONE;
+        else {
+            snprintf(err, errlen, "choose all, errors or none");
+            return -1;
+        }
+        return 0;
+    case OPT_MAX_BODY:
+        if (rt_parse_size(arg, &v) != 0 || v < 1 || v > (int64_t)1 << 30) {
+            snprintf(err, errlen, "give a size from 1 to 1G, e.g. 64k or 1M");
+            return -1;
+        }
+        h->max_body_bytes = v;
+        return 0;
+    case OPT_DB:
+        if (!*arg) {
+            snprintf(err, errlen, "give a file name");
+            return -1;
+        }
+        return replace(&o->db_path, arg, err, errlen);
+    case OPT_NAME:
+        if (!*arg || strlen(arg) > 200) {
+            snprintf(err, errlen, "give a name of 1 to 200 characters");
+            return -1;
+        }
+        return replace(&o->name, arg, err, errlen);
+    case OPT_QUIET:
+        o->quiet = 1;
+        return 0;
+    case OPT_PROGRESS:
+        if (strcmp(arg, "auto") == 0)
+            o->progress_tty = -1;
+        else if (strcmp(arg, "live") == 0)
+            o->progress_tty = 1;
+        else if (strcmp(arg, "plain") == 0)
+            o->progress_tty = 0;
+        else {
+            snprintf(err, errlen, "choose auto, live or plain");
+            return -1;
+        }
+        return 0;
+    default:
+        snprintf(err, errlen, "internal error: unknown shared option %d", id);
+        return -1;
+    }
+}
+
+int rt_runopt_finish(struct rt_run_opts *o, const char *url, char *err, size_t errlen)
+{
+    if (!url || !*url) {
+        snprintf(err, errlen, "give the URL of the service");
+        return -1;
+    }
+    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
+        snprintf(err, errlen, "the URL '%s' must start with http:// or https:// (e.g. "
+                 "http://127.0.0.1:8080/v1/models/revertrisk-wikidata:predict)", url);
+        return -1;
+    }
+    const char *hostpart = strstr(url, "://") + 3;
+    if (!*hostpart || *hostpart == '/') {
+        snprintf(err, errlen, "the URL '%s' has no host", url);
+        return -1;
+    }
+    if (strpbrk(url, " \t\r\n")) {
+        snprintf(err, errlen, "the URL must not contain spaces (percent-encode them)");
+        return -1;
+    }
+    if (rt_body_template_check(o->http.body_template, err, errlen) != 0)
+        return -1;
+    return replace(&o->http.url, url, err, errlen);
+}
+
+/* Scan a template: count placeholders, refuse other conversions.  Returns the count or -1. */
+static int template_scan(const char *t, const char **where, char *err, size_t errlen)
+{
+    int n = 0;
+    for (const char *p = t; *p; p++) {
+        if (*p != '%')
+            continue;
+        if (p[1] == '%') {
+            p++;
+        } else if (p[1] == 'd') {
+            if (n++ == 0 && where)
+                *where = p;
+            p++;
+        } else if (strncmp(p + 1, "lld", 3) == 0) {
+            if (n++ == 0 && where)
+                *where = p;
+            p += 3;
+        } else {
+            snprintf(err, errlen, "'%%%.1s' at offset %zu: only %%d (the rev ID) and %%%% "
+                     "(a literal %%) may appear", p[1] ? p + 1 : "", (size_t)(p - t));
+            return -1;
+        }
+    }
+    return n;
+}
+
+int rt_body_template_check(const char *tmpl, char *err, size_t errlen)
+{
+    char dummy[8];
+    if (!err) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    int n = template_scan(tmpl, NULL, err, errlen);
+    if (n < 0)
+        return -1;
+    if (n != 1) {
+        snprintf(err, errlen, "the body template needs exactly one %%d for the rev ID "
+                 "(found %d), e.g. '{\"rev_id\": %%d}'", n);
+        return -1;
+    }
+    return 0;
+}
+
+/* Copy t[0..len) unescaping %%. */
+static char *unescape(const char *t, size_t len)
+{
+    char *o = malloc(len + 1), *q = o;
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        *q++ = t[i];
+        if (t[i] == '%' && i + 1 < len && t[i + 1] == '%')
+            i++;
+    }
+    *q = '\0';
+    return o;
+}
+
+int rt_body_template_split(const char *tmpl, char **prefix, char **suffix)
+{
+    char err[8];
+    const char *at = NULL;
+    if (template_scan(tmpl, &at, err, sizeof err) != 1)
+        return -1;
+    size_t plen = strncmp(at, "%lld", 4) == 0 ? 4 : 2;
+    *prefix = unescape(tmpl, (size_t)(at - tmpl));
+    *suffix = unescape(at + plen, strlen(at + plen));
+    if (!*prefix || !*suffix) {
+        free(*prefix);
+        free(*suffix);
+        *prefix = *suffix = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int rt_header_is_secret(const char *name, size_t len)
+{
+    static const char *const words[] = { "auth", "token", "key", "secret", "password",
+                                         "passwd", "cookie", "session", "credential" };
+    char low[128];
+    if (len >= sizeof low)
+        len = sizeof low - 1;
+    for (size_t i = 0; i < len; i++)
+        low[i] = (char)tolower((unsigned char)name[i]);
+    low[len] = '\0';
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strstr(low, words[i]))
+            return 1;
+    return 0;
+}
+
+char *rt_url_redact(const char *url)
+{
+    /* Worst case each query value grows to "REDACTED"; bound the output generously. */
+    size_t n = strlen(url);
+    char *out = malloc(n * 9 + 16), *q = out;
+    if (!out)
+        return NULL;
+    const char *p = url;
+    const char *scheme = strstr(url, "://");
+    if (scheme) {
+        const char *auth = scheme + 3;
+        size_t alen = strcspn(auth, "/?#");
+        const char *at = memchr(auth, '@', alen);
+        memcpy(q, url, (size_t)(auth - url));
+        q += auth - url;
+        if (at) {
+            q += sprintf(q, "REDACTED@");
+            p = at + 1;
+        } else {
+            p = auth;
+        }
+    }
+    const char *query = strchr(p, '?');
+    if (!query) {
+        strcpy(q, p);
+        return out;
+    }
+    memcpy(q, p, (size_t)(query + 1 - p));
+    q += query + 1 - p;
+    p = query + 1;
+    while (*p && *p != '#') {
+        size_t plen = strcspn(p, "&#");
+        const char *eq = memchr(p, '=', plen);
+        if (eq && rt_header_is_secret(p, (size_t)(eq - p))) {
+            memcpy(q, p, (size_t)(eq + 1 - p));
+            q += eq + 1 - p;
+            q += sprintf(q, "REDACTED");
+        } else {
+            memcpy(q, p, plen);
+            q += plen;
+        }
+        p += plen;
+        if (*p == '&')
+            *q++ = *p++;
+    }
+    strcpy(q, p);
+    return out;
+}
+
+void rt_runopt_to_json(const struct rt_run_opts *o, json_t *obj)
+{
+    const struct rt_http_config *h = &o->http;
+    static const char *const keep[] = { "errors", "all", "none" };
+    if (h->url) {
+        char *u = rt_url_redact(h->url);
+        json_object_set_new(obj, "url", u ? json_string(u) : json_null());
+        free(u);
+    }
+    json_object_set_new(obj, "deadline_us", json_integer(h->deadline_us));
+    json_object_set_new(obj, "max_inflight", json_integer(h->max_inflight));
+    json_t *hs = json_array();
+    for (size_t i = 0; i < h->n_headers; i++) {
+        const char *hd = h->headers[i];
+        const char *colon = strchr(hd, ':');
+        size_t nlen = colon ? (size_t)(colon - hd) : strlen(hd);
+        if (colon && rt_header_is_secret(hd, nlen)) {
+            char *r = malloc(nlen + 16);
+            if (r) {
+                snprintf(r, nlen + 16, "%.*s: REDACTED", (int)nlen, hd);
+                json_array_append_new(hs, json_string(r));
+                free(r);
+            }
+        } else {
+            json_array_append_new(hs, json_string(hd));
+        }
+    }
+    json_object_set_new(obj, "headers", hs);
+    json_object_set_new(obj, "host", h->host ? json_string(h->host) : json_null());
+    json_object_set_new(obj, "body_template", json_string(h->body_template));
+    json_object_set_new(obj, "insecure", json_boolean(h->insecure));
+    json_object_set_new(obj, "http2", json_boolean(h->http2));
+    json_object_set_new(obj, "keep_bodies", json_string(keep[h->keep_bodies]));
+    json_object_set_new(obj, "max_body_bytes", json_integer(h->max_body_bytes));
+    json_object_set_new(obj, "db", json_string(o->db_path));
+    if (o->name)
+        json_object_set_new(obj, "name", json_string(o->name));
+}

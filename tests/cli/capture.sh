@@ -1,0 +1,89 @@
+#!/bin/sh
+# capture.sh - `revtrace capture` against the emulator: one row per scheduled request
+# (--requests), the recorded schedule is the constant-rate one to the microsecond, sends never
+# precede their schedule, the phases are monotone (dns <= connect <= ttfb <= total), answers
+# are parsed, bodies kept on demand, latency includes the emulated delay, the seed fixes the
+# schedule and rev IDs, --ramp and --duration end the run, closed-loop users send, and the
+# stored config carries every option with secrets redacted.
+. tests/lib.sh
+
+RT=$REVTRACE
+make_revids 30
+start_emulator --profile fast
+
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 200/s --arrivals constant \
+    --requests 300 --seed 7 --db "$T/c.db" --name basic --keep-bodies all \
+    -H 'Authorization: Bearer s3cr3t' -H 'X-Api-Key: k3y' 2>"$T/c.err"
+rc=$?
+expect_eq "capture --requests 300 exits 0" "$rc" 0
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/c.err"
+RUN=$(sql "$T/c.db" "SELECT id FROM runs WHERE name = 'basic'")
+expect_eq "300 rows, seq 0..299" \
+    "$(sql "$T/c.db" "SELECT count(*), min(seq), max(seq) FROM requests WHERE run_id = $RUN")" \
+    "300|0|299"
+expect_eq "run is a complete capture with t0 and the offered rate" \
+    "$(sql "$T/c.db" "SELECT kind, status, t0_unix_us > 0, offered_rate_per_s, finished_at IS NOT NULL FROM runs WHERE id = $RUN")" \
+    "capture|complete|1|200.0|1"
+expect_eq "constant arrivals: seq k scheduled at k * 5000 us" \
+    "$(sql "$T/c.db" "SELECT count(*) FROM requests WHERE run_id = $RUN AND scheduled_us = seq * 5000")" 300
+expect_eq "no send before its scheduled time" \
+    "$(sql "$T/c.db" "SELECT count(*) FROM requests WHERE run_id = $RUN AND sent_us < scheduled_us")" 0
+expect_eq "every request answered 200 and parsed" \
+    "$(sql "$T/c.db" "SELECT count(*) FROM requests WHERE run_id = $RUN AND status = 200 AND error IS NULL AND prediction IN (0, 1) AND p_true BETWEEN 0 AND 1")" 300
+expect_eq "phases are monotone: dns <= connect <= ttfb <= total" \
+    "$(sql "$T/c.db" "SELECT count(*) FROM requests WHERE run_id = $RUN AND dns_us <= connect_us AND connect_us <= ttfb_us AND ttfb_us <= total_us AND tls_us IS NULL")" 300
+expect_eq "rev IDs come from the pool" \
+    "$(sql "$T/c.db" "SELECT count(*) FROM requests WHERE run_id = $RUN AND (rev_id - 2000000000) % 7919 = 0 AND rev_id < 2000000000 + 30 * 7919")" 300
+expect_eq "--keep-bodies all keeps every answer with its bytes_in" \
+    "$(sql "$T/c.db" "SELECT count(*) FROM requests WHERE run_id = $RUN AND body IS NOT NULL AND bytes_in > 0")" 300
+expect_eq "connections are reused (keep-alive): far fewer connects than requests" \
+    "$(sql "$T/c.db" "SELECT count(DISTINCT connect_us) < 100 OR sum(connect_us > 0) < 30 FROM requests WHERE run_id = $RUN")" 1
+CFG=$(sql "$T/c.db" "SELECT config_json FROM runs WHERE id = $RUN")
+case $CFG in *s3cr3t*|*k3y*) notok "config_json leaks a secret: $CFG" ;; *) ok "config_json has no secret value" ;; esac
+case $CFG in *'Authorization: REDACTED'*) ok "config_json names the redacted header" ;; *) notok "config_json: $CFG" ;; esac
+case $CFG in *'"seed":7'*'"requests":300'*|*'"requests":300'*'"seed":7'*) ok "config_json has the workload options" ;; *) notok "config_json: $CFG" ;; esac
+grep -q "revtrace analyze --db" "$T/c.err" && ok "summary line points at analyze" || notok "summary: $(cat "$T/c.err")"
+
+# Same seed, same schedule and rev IDs (Poisson, random order); another seed differs.
+for s in 1 1 2; do
+    timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 500/s --requests 200 \
+        --seed $s --db "$T/seed.db" --quiet 2>>"$T/seed.err"
+done
+Q="SELECT group_concat(scheduled_us || ':' || rev_id) FROM (SELECT * FROM requests WHERE run_id = %d ORDER BY seq)"
+A=$(sql "$T/seed.db" "$(printf "$Q" 1)"); B=$(sql "$T/seed.db" "$(printf "$Q" 2)"); C=$(sql "$T/seed.db" "$(printf "$Q" 3)")
+check "the same --seed gives the same schedule and rev IDs" test -n "$A" -a "$A" = "$B"
+check "another --seed gives another schedule" test "$A" != "$C"
+
+# Latency includes the emulated delay; --duration ends the run; service <= latency.
+start_emulator --profile fast --delay-median 40ms --delay-p90 60ms --seed 3
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 50/s --arrivals constant \
+    --duration 1s --db "$T/d.db" --quiet 2>"$T/d.err"
+expect_eq "--duration 1s at 50/s: 50 requests (t = 0 .. 0.98 s)" \
+    "$(sql "$T/d.db" "SELECT count(*), max(scheduled_us) FROM requests")" "50|980000"
+expect_eq "median latency covers the emulated 40 ms median delay" \
+    "$(sql "$T/d.db" "SELECT latency_us >= 30000 FROM latency ORDER BY latency_us LIMIT 1 OFFSET 25")" 1
+expect_eq "latency >= service time for every request" \
+    "$(sql "$T/d.db" "SELECT count(*) FROM latency WHERE latency_us < service_us")" 0
+
+# A ramp ends with its last stage when no --duration is given.
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --ramp 500ms:100/s,500ms:100/s \
+    --arrivals constant --db "$T/ramp.db" --quiet 2>"$T/ramp.err"
+rc=$?
+expect_eq "--ramp run exits 0" "$rc" 0
+# 0 -> 100/s over 0.5 s carries 25 arrivals, then 100/s for 0.5 s carries 50.
+expect_eq "--ramp 500ms:100/s,500ms:100/s schedules 75 requests, all before 1 s" \
+    "$(sql "$T/ramp.db" "SELECT count(*), max(scheduled_us) < 1000000 FROM requests")" "75|1"
+
+# Closed loop: users send, wait, send again.
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --users 4 --wait 10ms-30ms \
+    --spawn-rate 40 --duration 1s --db "$T/u.db" --quiet 2>"$T/u.err"
+rc=$?
+expect_eq "closed-loop capture exits 0" "$rc" 0
+N=$(sql "$T/u.db" "SELECT count(*) FROM requests")
+check "4 users over 1 s with 10-30 ms think time send 40+ requests (got $N)" test "${N:-0}" -ge 40
+expect_eq "closed loop: no offered rate, first send of user k at k/40 s" \
+    "$(sql "$T/u.db" "SELECT (SELECT offered_rate_per_s IS NULL FROM runs), count(*) FROM requests WHERE scheduled_us IN (0, 25000, 50000, 75000)")" \
+    "1|4"
+expect_eq "closed loop: a user never has two requests out (sent >= scheduled)" \
+    "$(sql "$T/u.db" "SELECT count(*) FROM requests WHERE sent_us < scheduled_us OR status != 200")" 0
+finish

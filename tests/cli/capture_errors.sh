@@ -1,0 +1,83 @@
+#!/bin/sh
+# capture_errors.sh - failures are data, bad input is refused: answers later than --deadline
+# are cut and recorded as 'deadline'; a closed port gives 'connect' rows and exit 0; answers
+# over --max-body are 'too_large'; emulated 503s are kept with their bodies; a bad rev-ID line,
+# a bad option, a bad body template or a database that is not ours exit 2 and write nothing.
+. tests/lib.sh
+
+RT=$REVTRACE
+make_revids 30
+
+# --help and usage errors.
+"$RT" capture --help >"$T/help.out" 2>&1
+expect_eq "capture --help exits 0" "$?" 0
+grep -q -- "--revids" "$T/help.out" && ok "--help lists the options" || notok "--help output"
+for args in "--bogus" "--rate" "--rate fast" "--rate 10/s" "--revids $T/revids.csv" \
+            "--revids $T/revids.csv --rate 10/s --users 3" \
+            "--revids $T/revids.csv --rate 10/s --body {}" \
+            "--revids $T/revids.csv --rate 10/s --body %d%d" \
+            "--revids $T/revids.csv --rate 10/s --deadline 0" \
+            "--revids $T/revids.csv --rate 10/s -H NoColon" \
+            "--revids $T/revids.csv --ramp 30s"; do
+    # shellcheck disable=SC2086
+    timeout 10 "$RT" capture http://127.0.0.1:9/x $args --db "$T/usage.db" >/dev/null 2>"$T/usage.err"
+    rc=$?
+    expect_eq "capture $(echo "$args" | sed "s|$T/||g"): exit 2" "$rc" 2
+done
+check "usage errors create no database" test ! -e "$T/usage.db"
+timeout 10 "$RT" capture ftp://x/ --revids "$T/revids.csv" --rate 1/s --db "$T/usage.db" 2>/dev/null
+expect_eq "a non-HTTP URL exits 2" "$?" 2
+
+# A bad rev-ID line: exit 2 naming file and line, nothing written.
+printf 'rev_id\n2000000001\n2000000002\nabc\n' > "$T/bad.csv"
+timeout 10 "$RT" capture http://127.0.0.1:9/x --revids "$T/bad.csv" --rate 10/s --requests 5 \
+    --db "$T/bad.db" 2>"$T/bad.err"
+expect_eq "a bad rev-ID line exits 2" "$?" 2
+grep -q "bad.csv:4" "$T/bad.err" && ok "the message names file and line" || notok "message: $(cat "$T/bad.err")"
+check "a bad rev-ID file creates no database" test ! -e "$T/bad.db"
+
+# A database that is not ours is refused with exit 2 and left byte-for-byte intact.
+printf 'not a database, just notes\n' > "$T/notes.db"
+cp "$T/notes.db" "$T/notes.orig"
+timeout 10 "$RT" capture http://127.0.0.1:9/x --revids "$T/revids.csv" --rate 10/s \
+    --requests 5 --db "$T/notes.db" 2>"$T/notes.err"
+expect_eq "a foreign --db file exits 2" "$?" 2
+check "the foreign file is unchanged" cmp -s "$T/notes.db" "$T/notes.orig"
+
+# Connection refused: a port nobody listens on (the emulator's, after it stopped).
+start_emulator --profile fast
+DEAD_URL=$EMU_URL
+stop_emulator
+timeout 60 "$RT" capture "$DEAD_URL" --revids "$T/revids.csv" --rate 100/s --requests 20 \
+    --db "$T/refused.db" --quiet 2>"$T/refused.err"
+expect_eq "connection refused: capture still exits 0" "$?" 0
+expect_eq "20 rows with error 'connect', status 0, sent" \
+    "$(sql "$T/refused.db" "SELECT count(*) FROM requests WHERE error = 'connect' AND status = 0 AND sent_us IS NOT NULL AND ttfb_us IS NULL")" 20
+expect_eq "the run is complete" "$(sql "$T/refused.db" "SELECT status FROM runs")" complete
+
+# Deadline: a slow server (200 ms median) and --deadline 50ms.
+start_emulator --profile fast --delay-median 200ms --delay-p90 300ms --seed 1
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 100/s --requests 20 \
+    --deadline 50ms --db "$T/dl.db" --quiet 2>"$T/dl.err"
+expect_eq "deadline: capture exits 0" "$?" 0
+expect_eq "every request cut at the deadline: error 'deadline', total >= 50 ms" \
+    "$(sql "$T/dl.db" "SELECT count(*) FROM requests WHERE error = 'deadline' AND total_us >= 50000 AND total_us < 1000000")" 20
+stop_emulator
+
+# Server errors are answers: 503s are recorded with status and body (keep-bodies errors).
+start_emulator --profile fast --error-ratio 503:1 --seed 1
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 100/s --requests 10 \
+    --db "$T/503.db" --quiet 2>"$T/503.err"
+expect_eq "503 answers: exit 0" "$?" 0
+expect_eq "503 rows: status 503, no error word, body kept, no prediction" \
+    "$(sql "$T/503.db" "SELECT count(*) FROM requests WHERE status = 503 AND error IS NULL AND body IS NOT NULL AND prediction IS NULL")" 10
+stop_emulator
+
+# Answers over --max-body are cut: error 'too_large'.
+start_emulator --profile fast --huge-ratio 1 --huge-size 200k --seed 1
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 100/s --requests 5 \
+    --max-body 64k --db "$T/big.db" --quiet 2>"$T/big.err"
+expect_eq "huge answers: exit 0" "$?" 0
+expect_eq "huge answers: error 'too_large'" \
+    "$(sql "$T/big.db" "SELECT count(*) FROM requests WHERE error = 'too_large'")" 5
+finish
