@@ -1,11 +1,560 @@
-/* replay.c - placeholder until the subcommand lands. */
+/*
+ * replay.c - `revtrace replay URL (--from DB[:RUN] | --trace FILE) [--speed F] [options]`:
+ * re-issue a recorded run or a timed trace at a speed factor, as a new run of kind 'replay'.
+ *
+ * This file only decides WHAT to send: it reads the source, checks it, and hands the engine a
+ * plan source (rt_plan_next_fn) built on core/replayplan.c.  HOW it is sent and recorded is
+ * the same code as capture's: rt_runopt_table for the HTTP/storage options and rt_session_run
+ * for the store, the writer thread, signals, --start-at countdown, progress and summary.
+ *
+ * Every input check happens before rt_session_run, so a bad input writes nothing: the source
+ * is read twice, once here to validate and count (empty source, a trace whose timestamps go
+ * backwards, an empty shard) and once during the run.  A recorded source is opened read-only
+ * and read in chunks of RT_SRC_CHUNK rows by seq (the primary key), so memory stays flat in
+ * the source's length; a trace file is small enough to hold (rt_trace_load).
+ * Schedule: the source's *scheduled* times (requests.scheduled_us), not its sent times, so a
+ * source that lagged does not pass its lag on.  The replay keeps the source's seq.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
 #include "commands.h"
 #include "core/cli.h"
+#include "core/clock.h"
+#include "core/db.h"
+#include "core/replayplan.h"
+#include "core/runopts.h"
+#include "core/session.h"
+#include "core/trace.h"
+#include "core/units.h"
+
+#define RT_SRC_CHUNK 1024   /* rows per read: ~0.15 ms, taken in the slack after a send */
+
+enum { O_FROM = 1, O_TRACE, O_SPEED, O_SHARD, O_START_AT, O_LIMIT, O_GROUP, O_COLUMN };
+
+static const struct rt_opt replay_opts[] = {
+    { "from", 0, "DB[:RUN]", O_FROM, "a recorded run (id, uuid, name; default the latest)" },
+    { "trace", 0, "FILE", O_TRACE, "a timed trace: CSV/TSV(.gz), timestamp and rev_id" },
+    { "column", 0, "NAME", O_COLUMN, "the trace's rev-ID column (default rev_id)" },
+    { "speed", 0, "F", O_SPEED, "divide the gaps by F (default 1; e.g. 0.5, 2, 5)" },
+    { "limit", 0, "N", O_LIMIT, "only the first N requests of the source" },
+    { "shard", 0, "I/N", O_SHARD, "only the requests with seq % N == I (I from 0)" },
+    { "start-at", 0, "TIME", O_START_AT, "UTC time of scheduled time 0 (waits, counting down)" },
+    { "group", 0, "ID", O_GROUP, "the shards' group id (default derived, see docs)" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
+static const struct rt_opt_table replay_tables[] = {
+    { "Source and schedule", replay_opts },
+    { "HTTP and storage (as capture)", rt_runopt_table },
+    { NULL, NULL },
+};
+
+static const struct rt_cmd_spec replay_spec = {
+    "replay",
+    "URL (--from DB[:RUN] | --trace FILE) [--speed F] [options]",
+    "Re-issue a recorded run, or a timed trace file, at a speed factor: request i is sent at\n"
+    "(t_i - t_0) / F after the start, with the same rev ID, in the same order.  The times are\n"
+    "the source's scheduled times, so a source that lagged does not pass its lag on.  The\n"
+    "result is a new run of kind 'replay' in --db, linked to its source.  Several machines\n"
+    "share the work with --shard I/N and a common --start-at.",
+    replay_tables,
+    "  revtrace replay $URL --from revtrace.db:baseline --speed 5 --name x5\n"
+    "  revtrace replay $URL --from capture.db --db replays.db --speed 2 --limit 10000\n"
+    "  revtrace replay $URL --trace data/wikidata-synthetic-1h.csv.gz --speed 5\n"
+    "  revtrace replay $URL --trace t.csv --shard 0/3 --start-at 2026-01-05T10:00:00Z "
+    "--db shard0.db\n",
+};
+
+struct replay_args {
+    struct rt_run_opts run;          /* owned */
+    const char *from;                /* borrowed from argv */
+    const char *trace;
+    const char *column;
+    const char *group;
+    double speed;
+    int speed_given;
+    int shard_index, shard_count;
+    const char *shard_text;
+    int64_t start_at_unix_us;        /* 0: now */
+    const char *start_at_text;
+    int64_t limit;                   /* 0: all */
+};
+
+static int apply(void *ctx, int id, const char *arg, char *err, size_t errlen)
+{
+    struct replay_args *a = ctx;
+    if (id >= RT_RUNOPT_FIRST && id < RT_RUNOPT_LAST)
+        return rt_runopt_apply(&a->run, id, arg, err, errlen);
+    switch (id) {
+    case O_FROM:
+        a->from = arg;
+        return 0;
+    case O_TRACE:
+        a->trace = arg;
+        return 0;
+    case O_COLUMN:
+        a->column = arg;
+        return 0;
+    case O_SPEED: {
+        /* "5x" reads as 5: people write speeds that way. */
+        char buf[64];
+        size_t len = strlen(arg);
+        if (len > 1 && len < sizeof buf && (arg[len - 1] == 'x' || arg[len - 1] == 'X')) {
+            memcpy(buf, arg, len - 1);
+            buf[len - 1] = '\0';
+            arg = buf;
+        }
+        if (rt_parse_positive_real(arg, &a->speed) != 0 || !(a->speed > 0) ||
+            !isfinite(a->speed)) {
+            snprintf(err, errlen, "the speed must be a positive number, e.g. 0.5, 1, 2 or 5");
+            return -1;
+        }
+        a->speed_given = 1;
+        return 0;
+    }
+    case O_LIMIT:
+        if (rt_parse_count(arg, &a->limit) != 0 || a->limit <= 0) {
+            snprintf(err, errlen, "expected a positive whole number of requests");
+            return -1;
+        }
+        return 0;
+    case O_SHARD:
+        a->shard_text = arg;
+        return rt_replayplan_parse_shard(arg, &a->shard_index, &a->shard_count, err, errlen);
+    case O_START_AT:
+        if (rt_parse_time_utc(arg, &a->start_at_unix_us) != 0) {
+            snprintf(err, errlen, "expected a UTC time such as 2026-01-05T10:00:00Z or Unix "
+                     "seconds");
+            return -1;
+        }
+        a->start_at_text = arg;
+        return 0;
+    case O_GROUP:
+        if (!*arg || strlen(arg) > 128) {
+            snprintf(err, errlen, "a group id is 1 to 128 characters");
+            return -1;
+        }
+        a->group = arg;
+        return 0;
+    }
+    snprintf(err, errlen, "unknown option");
+    return -1;
+}
+
+/* ---- the plan source: one iterator over a trace or a recorded run ---------------------- */
+
+struct src_row { int64_t seq, rev_id, t_us; };
+
+struct replay_src {
+    struct rt_replayplan plan;
+    int clamp_backwards;             /* recorded run: a time earlier than the previous one is
+                                        sent right after it (closed-loop sources) */
+    int64_t clamped;
+    /* trace */
+    const struct rt_trace *trace;    /* borrowed */
+    size_t pos;
+    /* recorded run */
+    sqlite3_stmt *st;                /* borrowed (prepared on the read-only connection) */
+    int64_t run_id;
+    int64_t after_seq;
+    struct src_row *rows;            /* owned, RT_SRC_CHUNK */
+    size_t nrows, rpos;
+    int db_done;
+    int ended;
+    const char *what;                /* for messages */
+};
+
+static int db_refill(struct replay_src *s, char *err, size_t errlen)
+{
+    s->nrows = s->rpos = 0;
+    sqlite3_reset(s->st);
+    sqlite3_bind_int64(s->st, 1, s->run_id);
+    sqlite3_bind_int64(s->st, 2, s->after_seq);
+    sqlite3_bind_int(s->st, 3, RT_SRC_CHUNK);
+    int rc;
+    while ((rc = sqlite3_step(s->st)) == SQLITE_ROW) {
+        struct src_row *r = &s->rows[s->nrows++];
+        r->seq = sqlite3_column_int64(s->st, 0);
+        r->rev_id = sqlite3_column_int64(s->st, 1);
+        r->t_us = sqlite3_column_int64(s->st, 2);
+        s->after_seq = r->seq;
+    }
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "reading %s: %s", s->what,
+                 sqlite3_errmsg(sqlite3_db_handle(s->st)));
+        sqlite3_reset(s->st);
+        return -1;
+    }
+    sqlite3_reset(s->st);        /* end the read transaction between chunks */
+    if (s->nrows < RT_SRC_CHUNK)
+        s->db_done = 1;
+    return 0;
+}
+
+/* Pull the next source row: 1, 0 at the end, -1 on error. */
+static int src_row(struct replay_src *s, struct src_row *r, char *err, size_t errlen)
+{
+    if (s->trace) {
+        if (s->pos >= s->trace->n)
+            return 0;
+        r->seq = (int64_t)s->pos;
+        r->rev_id = s->trace->rev_id[s->pos];
+        r->t_us = s->trace->t_unix_us[s->pos];
+        s->pos++;
+        return 1;
+    }
+    if (s->rpos == s->nrows) {
+        if (s->db_done)
+            return 0;
+        if (db_refill(s, err, errlen) != 0)
+            return -1;
+        if (s->nrows == 0)
+            return 0;
+    }
+    *r = s->rows[s->rpos++];
+    return 1;
+}
+
+/* rt_plan_next_fn */
+static int src_next(void *ctx, struct rt_plan_item *it, char *err, size_t errlen)
+{
+    struct replay_src *s = ctx;
+    struct src_row r;
+    while (!s->ended) {
+        int rc = src_row(s, &r, err, errlen);
+        if (rc <= 0)
+            return rc;
+        if (s->clamp_backwards && s->plan.fed > 0 && r.t_us < s->plan.last_src_us) {
+            r.t_us = s->plan.last_src_us;
+            s->clamped++;
+        }
+        rc = rt_replayplan_feed(&s->plan, r.seq, r.rev_id, r.t_us, it);
+        if (rc == RT_REPLAYPLAN_KEEP)
+            return 1;
+        if (rc == RT_REPLAYPLAN_END)
+            s->ended = 1;
+        else if (rc == RT_REPLAYPLAN_EBACK) {
+            snprintf(err, errlen, "%s: the time of request %lld goes backwards", s->what,
+                     (long long)r.seq);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void src_reset(struct replay_src *s, const struct rt_replayplan_cfg *cfg)
+{
+    rt_replayplan_init(&s->plan, cfg);
+    s->clamped = 0;
+    s->pos = 0;
+    s->after_seq = -1;
+    s->nrows = s->rpos = 0;
+    s->db_done = 0;
+    s->ended = 0;
+}
+
+/* What the validation pass found. */
+struct src_stats {
+    int64_t fed;             /* source requests within --limit */
+    int64_t kept;            /* of them, this shard's */
+    int64_t first_sched_us, last_sched_us;   /* of this shard's */
+    int64_t span_src_us;     /* source span within --limit */
+    int64_t clamped;
+};
+
+static int src_scan(struct replay_src *s, const struct rt_replayplan_cfg *cfg,
+                    struct src_stats *st, char *err, size_t errlen)
+{
+    struct rt_plan_item it;
+    int rc;
+    memset(st, 0, sizeof *st);
+    src_reset(s, cfg);
+    while ((rc = src_next(s, &it, err, errlen)) == 1) {
+        if (st->kept == 0)
+            st->first_sched_us = it.scheduled_us;
+        st->last_sched_us = it.scheduled_us;
+        st->kept++;
+    }
+    if (rc < 0)
+        return -1;
+    st->fed = s->plan.fed;
+    st->span_src_us = s->plan.fed > 0 ? s->plan.last_src_us - s->plan.t0_src_us : 0;
+    st->clamped = s->clamped;
+    src_reset(s, cfg);
+    return 0;
+}
+
+/* ---- --from DB[:RUN] ------------------------------------------------------------------- */
+
+static int is_file(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/*
+ * Split "DB[:RUN]": the whole string when it names a file, else the shortest prefix before a
+ * ':' that names a file (so a run name may hold ':', e.g. one with a time in it).
+ * *db is a new string (caller frees); *run points into from or is NULL.  -1: no such file.
+ */
+static int split_from(const char *from, char **db, const char **run)
+{
+    *run = NULL;
+    if (is_file(from)) {
+        *db = strdup(from);
+        return *db ? 0 : -1;
+    }
+    for (const char *c = strchr(from, ':'); c; c = strchr(c + 1, ':')) {
+        char *p = strndup(from, (size_t)(c - from));
+        if (!p)
+            return -1;
+        if (is_file(p)) {
+            *db = p;
+            *run = c[1] ? c + 1 : NULL;
+            return 0;
+        }
+        free(p);
+    }
+    return -1;
+}
+
+/* ---- main ------------------------------------------------------------------------------ */
 
 int replay_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    rt_msg_error("'replay' is not built yet");
-    return RT_EXIT_RUNTIME;
+    struct replay_args a;
+    struct replay_src src;
+    struct rt_trace trace;
+    struct rt_run_info ri;
+    struct rt_db *srcdb = NULL;
+    char *src_db_path = NULL;
+    json_t *config = NULL;
+    char err[1024] = "";
+    int rc = RT_EXIT_USAGE;
+    int first = 0;
+
+    memset(&a, 0, sizeof a);
+    memset(&src, 0, sizeof src);
+    memset(&trace, 0, sizeof trace);
+    memset(&ri, 0, sizeof ri);
+    a.speed = 1.0;
+    a.shard_count = 1;
+    if (rt_runopt_init(&a.run) != 0) {
+        rt_msg_error("out of memory");
+        return RT_EXIT_RUNTIME;
+    }
+    int prc = rt_cli_parse(&replay_spec, argc, argv, apply, &a, &first);
+    if (prc != 0) {
+        rc = prc == 1 ? RT_EXIT_OK : RT_EXIT_USAGE;
+        goto out;
+    }
+    if (first >= argc) {
+        rc = rt_msg_usage("replay", "missing the target URL (e.g. "
+                          "http://127.0.0.1:8080/v1/models/revertrisk-wikidata:predict)");
+        goto out;
+    }
+    if (argc - first > 1) {
+        rc = rt_msg_usage("replay", "unexpected argument '%s' after the URL", argv[first + 1]);
+        goto out;
+    }
+    if (!a.from == !a.trace) {
+        rc = rt_msg_usage("replay", a.from ? "give either --from or --trace, not both"
+                          : "missing the source: --from DB[:RUN] (a recorded run) or "
+                            "--trace FILE (a timed trace)");
+        goto out;
+    }
+    if (a.column && !a.trace) {
+        rc = rt_msg_usage("replay", "--column applies to --trace only");
+        goto out;
+    }
+    if (rt_runopt_finish(&a.run, argv[first], err, sizeof err) != 0) {
+        rc = rt_msg_usage("replay", "%s", err);
+        goto out;
+    }
+    if (a.start_at_unix_us != 0 && a.start_at_unix_us <= rt_wall_us()) {
+        char now[40];
+        rc = rt_msg_usage("replay", "--start-at %s is in the past (it is now %s UTC); give a "
+                          "time a little ahead, the same on every shard", a.start_at_text,
+                          rt_iso8601_utc_s(now, sizeof now, rt_wall_us()));
+        goto out;
+    }
+
+    /* The source, read and checked before anything is written. */
+    struct rt_replayplan_cfg cfg = { a.speed, a.shard_index, a.shard_count, a.limit };
+    char source_key[64] = "";
+    char what[1200];
+    if (a.trace) {
+        struct rt_trace_opts topts = { a.column, 1 };
+        if (rt_trace_load(a.trace, &topts, &trace, err, sizeof err) != 0) {
+            rt_msg_error("%s", err);
+            rc = RT_EXIT_USAGE;
+            goto out;
+        }
+        size_t back = rt_replayplan_find_backwards(trace.t_unix_us, trace.n);
+        if (back) {
+            char t1[40], t2[40];
+            rt_msg_error("%s:%zu: timestamp %s is earlier than the previous row's (%s); a "
+                         "replay keeps the trace's order, so its times must not go backwards: "
+                         "sort the file by timestamp first (e.g. sort -t, -k1,1)",
+                         a.trace, trace.first_line + back,
+                         rt_iso8601_utc(t1, sizeof t1, trace.t_unix_us[back]),
+                         rt_iso8601_utc(t2, sizeof t2, trace.t_unix_us[back - 1]));
+            rc = RT_EXIT_USAGE;
+            goto out;
+        }
+        src.trace = &trace;
+        rt_replayplan_trace_key(trace.rev_id, trace.t_unix_us, trace.n, source_key,
+                                sizeof source_key);
+        snprintf(what, sizeof what, "%s", a.trace);
+    } else {
+        const char *run_ref = NULL;
+        if (split_from(a.from, &src_db_path, &run_ref) != 0) {
+            rc = rt_msg_usage("replay", "--from %s: no such database file (the form is "
+                              "DB[:RUN], e.g. revtrace.db:baseline)", a.from);
+            goto out;
+        }
+        int drc = rt_db_open(src_db_path, RT_DB_READONLY, &srcdb, err, sizeof err);
+        if (drc != 0) {
+            rt_msg_error("--from %s: %s", src_db_path, err);
+            rc = drc == -RT_DB_EIO ? RT_EXIT_RUNTIME : RT_EXIT_USAGE;
+            goto out;
+        }
+        if (rt_db_run_find(srcdb, run_ref, &ri, err, sizeof err) != 0) {
+            rt_msg_error("--from %s: %s", a.from, err);
+            rc = RT_EXIT_USAGE;
+            goto out;
+        }
+        snprintf(what, sizeof what, "run '%s' (id %lld) of %s", ri.name, (long long)ri.id,
+                 src_db_path);
+        static const char *q = "SELECT seq, rev_id, scheduled_us FROM requests "
+                               "WHERE run_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+        if (sqlite3_prepare_v2(rt_db_handle(srcdb), q, -1, &src.st, NULL) != SQLITE_OK) {
+            rt_msg_error("--from %s: cannot read its requests: %s", src_db_path,
+                         sqlite3_errmsg(rt_db_handle(srcdb)));
+            rc = RT_EXIT_RUNTIME;
+            goto out;
+        }
+        src.rows = malloc(RT_SRC_CHUNK * sizeof *src.rows);
+        if (!src.rows) {
+            rt_msg_error("out of memory");
+            rc = RT_EXIT_RUNTIME;
+            goto out;
+        }
+        src.run_id = ri.id;
+        src.clamp_backwards = 1;
+        snprintf(source_key, sizeof source_key, "%s", ri.uuid);
+    }
+    src.what = what;
+
+    struct src_stats st;
+    if (src_scan(&src, &cfg, &st, err, sizeof err) != 0) {
+        rt_msg_error("%s", err);
+        rc = a.trace ? RT_EXIT_USAGE : RT_EXIT_RUNTIME;
+        goto out;
+    }
+    if (st.fed == 0) {
+        rt_msg_error("%s has no requests: nothing to replay (revtrace analyze --db %s --list "
+                     "shows the runs and their sizes)", what, src_db_path ? src_db_path : "DB");
+        rc = RT_EXIT_USAGE;
+        goto out;
+    }
+    if (st.kept == 0) {
+        rt_msg_error("shard %s has no requests: %s has %lld within the limit, fewer than the "
+                     "shard count; use fewer shards", a.shard_text, what, (long long)st.fed);
+        rc = RT_EXIT_USAGE;
+        goto out;
+    }
+    if (!a.trace && ri.status && strcmp(ri.status, "complete") != 0)
+        rt_msg_warn("the source run '%s' is %s, not complete: replaying the %lld requests it "
+                    "recorded", ri.name, ri.status, (long long)st.fed);
+    if (st.clamped > 0)
+        rt_msg_warn("%lld requests of %s were scheduled before the request preceding them "
+                    "(a closed-loop run); each is sent right after its predecessor, keeping "
+                    "the order", (long long)st.clamped, what);
+
+    /* The run's identity: kind replay, linked to its source, shard and group. */
+    char shard[32] = "";
+    char group[160] = "";
+    if (a.shard_count > 1)
+        snprintf(shard, sizeof shard, "%d/%d", a.shard_index, a.shard_count);
+    if (a.group)
+        snprintf(group, sizeof group, "%s", a.group);
+    else if (a.shard_count > 1)
+        rt_replayplan_group_id(source_key, a.speed, a.shard_count, a.start_at_unix_us, a.limit,
+                               group, sizeof group);
+
+    double span_s = (double)(st.last_sched_us - st.first_sched_us) / 1e6;
+    config = json_object();
+    if (!config) {
+        rt_msg_error("out of memory");
+        rc = RT_EXIT_RUNTIME;
+        goto out;
+    }
+    json_object_set_new(config, "command", json_string("replay"));
+    if (a.trace) {
+        json_object_set_new(config, "trace", json_string(a.trace));
+        json_object_set_new(config, "trace_key", json_string(source_key));
+        if (a.column)
+            json_object_set_new(config, "column", json_string(a.column));
+    } else {
+        json_object_set_new(config, "from", json_string(src_db_path));
+        json_object_set_new(config, "source_run", json_string(ri.name));
+        json_object_set_new(config, "source_run_id", json_integer(ri.id));
+        json_object_set_new(config, "source_run_uuid", json_string(ri.uuid));
+        json_object_set_new(config, "source_status", json_string(ri.status));
+    }
+    json_object_set_new(config, "speed", json_real(a.speed));
+    json_object_set_new(config, "limit", a.limit ? json_integer(a.limit) : json_null());
+    json_object_set_new(config, "shard", shard[0] ? json_string(shard) : json_null());
+    json_object_set_new(config, "group", group[0] ? json_string(group) : json_null());
+    json_object_set_new(config, "start_at", a.start_at_text ? json_string(a.start_at_text)
+                                                            : json_null());
+    json_object_set_new(config, "source_requests", json_integer(st.fed));
+    json_object_set_new(config, "source_span_us", json_integer(st.span_src_us));
+    json_object_set_new(config, "requests", json_integer(st.kept));
+    json_object_set_new(config, "schedule_span_us",
+                        json_integer(st.last_sched_us - st.first_sched_us));
+    if (st.clamped)
+        json_object_set_new(config, "clamped", json_integer(st.clamped));
+
+    struct rt_session s;
+    memset(&s, 0, sizeof s);
+    s.cmd = "replay";
+    s.opts = &a.run;
+    s.run.name = a.run.name;
+    s.run.kind = "replay";
+    s.run.target = a.run.http.url;
+    s.run.source_run_uuid = a.trace ? NULL : ri.uuid;
+    s.run.speed = a.speed;
+    s.run.shard = shard[0] ? shard : NULL;
+    s.run.group_id = group[0] ? group : NULL;
+    s.run.offered_rate_per_s = span_s > 0 ? (double)(st.kept - 1) / span_s : 0;
+    s.config = config;
+    s.load.closed_loop = 0;
+    s.load.duration_us = st.last_sched_us + 1;   /* the progress line's total; cuts nothing */
+    s.next = src_next;
+    s.next_ctx = &src;
+    s.start_at_unix_us = a.start_at_unix_us;
+    rc = rt_session_run(&s);
+
+out:
+    json_decref(config);
+    if (src.st)
+        sqlite3_finalize(src.st);
+    free(src.rows);
+    rt_run_info_free(&ri);
+    if (srcdb)
+        rt_db_close(srcdb);
+    free(src_db_path);
+    rt_trace_free(&trace);
+    rt_runopt_free(&a.run);
+    return rc;
 }
