@@ -24,15 +24,8 @@
 #include <stdint.h>
 
 #include "core/engine.h"
+#include "core/rng.h"
 
-/* A small, fast, seedable PRNG (xoshiro256** seeded through splitmix64). */
-struct rt_rng { uint64_t s[4]; };
-void rt_rng_seed(struct rt_rng *r, uint64_t seed);
-uint64_t rt_rng_next(struct rt_rng *r);
-/* Uniform in [0, 1). */
-double rt_rng_uniform(struct rt_rng *r);
-/* Uniform integer in [0, n); n > 0. */
-uint64_t rt_rng_below(struct rt_rng *r, uint64_t n);
 
 enum rt_arrivals { RT_ARRIVALS_POISSON = 0, RT_ARRIVALS_CONSTANT = 1 };
 enum rt_order { RT_ORDER_RANDOM = 0, RT_ORDER_SEQUENTIAL = 1 };

@@ -8,6 +8,7 @@
  * In --requests mode the window is sized from the rate and grown until it holds enough edits.
  */
 #include "core/synthgen.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -21,45 +22,6 @@
 #define BURST_MAX 600
 #define BURST_MEAN ((BURST_MIN + BURST_MAX) / 2.0)
 
-struct rng { uint64_t s[4]; };
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(struct rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(struct rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform in (0, 1]: never 0, so log() is safe. */
-static double rng_unit(struct rng *r)
-{
-    return ((double)(rng_next(r) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
-}
-
-static double rng_exp(struct rng *r, double rate) { return -log(rng_unit(r)) / rate; }
 
 void rt_synth_cfg_default(struct rt_synth_cfg *c)
 {
@@ -113,10 +75,10 @@ static int cmp_event(const void *a, const void *b)
 /* One attempt over a window of window_s seconds; fills b (emptied first). */
 static int generate_window(const struct rt_synth_cfg *c, double window_s, struct evbuf *b)
 {
-    struct rng r;
-    rng_seed(&r, c->seed);
+    struct rt_rng r;
+    rt_rng_seed(&r, c->seed);
     b->n = 0;
-    double phase = 2 * M_PI * rng_unit(&r);
+    double phase = 2 * M_PI * rt_rng_open01(&r);
     int64_t start = c->start_unix_us;
 
     /* Mean of the shape over the window, so that the requested rate is the window's mean. */
@@ -134,27 +96,27 @@ static int generate_window(const struct rt_synth_cfg *c, double window_s, struct
     double max_rate = bg_rate * (1.0 + SHAPE_DIURNAL + SHAPE_WOBBLE);
 
     /* Background: thinning. */
-    struct rng rb;
-    rng_seed(&rb, c->seed ^ 0x6267ULL);
-    for (double t = rng_exp(&rb, max_rate); t < window_s; t += rng_exp(&rb, max_rate)) {
+    struct rt_rng rb;
+    rt_rng_seed(&rb, c->seed ^ 0x6267ULL);
+    for (double t = rt_rng_exp(&rb, max_rate); t < window_s; t += rt_rng_exp(&rb, max_rate)) {
         int64_t t_us = start + (int64_t)llround(t * 1e6);
         double keep = bg_rate * rt_synth_shape(t_us, phase) / max_rate;
-        if (rng_unit(&rb) <= keep && push(b, t_us) != 0)
+        if (rt_rng_open01(&rb) <= keep && push(b, t_us) != 0)
             return -1;
     }
     /* Bot bursts. */
     if (c->burst_share > 0) {
-        struct rng rr;
-        rng_seed(&rr, c->seed ^ 0x62757273ULL);
+        struct rt_rng rr;
+        rt_rng_seed(&rr, c->seed ^ 0x62757273ULL);
         double burst_rate = c->rate_per_s * c->burst_share / BURST_MEAN;
-        for (double t = rng_exp(&rr, burst_rate); t < window_s; t += rng_exp(&rr, burst_rate)) {
-            int size = BURST_MIN + (int)((BURST_MAX - BURST_MIN + 1) * (rng_unit(&rr) - 1e-12));
-            double pace = c->rate_per_s * (0.4 + 0.6 * rng_unit(&rr));
+        for (double t = rt_rng_exp(&rr, burst_rate); t < window_s; t += rt_rng_exp(&rr, burst_rate)) {
+            int size = BURST_MIN + (int)((BURST_MAX - BURST_MIN + 1) * (rt_rng_open01(&rr) - 1e-12));
+            double pace = c->rate_per_s * (0.4 + 0.6 * rt_rng_open01(&rr));
             double bt = t;
             for (int k = 0; k < size && bt < window_s; k++) {
                 if (push(b, start + (int64_t)llround(bt * 1e6)) != 0)
                     return -1;
-                bt += (0.5 + rng_unit(&rr)) / pace;
+                bt += (0.5 + rt_rng_open01(&rr)) / pace;
             }
         }
     }
@@ -201,14 +163,14 @@ int rt_synth_generate(const struct rt_synth_cfg *c, struct rt_synth_event **out,
         b.n = (size_t)c->requests;
 
     /* Rev IDs: mostly +1, sometimes a small gap. */
-    struct rng rr;
-    rng_seed(&rr, c->seed ^ 0x726576ULL);
+    struct rt_rng rr;
+    rt_rng_seed(&rr, c->seed ^ 0x726576ULL);
     int64_t rev = c->first_rev_id;
     for (size_t i = 0; i < b.n; i++) {
         b.v[i].rev_id = rev;
         rev += 1;
-        if (rng_unit(&rr) < 0.03)
-            rev += 1 + (int64_t)(rng_exp(&rr, 1.0 / 3.0));
+        if (rt_rng_open01(&rr) < 0.03)
+            rev += 1 + (int64_t)(rt_rng_exp(&rr, 1.0 / 3.0));
     }
     *out = b.v;
     *n = b.n;
