@@ -21,8 +21,8 @@
 #define EMU_MAX_REPLICAS 64
 #define NIL UINT32_MAX
 
-enum ev_kind { EV_HOLD, EV_UPSTREAM, EV_GW_TIMEOUT, EV_RESET, EV_TICK, EV_READY };
-enum loc { L_NONE, L_HOLD, L_QUEUE, L_UPSTREAM, L_CPU };
+enum ev_kind { EV_HOLD, EV_UPSTREAM, EV_CPU_DONE, EV_GW_TIMEOUT, EV_RESET, EV_TICK, EV_READY };
+enum loc { L_NONE, L_HOLD, L_QUEUE, L_UPSTREAM, L_CPUQ, L_CPU };
 enum rep_state { R_OFF, R_STARTING, R_READY, R_DRAINING };
 
 struct event {
@@ -49,6 +49,8 @@ struct replica {
     uint32_t qhead, qtail;
     int queued;
     int admitted;       /* upstream + CPU */
+    uint32_t chead, ctail;  /* cpu_fifo: waiting for the CPU (FIFO) */
+    int cpu_busy;       /* cpu_fifo: requests computing */
     uint32_t *cpu;      /* heap of request indices on finish_v; owned */
     int n_cpu, cap_cpu;
     double vtime;       /* CPU-us received by each job in the CPU set */
@@ -72,6 +74,7 @@ struct rt_emu_model {
 
     /* Autoscaler: concurrency integral and per-tick averages (ring). */
     int in_flight;
+    int n_upstream;     /* requests in their upstream wait, all replicas */
     double conc_integral;
     int64_t conc_last_us;
     int64_t last_tick_us;
@@ -171,13 +174,16 @@ int rt_emu_profile(const char *name, struct rt_emu_params *p)
         return -1;
     p->kind = RT_EMU_SERVICE;
     /* Fitted to the 2-user staging run: min 397, median 580, p90 750 ms (see docs). */
-    p->upstream_min_us = 330000;
-    p->upstream_excess_median_us = 115000;
-    p->upstream_excess_p90_us = 270000;
+    p->upstream_min_us = 370000;
+    p->upstream_excess_median_us = 140000;
+    p->upstream_excess_p90_us = 300000;
     p->upstream_retry_ratio = 1.0 / 3000;
     p->upstream_retry_us = 10000000;
-    /* 2 CPUs / 14.6 requests/s = 137 ms of CPU per request. */
-    p->cpu_mean_us = 132000;
+    /* prod 100 users: median 670 ms at 25 requests/s against 580 ms unloaded. */
+    p->upstream_slowdown = 0.015;
+    /* One event loop, synchronous predict: 1 / 14.6 requests/s = 68 ms per request. */
+    p->cpu_fifo = 1;
+    p->cpu_mean_us = 66000;
     p->cpu_cv = 0.3;
     p->admit_limit = 80;
     p->contention_knee = 55;
@@ -336,6 +342,16 @@ static void conc_update(struct rt_emu_model *m, int64_t t_us)
     }
 }
 
+/* The contention slowdown of CPU work at the replica now (>= 1). */
+static double contention_factor(const struct rt_emu_model *m, const struct replica *rp)
+{
+    int a = rp->admitted;
+    if (m->p.contention_cap > 0 && a > m->p.contention_cap)
+        a = m->p.contention_cap;
+    int over = a - m->p.contention_knee;
+    return over > 0 ? 1.0 + m->p.contention * over : 1.0;
+}
+
 /* CPU rate (CPU-us per us) each job of the replica's CPU set receives now. */
 static double cpu_rate(const struct rt_emu_model *m, const struct replica *rp)
 {
@@ -344,13 +360,7 @@ static double cpu_rate(const struct rt_emu_model *m, const struct replica *rp)
     double share = m->p.cpus_per_replica / rp->n_cpu;
     if (share > 1)
         share = 1;
-    int a = rp->admitted;
-    if (m->p.contention_cap > 0 && a > m->p.contention_cap)
-        a = m->p.contention_cap;
-    int over = a - m->p.contention_knee;
-    if (over > 0)
-        share /= 1.0 + m->p.contention * over;
-    return share;
+    return share / contention_factor(m, rp);
 }
 
 static void rep_sync(struct rt_emu_model *m, struct replica *rp, int64_t t_us)
@@ -426,14 +436,26 @@ static uint32_t cpu_pop(struct rt_emu_model *m, struct replica *rp)
     return top;
 }
 
+/* An upstream wait starting now: the unloaded sample, stretched by the calls already in
+ * progress at the shared upstream, plus the rare timeout-and-retry. */
 static int64_t upstream_sample_us(struct rt_emu_model *m)
 {
     double us = (double)m->p.upstream_min_us +
                 lognormal_med_p90(m, (double)m->p.upstream_excess_median_us,
                                   (double)m->p.upstream_excess_p90_us);
+    us *= 1.0 + m->p.upstream_slowdown * m->n_upstream;
     if (m->p.upstream_retry_ratio > 0 && rng_unit(m) < m->p.upstream_retry_ratio)
         us += (double)m->p.upstream_retry_us;
-    return (int64_t)us;
+    return (int64_t)llround(us);
+}
+
+/* Start request idx's upstream wait at its replica now. */
+static int start_upstream(struct rt_emu_model *m, uint32_t idx, int64_t t_us)
+{
+    m->req[idx].loc = L_UPSTREAM;
+    int64_t wait_us = upstream_sample_us(m);
+    m->n_upstream++;
+    return ev_push(m, t_us + wait_us, EV_UPSTREAM, idx, m->req[idx].gen);
 }
 
 /* Admit request idx at replica k: its upstream wait starts now. */
@@ -442,8 +464,7 @@ static int admit(struct rt_emu_model *m, int k, uint32_t idx, int64_t t_us)
     struct replica *rp = &m->rep[k];
     rep_sync(m, rp, t_us);
     rp->admitted++;
-    m->req[idx].loc = L_UPSTREAM;
-    return ev_push(m, t_us + upstream_sample_us(m), EV_UPSTREAM, idx, m->req[idx].gen);
+    return start_upstream(m, idx, t_us);
 }
 
 static void queue_remove(struct rt_emu_model *m, struct replica *rp, uint32_t idx)
@@ -604,6 +625,7 @@ struct rt_emu_model *rt_emu_model_new(const struct rt_emu_params *params, uint64
         for (int k = 0; k < m->n_rep; k++) {
             m->rep[k].state = k < m->p.replicas_min ? R_READY : R_OFF;
             m->rep[k].qhead = m->rep[k].qtail = NIL;
+            m->rep[k].chead = m->rep[k].ctail = NIL;
             m->rep[k].vt_last_us = now_us;
         }
         m->desired = m->p.replicas_min;
@@ -718,6 +740,25 @@ static void leave_replica(struct rt_emu_model *m, uint32_t idx, int64_t t_us)
         rp->state = R_OFF;
 }
 
+/* cpu_fifo: start the CPU work of waiting requests while a CPU slot is free.  The
+ * contention slowdown is the one at the start (the work runs to completion). */
+static void cpu_fifo_start(struct rt_emu_model *m, int k, int64_t t_us)
+{
+    struct replica *rp = &m->rep[k];
+    while (rp->chead != NIL && rp->cpu_busy < m->p.cpu_fifo) {
+        uint32_t idx = rp->chead;
+        struct mreq *r = &m->req[idx];
+        rp->chead = r->next;
+        if (rp->chead == NIL)
+            rp->ctail = NIL;
+        r->next = NIL;
+        r->loc = L_CPU;
+        rp->cpu_busy++;
+        double us = r->finish_v * contention_factor(m, rp);
+        (void)ev_push(m, t_us + (int64_t)llround(us), EV_CPU_DONE, idx, r->gen);
+    }
+}
+
 size_t rt_emu_model_advance(struct rt_emu_model *m, int64_t now_us, rt_emu_done_fn fn,
                             void *ctx)
 {
@@ -769,12 +810,33 @@ size_t rt_emu_model_advance(struct rt_emu_model *m, int64_t now_us, rt_emu_done_
         case EV_UPSTREAM: {
             struct replica *rp = &m->rep[r->replica];
             double demand = lognormal_mean_cv(m, (double)m->p.cpu_mean_us, m->p.cpu_cv);
+            m->n_upstream--;
+            if (m->p.cpu_fifo > 0) {
+                r->finish_v = demand;
+                r->loc = L_CPUQ;
+                r->next = NIL;
+                if (rp->ctail != NIL)
+                    m->req[rp->ctail].next = e.idx;
+                else
+                    rp->chead = e.idx;
+                rp->ctail = e.idx;
+                cpu_fifo_start(m, r->replica, t);
+                break;
+            }
             r->loc = L_CPU;
             r->finish_v = rp->vtime + demand;
             if (cpu_push(m, rp, e.idx) != 0) {       /* out of memory: answer now */
                 answer(m, e.idx, 200, t, fn, ctx, &count);
                 leave_replica(m, e.idx, t);
             }
+            break;
+        }
+        case EV_CPU_DONE: {
+            int k = r->replica;
+            m->rep[k].cpu_busy--;
+            answer(m, e.idx, 200, t, fn, ctx, &count);
+            leave_replica(m, e.idx, t);
+            cpu_fifo_start(m, k, t);
             break;
         }
         case EV_GW_TIMEOUT:

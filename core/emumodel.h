@@ -11,9 +11,10 @@
  *
  * The service (docs/emulate.md explains every parameter and the figure it was fitted to):
  *   gateway -> replica chosen by least in-flight -> FIFO queue (queue-proxy) -> admitted
- *   (at most admit_limit at once) -> upstream wait (MediaWiki API calls; no CPU) -> CPU work,
- *   processor-shared by the replica's CPUs, each request at most one CPU, slowed by
- *   contention among the admitted requests -> answer.  The gateway answers 502 when a
+ *   (at most admit_limit at once) -> upstream wait (MediaWiki API calls; no CPU; longer the
+ *   more calls the whole service has in progress) -> CPU work, either run to completion in
+ *   arrival order by cpu_fifo servers (the model server's one event loop) or processor-shared
+ *   by the replica's CPUs, slowed by contention among the admitted requests -> answer.  The gateway answers 502 when a
  *   request is not answered within gateway_timeout_us (the replica still finishes it: wasted
  *   work), and an overloaded replica drops a connection (502 after reset_delay_us) with a
  *   probability proportional to its in-flight count.  prod adds a Knative-style autoscaler.
@@ -46,11 +47,14 @@ struct rt_emu_params {
     int64_t upstream_excess_p90_us;
     double upstream_retry_ratio;    /* an upstream call that times out and is retried */
     int64_t upstream_retry_us;      /* ... costing this much more */
+    double upstream_slowdown;       /* wait x (1 + this * calls already in progress, service-wide) */
 
     /* CPU work: lognormal with this mean and coefficient of variation, CPU-microseconds. */
     int64_t cpu_mean_us;
     double cpu_cv;
     double cpus_per_replica;
+    int cpu_fifo;                   /* 0: processor sharing over cpus_per_replica; n > 0: run to
+                                     * completion, first come first served, n at once */
     int admit_limit;                /* requests inside the model server at once (0: no cap) */
     int contention_knee;            /* admitted requests before contention starts */
     double contention;              /* CPU slowdown per admitted request above the knee */

@@ -48,11 +48,19 @@ void emu_describe(const struct emu_config *cfg, FILE *out)
     num(out, "upstream_retry_ratio", "%.6f", p->upstream_retry_ratio,
         "prod 100 & 500@2: p99.99 = p100 = 12 s in ~3,000 requests");
     dur(out, "upstream_retry", p->upstream_retry_us, "same rows: the ~12 s outliers");
+    num(out, "upstream_slowdown", "%.4f", p->upstream_slowdown,
+        "prod 100 users: median 670 ms at 25 req/s vs 580 ms unloaded (per call in progress)");
     fprintf(out, "\nReplica (model server)\n");
-    dur(out, "cpu_mean", p->cpu_mean_us,
-        "staging 100 users: saturation 14.6 req/s on 2 CPUs (2 / 14.6 = 137 ms)");
+    if (p->cpu_fifo > 0) {
+        num(out, "cpu_fifo", "%.0f", p->cpu_fifo,
+            "one asyncio event loop, synchronous predict: one request computes at a time");
+        dur(out, "cpu_mean", p->cpu_mean_us,
+            "staging 100 users: saturation 14.6 req/s (1 / 14.6 = 68 ms)");
+    } else {
+        dur(out, "cpu_mean", p->cpu_mean_us, "processor-shared over the replica's CPUs");
+        num(out, "cpus_per_replica", "%.0f", p->cpus_per_replica, "seed README: 2 CPUs");
+    }
     num(out, "cpu_cv", "%.2f", p->cpu_cv, "assumed (feature size varies per revision)");
-    num(out, "cpus_per_replica", "%.0f", p->cpus_per_replica, "seed README: 2 CPUs");
     num(out, "admit_limit", "%.0f", p->admit_limit,
         "staging 500 users: throughput 10 and 7 req/s, not lower (contention is capped)");
     num(out, "contention_knee", "%.0f", p->contention_knee,

@@ -62,6 +62,7 @@ timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 100/s --requ
 expect_eq "deadline: capture exits 0" "$?" 0
 expect_eq "every request cut at the deadline: error 'deadline', total >= 50 ms" \
     "$(sql "$T/dl.db" "SELECT count(*) FROM requests WHERE error = 'deadline' AND total_us >= 50000 AND total_us < 1000000")" 20
+[ "$RT_FAILED" = 0 ] || sql "$T/dl.db" "SELECT '# ' || coalesce(error, '-') || ' status ' || status || ': ' || count(*) || ' rows, total ' || min(total_us) || '..' || max(total_us) || ' us' FROM requests GROUP BY error, status"
 stop_emulator
 
 # Server errors are answers: 503s are recorded with status and body (keep-bodies errors).

@@ -1,6 +1,7 @@
 /*
  * test_emumodel.c - the emulator's service model, driven in virtual time: every outcome is
- * reported exactly once, delays have the asked-for distribution, one replica saturates near
+ * reported exactly once, delays have the asked-for distribution, the upstream slows with the
+ * calls in progress and the event loop computes one request at a time, one replica saturates near
  * the published 14.6 requests/s, overload yields gateway 502s, prod scales out, and a seed
  * fixes everything.
  */
@@ -167,6 +168,51 @@ static void test_staging_unloaded(void **state)
     free(l);
 }
 
+/* The mechanisms one at a time, with randomness switched off: each upstream call is slowed
+ * by the calls already in progress (service-wide), and CPU work runs one request at a time,
+ * first come first served (one event loop). */
+static void test_upstream_slowdown_and_event_loop(void **state)
+{
+    (void)state;
+    struct rt_emu_params p;
+    rt_emu_profile("staging", &p);
+    p.upstream_min_us = 100000;
+    p.upstream_excess_median_us = 0;
+    p.upstream_excess_p90_us = 0;
+    p.upstream_retry_ratio = 0;
+    p.upstream_slowdown = 0.1;
+    p.cpu_fifo = 1;
+    p.cpu_mean_us = 66000;
+    p.cpu_cv = 0;
+    p.reset_per_inflight = 0;
+    struct rt_emu_model *m = rt_emu_model_new(&p, 1, 0, NULL, 0);
+    struct log *l = calloc(1, sizeof *l);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(rt_emu_model_submit(m, 0, (void *)(intptr_t)i), 0);
+    l->n_sent = 3;
+    rt_emu_model_advance(m, 1000000, on_done, l);
+    assert_int_equal(l->n_done, 3);
+    /* upstream ends at 100, 110, 120 ms; the loop computes 66 ms for each in turn */
+    assert_int_equal(l->done_us[0], 166000);
+    assert_int_equal(l->done_us[1], 232000);
+    assert_int_equal(l->done_us[2], 298000);
+    /* processor sharing over 2 CPUs instead: the first two compute side by side */
+    rt_emu_model_free(m);
+    memset(l, 0, sizeof *l);
+    p.cpu_fifo = 0;
+    p.cpus_per_replica = 2;
+    m = rt_emu_model_new(&p, 1, 0, NULL, 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(rt_emu_model_submit(m, 0, (void *)(intptr_t)i), 0);
+    l->n_sent = 2;
+    rt_emu_model_advance(m, 1000000, on_done, l);
+    assert_int_equal(l->n_done, 2);
+    assert_int_equal(l->done_us[0], 166000);
+    assert_int_equal(l->done_us[1], 176000);
+    rt_emu_model_free(m);
+    free(l);
+}
+
 /* Overloaded staging (30/s offered): throughput at most the 14.6/s saturation, 502s. */
 static void test_staging_overload(void **state)
 {
@@ -244,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_delay_distribution),
         cmocka_unit_test(test_hold_and_drain),
         cmocka_unit_test(test_staging_unloaded),
+        cmocka_unit_test(test_upstream_slowdown_and_event_loop),
         cmocka_unit_test(test_staging_overload),
         cmocka_unit_test(test_prod_scales),
         cmocka_unit_test(test_seed_determinism),
