@@ -11,6 +11,7 @@
  * generation) so an event for a request that has since ended is recognised and skipped.
  */
 #include "core/emumodel.h"
+#include "core/rng.h"
 
 #include <errno.h>
 #include <math.h>
@@ -59,7 +60,7 @@ struct replica {
 
 struct rt_emu_model {
     struct rt_emu_params p;
-    uint64_t rng[4];
+    struct rt_rng rng;
     uint64_t order;
 
     struct event *ev;   /* heap, owned */
@@ -85,7 +86,7 @@ struct rt_emu_model {
     int desired;
 };
 
-/* ---- random numbers: xoshiro256** seeded through splitmix64 ---- */
+/* ---- random numbers: core/rng.h's xoshiro256**; stateless hashes for per-request faults ---- */
 
 uint64_t rt_emu_mix64(uint64_t x)
 {
@@ -107,23 +108,9 @@ double rt_emu_p_true(int64_t rev_id)
     return (double)(h % 1000000) / 1e6;
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(uint64_t s[4])
-{
-    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return r;
-}
-
 static double rng_unit(struct rt_emu_model *m)
 {
-    return (double)(rng_next(m->rng) >> 11) * 0x1.0p-53;
+    return rt_rng_uniform(&m->rng);
 }
 
 static double rng_normal(struct rt_emu_model *m)
@@ -616,7 +603,7 @@ struct rt_emu_model *rt_emu_model_new(const struct rt_emu_params *params, uint64
         goto oom;
     m->p = *params;
     for (int j = 0; j < 4; j++)
-        m->rng[j] = rt_emu_mix64(seed + 0x1234567ULL * (uint64_t)(j + 1));
+        m->rng.s[j] = rt_emu_mix64(seed + 0x1234567ULL * (uint64_t)(j + 1));
     m->free_head = NIL;
     m->conc_last_us = now_us;
     m->last_tick_us = now_us;
