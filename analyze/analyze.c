@@ -49,7 +49,8 @@ static const struct rt_opt output_opts[] = {
       "text, markdown, remarkup, csv, locust, json, html" },
     { "output", 'o', "PATH", OPT_OUTPUT,
       "output file (csv, locust: prefix of PATH_*.csv)" },
-    { "interval", 0, "D", OPT_INTERVAL, "time-series interval (default 10s)" },
+    { "interval", 0, "D", OPT_INTERVAL,
+      "time-series interval (default: 1s, 2s, 5s, 10s, 30s, 1m... for >= 20 points)" },
     { NULL, 0, NULL, 0, NULL },
 };
 
@@ -321,7 +322,7 @@ int analyze_main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     memset(&r, 0, sizeof r);
     o.format = "text";
-    o.interval_us = 10000000;
+    o.interval_us = 0;   /* chosen per run from its span (an_auto_interval_us) */
     o.max_errors = -1;
     o.threshold = -1;
     if (an_slo_parse("p90<=500ms", &o.slo[0], err, sizeof err) == 0)

@@ -87,11 +87,17 @@ struct an_run {
     double error_ratio;     /* failed / requests; 0 without requests */
 
     int64_t first_sched_us, last_sched_us, first_sent_us, last_done_us;  /* after t0 */
-    double duration_s;      /* first send to last completion */
+    double duration_s;      /* first send to last completion (the whole span, for info) */
     double offered_per_s;   /* runs.offered_rate_per_s, else scheduled count / span */
     int offered_from_run;   /* 1: from runs.offered_rate_per_s */
-    double achieved_per_s;  /* answers / (first send .. last completion) */
-    double ok_per_s, failed_per_s;
+    /* Rates are measured over the steady window (rt_stats_rate_window): from the request end
+     * at rank ceil(10% n) to the one at rank ceil(90% n), so that neither the ramp-up nor the
+     * latency tail after the last send biases them; events in (from, to] per second. */
+    int have_rate;          /* 1: a window exists (at least two distinct end times) */
+    int64_t rate_from_us, rate_to_us;   /* after t0 */
+    double achieved_per_s;  /* answers (any HTTP status) per second of the window */
+    double ok_per_s, failed_per_s;      /* HTTP-200 / failed requests per second of it */
+    double requests_per_s;  /* every request (ended in the window) per second: locust's req/s */
 
     struct an_dist latency; /* HTTP-200: scheduled -> done; kept (histogram, CDF) */
     struct an_dist service; /* HTTP-200: sent -> done */
@@ -101,6 +107,7 @@ struct an_run {
     struct an_bucket *series;   /* owned, nseries intervals */
     size_t nseries;
     int64_t interval_us;
+    int interval_auto;          /* 1: chosen by an_auto_interval_us (no --interval) */
 };
 
 /* Where a run comes from, as the user named it. */
@@ -112,7 +119,16 @@ struct an_ref {
 };
 
 /*
- * Load one run (or group) and compute all its figures.  dbs[0..ndbs) are the databases a
+ * The time-series interval used when --interval is not given: the largest of 1s, 2s, 5s,
+ * 10s, 30s, 1m, 2m, 5m, 10m, 30m, 1h, 2h, 6h, 12h, 1d (then whole days) that still cuts a run
+ * spanning span_us into at least AN_AUTO_POINTS intervals; never below 1 s.
+ */
+#define AN_AUTO_POINTS 20
+int64_t an_auto_interval_us(int64_t span_us);
+
+/*
+ * Load one run (or group) and compute all its figures.  interval_us 0: choose the interval
+ * from the run's span (an_auto_interval_us).  dbs[0..ndbs) are the databases a
  * group is searched in (besides ref->db_path).  On success fills *run (free with
  * an_run_free) and returns 0; on failure returns RT_EXIT_USAGE (no such run) or
  * RT_EXIT_RUNTIME (database error) with a message in err.

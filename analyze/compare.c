@@ -62,10 +62,10 @@ static int value_of(const struct an_run *run, int src, int pi, double *v)
         return run->offered_per_s > 0;
     case SRC_ACHIEVED:
         *v = run->achieved_per_s;
-        return run->duration_s > 0;
+        return run->have_rate;
     case SRC_OKRATE:
         *v = run->ok_per_s;
-        return run->duration_s > 0;
+        return run->have_rate;
     case SRC_LAT_PCT:
         *v = (double)run->latency.pct[pi];
         return run->latency.n > 0;

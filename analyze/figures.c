@@ -11,6 +11,12 @@
  * with a counting sort, then sorts each interval's slice: exact percentiles per interval
  * without a second pass over the database.
  *
+ * Rates (achieved, HTTP-200, failed, req/s) are counted over the run's steady window of
+ * request ends (rt_stats_rate_window: the middle 80 %), so a constant latency does not bias
+ * them; each end is kept as time * 4 + class in one array and radix-sorted once.  Without
+ * --interval the series is first counted per second and then folded into an interval that
+ * gives the run at least AN_AUTO_POINTS points (an_auto_interval_us).
+ *
  * Merged groups (replay shards, --group / --merge-group): every part's times are shifted onto
  * the earliest part's t0 (runs.t0_unix_us is the wall clock of each part's time 0), so the
  * series and rates describe the whole as one run.  Latencies need no shift.
@@ -79,10 +85,18 @@ static void vec32_push(struct vec32 *a, uint32_t x)
 struct acc {
     struct vec lat, svc, lag, ph[AN_NPHASES];
     struct vec32 lat_bucket;
-    int64_t t_first_sched, t_last_sched, t_first_sent, t_last_done;
+    struct vec ev;          /* every request's end time * 4 + its EV_* class, for rates */
+    int64_t t_first_sched, t_last_sched, t_first_sent, t_last_done, t_last_event;
     int have_sched, have_sent, have_done;
     int oom;
 };
+
+/* A request's end, for the rates: ok (HTTP 200), answered with another status, or no answer
+ * at all (transport error, never sent). */
+enum { EV_OK, EV_ANSWER_FAILED, EV_NO_ANSWER, EV_BITS = 2 };
+
+/* Without --interval, rows are first counted per second, then folded (fold_series). */
+#define AN_AUTO_BASE_US 1000000
 
 /* ---- series buckets ------------------------------------------------------------------- */
 
@@ -210,6 +224,13 @@ static int read_part(sqlite3 *h, int64_t run_id, int64_t shift_us, struct an_run
         } else {
             run->never_sent++;
         }
+
+        if (t_event > a->t_last_event)
+            a->t_last_event = t_event;
+        if (sched > a->t_last_event)
+            a->t_last_event = sched;
+        vec_push(&a->ev, t_event * (1 << EV_BITS) +
+                         (ok ? EV_OK : answered ? EV_ANSWER_FAILED : EV_NO_ANSWER));
 
         size_t be = bucket_of(run, t_event);
         struct an_bucket *b = bucket_at(run, be);
@@ -365,13 +386,104 @@ out:
     return rc;
 }
 
+int64_t an_auto_interval_us(int64_t span_us)
+{
+    static const int64_t nice_s[] = {
+        1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 43200, 86400,
+    };
+    int64_t want = span_us / AN_AUTO_POINTS;   /* the longest interval giving enough points */
+    int64_t best = 1000000;
+    for (size_t i = 0; i < sizeof nice_s / sizeof nice_s[0]; i++)
+        if (nice_s[i] * 1000000 <= want)
+            best = nice_s[i] * 1000000;
+    if (best == 86400 * INT64_C(1000000) && want > best)
+        best = want / (86400 * INT64_C(1000000)) * (86400 * INT64_C(1000000));
+    return best;
+}
+
+/*
+ * Without --interval the rows were counted per second (AN_AUTO_BASE_US); now that the span
+ * is known, fold them into an_auto_interval_us's interval, a whole number of seconds.
+ */
+static void fold_series(struct an_run *run, struct acc *a)
+{
+    int64_t iv = an_auto_interval_us(a->t_last_event);
+    size_t m = (size_t)(iv / AN_AUTO_BASE_US);
+    run->interval_us = iv;
+    if (m <= 1)
+        return;
+    size_t nb = (run->nseries + m - 1) / m;
+    for (size_t j = 0; j < nb; j++) {
+        struct an_bucket sum;
+        memset(&sum, 0, sizeof sum);
+        for (size_t i = j * m; i < (j + 1) * m && i < run->nseries; i++) {
+            const struct an_bucket *k = &run->series[i];
+            sum.scheduled += k->scheduled;
+            sum.sent += k->sent;
+            sum.answered += k->answered;
+            sum.ok += k->ok;
+            sum.failed += k->failed;
+            sum.s429 += k->s429;
+            sum.s5xx += k->s5xx;
+            sum.finished += k->finished;
+            sum.bytes_in += k->bytes_in;
+        }
+        run->series[j] = sum;   /* j <= j * m: folded buckets are not read again */
+    }
+    run->nseries = nb;
+    for (size_t i = 0; i < a->lat_bucket.n; i++)
+        a->lat_bucket.v[i] = (uint32_t)(a->lat_bucket.v[i] / m);
+}
+
+/*
+ * Rates over the steady window of the request ends (see rt_stats_rate_window): sort the
+ * encoded ends once, find the window on the times, count each class inside it.
+ */
+static int compute_rates(struct an_run *run, struct acc *a)
+{
+    size_t n = a->ev.n;
+    int64_t *t = a->ev.v;
+    unsigned char *cls = malloc(n ? n : 1);
+    if (!cls)
+        return -1;
+    rt_stats_sort_i64(t, n);
+    for (size_t i = 0; i < n; i++) {
+        int64_t c = ((t[i] % (1 << EV_BITS)) + (1 << EV_BITS)) % (1 << EV_BITS);
+        cls[i] = (unsigned char)c;
+        t[i] = (t[i] - c) / (1 << EV_BITS);
+    }
+    int64_t from, to;
+    if (rt_stats_rate_window(t, n, &from, &to) == 0) {
+        int64_t k_all = 0, k_ok = 0, k_ansfail = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (t[i] <= from || t[i] > to)
+                continue;
+            k_all++;
+            k_ok += cls[i] == EV_OK;
+            k_ansfail += cls[i] == EV_ANSWER_FAILED;
+        }
+        double w = (double)(to - from) / 1e6;
+        run->have_rate = 1;
+        run->rate_from_us = from;
+        run->rate_to_us = to;
+        run->requests_per_s = (double)k_all / w;
+        run->achieved_per_s = (double)(k_ok + k_ansfail) / w;
+        run->ok_per_s = (double)k_ok / w;
+        run->failed_per_s = (double)(k_all - k_ok) / w;
+    }
+    free(cls);
+    return 0;
+}
+
 static int finish_figures(struct an_run *run, struct acc *a, int cumulative)
 {
-    if (a->lat.oom || a->svc.oom || a->lag.oom || a->lat_bucket.oom)
+    if (a->lat.oom || a->svc.oom || a->lag.oom || a->lat_bucket.oom || a->ev.oom)
         return -1;
     for (int p = 0; p < AN_NPHASES; p++)
         if (a->ph[p].oom)
             return -1;
+    if (run->interval_auto)
+        fold_series(run, a);
 
     /* Trim the series to the last interval that saw anything. */
     size_t used = 0;
@@ -409,12 +521,10 @@ static int finish_figures(struct an_run *run, struct acc *a, int cumulative)
     run->first_sent_us = a->t_first_sent;
     run->last_done_us = a->t_last_done;
     run->error_ratio = run->requests ? (double)run->failed / (double)run->requests : 0;
-    if (a->have_sent && a->have_done && a->t_last_done > a->t_first_sent) {
+    if (a->have_sent && a->have_done && a->t_last_done > a->t_first_sent)
         run->duration_s = (double)(a->t_last_done - a->t_first_sent) / 1e6;
-        run->achieved_per_s = (double)run->answered / run->duration_s;
-        run->ok_per_s = (double)run->ok / run->duration_s;
-        run->failed_per_s = (double)run->failed / run->duration_s;
-    }
+    if (compute_rates(run, a) != 0)
+        return -1;
     if (!run->offered_from_run && a->have_sched && a->t_last_sched > a->t_first_sched)
         run->offered_per_s =
             (double)run->requests / ((double)(a->t_last_sched - a->t_first_sched) / 1e6);
@@ -429,6 +539,7 @@ static void acc_free(struct acc *a)
     for (int p = 0; p < AN_NPHASES; p++)
         free(a->ph[p].v);
     free(a->lat_bucket.v);
+    free(a->ev.v);
 }
 
 /* ---- which runs make up a reference ---------------------------------------------------- */
@@ -541,7 +652,8 @@ int an_run_load(const struct an_ref *ref, char *const *dbs, size_t ndbs, int64_t
     const char *gid = ref->group;
     memset(run, 0, sizeof *run);
     memset(&a, 0, sizeof a);
-    run->interval_us = interval_us > 0 ? interval_us : 10000000;
+    run->interval_auto = interval_us <= 0;
+    run->interval_us = run->interval_auto ? AN_AUTO_BASE_US : interval_us;
 
     if (!gid) {
         struct rt_db *db = NULL;

@@ -34,7 +34,8 @@ static void t_stats(struct an_csv *c, const struct an_report *r)
         "status_4xx_other", "offered_per_s", "achieved_per_s", "ok_per_s", "failed_per_s",
         "duration_s", "latency_n", "latency_mean_us", "latency_min_us", "latency_p50_us",
         "latency_p90_us", "latency_p99_us", "latency_max_us", "service_p50_us",
-        "service_p90_us", "service_p99_us", "lag_p99_us",
+        "service_p90_us", "service_p99_us", "lag_p99_us", "rate_window_from_us",
+        "rate_window_to_us",
     };
     for (size_t k = 0; k < sizeof hdr / sizeof hdr[0]; k++)
         an_csv_str(c, hdr[k]);
@@ -69,16 +70,18 @@ static void t_stats(struct an_csv *c, const struct an_report *r)
             an_csv_fmt(c, "%.6f", run->offered_per_s);
         else
             an_csv_str(c, NULL);
-        int d = run->duration_s > 0;
-        if (d) {
+        if (run->have_rate) {
             an_csv_fmt(c, "%.6f", run->achieved_per_s);
             an_csv_fmt(c, "%.6f", run->ok_per_s);
             an_csv_fmt(c, "%.6f", run->failed_per_s);
-            an_csv_fmt(c, "%.6f", run->duration_s);
         } else {
-            for (int k = 0; k < 4; k++)
+            for (int k = 0; k < 3; k++)
                 an_csv_str(c, NULL);
         }
+        if (run->duration_s > 0)
+            an_csv_fmt(c, "%.6f", run->duration_s);
+        else
+            an_csv_str(c, NULL);
         const struct an_dist *l = &run->latency;
         an_csv_fmt(c, "%zu", l->n);
         if (l->n) {
@@ -104,6 +107,13 @@ static void t_stats(struct an_csv *c, const struct an_report *r)
             an_csv_fmt(c, "%lld", (long long)run->lag.pct[7]);
         else
             an_csv_str(c, NULL);
+        if (run->have_rate) {
+            an_csv_fmt(c, "%lld", (long long)run->rate_from_us);
+            an_csv_fmt(c, "%lld", (long long)run->rate_to_us);
+        } else {
+            an_csv_str(c, NULL);
+            an_csv_str(c, NULL);
+        }
         an_csv_end(c);
     }
 }

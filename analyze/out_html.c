@@ -12,6 +12,7 @@
  */
 #include "analyze/analyze.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,39 @@ static void us_label(char *buf, size_t len, double us)
         snprintf(buf, len, "%gms", us / 1e3);
 }
 
+/*
+ * Tick values for a log axis over [lo, hi]: the mantissas 1-2-5 of every decade, finer
+ * (1-2-3-5-7, then every integer) when the range is too short for 4 ticks, only the decades
+ * when it is so wide that 1-2-5 would give more than 16.  Returns the count (<= cap).
+ */
+static size_t log_ticks(double lo, double hi, double *ticks, size_t cap)
+{
+    static const double m125[] = { 1, 2, 5 }, m12357[] = { 1, 2, 3, 5, 7 },
+                        m_all[] = { 1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9 }, m1[] = { 1 };
+    static const struct { const double *m; size_t n; } sets[] = {
+        { m125, 3 }, { m12357, 5 }, { m_all, 10 }, { m1, 1 },
+    };
+    size_t n = 0;
+    if (!(lo > 0) || !(hi > lo))
+        return 0;
+    for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
+        n = 0;
+        for (double d = pow(10, floor(log10(lo))); d <= hi * 1.0001 && n < cap; d *= 10)
+            for (size_t j = 0; j < sets[k].n && n < cap; j++) {
+                double v = d * sets[k].m[j];
+                if (v >= lo * 0.9999 && v <= hi * 1.0001)
+                    ticks[n++] = v;
+            }
+        if (k == 0 && n > 16) {
+            k = 2;   /* too many: the decades alone (sets[3]) next */
+            continue;
+        }
+        if (n >= 4 || k >= 2)
+            break;
+    }
+    return n;
+}
+
 static void plot_begin(struct plot *p, const char *title, const char *xlabel,
                        const char *ylabel, int x_is_us)
 {
@@ -132,17 +166,24 @@ static void plot_begin(struct plot *p, const char *title, const char *xlabel,
     char lab[32];
     /* x ticks */
     if (p->x.log) {
-        for (double d = pow(10, floor(log10(p->x.lo))); d <= p->x.hi * 1.0001; d *= 10) {
-            if (d < p->x.lo * 0.9999)
-                continue;
-            double x = px(p, d);
+        double ticks[64];
+        size_t nt = log_ticks(p->x.lo, p->x.hi, ticks, 64);
+        double last_x = -1e9;
+        for (size_t t = 0; t < nt; t++) {
+            double x = px(p, ticks[t]);
             if (x_is_us)
-                us_label(lab, sizeof lab, d);
+                us_label(lab, sizeof lab, ticks[t]);
             else
-                snprintf(lab, sizeof lab, "%g", d);
-            fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"grid\"/>"
-                    "<text x=\"%.1f\" y=\"%d\" class=\"tx\">%s</text>\n", x, p->mt, x,
-                    p->h - p->mb, x, p->h - p->mb + 14, lab);
+                snprintf(lab, sizeof lab, "%g", ticks[t]);
+            fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"grid\"/>",
+                    x, p->mt, x, p->h - p->mb);
+            /* A label only where it does not run into the previous one. */
+            if (x - last_x >= 8.0 * (double)strlen(lab) + 6) {
+                fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"tx\">%s</text>", x,
+                        p->h - p->mb + 14, lab);
+                last_x = x;
+            }
+            fputc('\n', out);
         }
     } else {
         double st = nice_step(p->x.hi - p->x.lo, 6);
@@ -180,6 +221,11 @@ static void polyline(const struct plot *p, const double *xs, const double *ys, s
 {
     if (n == 0)
         return;
+    if (n == 1) {   /* one interval: a line of one point would not show */
+        fprintf(p->out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>\n",
+                px(p, xs[0]), py(p, ys[0]), color);
+        return;
+    }
     fprintf(p->out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\"%s%s%s "
             "points=\"", color, width, dash ? " stroke-dasharray=\"" : "", dash ? dash : "",
             dash ? "\"" : "");
@@ -210,17 +256,60 @@ static void plot_end(struct plot *p, const struct legend_item *items, size_t n)
 
 /* ---- charts ------------------------------------------------------------------------------- */
 
-static void chart_histogram(FILE *out, const struct an_report *r)
+/*
+ * The latency axis shared by the histogram and the CDF, so that the two charts line up: the
+ * histogram's bin edges (which cover every run's HTTP-200 latencies) widened to show every
+ * latency SLO limit with some room on both sides.  Returns 0, or -1 when no run has a latency.
+ */
+static int latency_axis(const struct an_report *r, const int64_t *edges, size_t ne,
+                        struct axis *x)
 {
-    int64_t edges[256];
-    uint64_t counts[256];
-    size_t ne = an_hist_edges(r, edges, 256);
-    if (ne < 2) {
-        fputs("<p class=\"none\">No HTTP-200 answers in any run: no latency histogram.</p>\n",
-              out);
-        return;
+    if (ne < 2)
+        return -1;
+    double lo = edges[0] < 1 ? 1 : (double)edges[0], hi = (double)edges[ne - 1];
+    const struct an_opts *o = r->opts;
+    for (size_t k = 0; k < o->nslo; k++) {
+        double lim = (double)o->slo[k].limit_us;
+        if (lim <= 0)
+            continue;
+        if (lim / 1.25 < lo)
+            lo = lim / 1.25;
+        if (lim * 1.25 > hi)
+            hi = lim * 1.25;
     }
-    double lo = edges[0] < 1 ? 1 : (double)edges[0];
+    if (hi < lo * 1.5) {
+        lo /= 1.25;
+        hi *= 1.25;
+    }
+    *x = (struct axis){ lo < 1 ? 1 : lo, hi, 1 };
+    return 0;
+}
+
+/* Every latency SLO as a dashed vertical line at its limit; with the CDF (cdf = 1), a
+ * percentile SLO also gets its horizontal line, so the check reads off the crossing. */
+static void slo_marks(const struct plot *p, const struct an_report *r, int cdf)
+{
+    const struct an_opts *o = r->opts;
+    for (size_t k = 0; k < o->nslo; k++) {
+        const struct an_slo *s = &o->slo[k];
+        double x = px(p, (double)s->limit_us);
+        double ytop = cdf && s->metric == AN_M_PCT ? py(p, s->pct) : (double)p->mt;
+        fprintf(p->out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" class=\"slo\"/>",
+                x, p->h - p->mb, x, ytop);
+        if (cdf && s->metric == AN_M_PCT)
+            fprintf(p->out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                    "class=\"slo\"/>", p->ml, ytop, x, ytop);
+        fprintf(p->out, "<text x=\"%.1f\" y=\"%.1f\" class=\"slot\">", x + 4,
+                ytop + 12 + 12 * (double)k);
+        esc(p->out, s->text);
+        fputs("</text>\n", p->out);
+    }
+}
+
+static void chart_histogram(FILE *out, const struct an_report *r, const int64_t *edges,
+                            size_t ne, const struct axis *xa)
+{
+    uint64_t counts[256];
     double ymax = 0;
     static double xs[520], ys[520];
     for (size_t i = 0; i < r->nruns; i++) {
@@ -232,10 +321,11 @@ static void chart_histogram(FILE *out, const struct an_report *r)
             if (100.0 * (double)counts[b] / (double)d->n > ymax)
                 ymax = 100.0 * (double)counts[b] / (double)d->n;
     }
-    struct plot p = { out, 760, 300, 56, 16, 12, 40, { lo, (double)edges[ne - 1], 1 },
+    struct plot p = { out, 760, 300, 56, 16, 12, 40, *xa,
                       { 0, ymax > 0 ? ymax * 1.08 : 1, 0 } };
-    plot_begin(&p, "Latency histogram", "HTTP-200 latency (log scale)", "% of answers", 1);
-    struct legend_item items[NPAL];
+    plot_begin(&p, "Latency histogram", "HTTP-200 latency (log scale; 20 bins per power of ten)",
+               "% of answers in the bin", 1);
+    struct legend_item items[NPAL + 1];
     size_t ni = 0;
     for (size_t i = 0; i < r->nruns; i++) {
         const struct an_dist *d = &r->runs[i].latency;
@@ -243,6 +333,8 @@ static void chart_histogram(FILE *out, const struct an_report *r)
             continue;
         rt_stats_histogram(d->v, d->n, edges, ne, counts);
         size_t k = 0;
+        xs[k] = edges[0] < 1 ? 1 : (double)edges[0];
+        ys[k++] = 0;
         for (size_t b = 0; b + 1 < ne; b++) {
             double y = 100.0 * (double)counts[b] / (double)d->n;
             xs[k] = edges[b] < 1 ? 1 : (double)edges[b];
@@ -250,84 +342,82 @@ static void chart_histogram(FILE *out, const struct an_report *r)
             xs[k] = (double)edges[b + 1];
             ys[k++] = y;
         }
+        xs[k] = (double)edges[ne - 1];
+        ys[k++] = 0;
         polyline(&p, xs, ys, k, palette[i % NPAL], NULL, 2);
         if (ni < NPAL)
             items[ni++] = (struct legend_item){ r->runs[i].label, palette[i % NPAL], NULL };
     }
+    slo_marks(&p, r, 0);
+    if (r->opts->nslo)
+        items[ni++] = (struct legend_item){ "SLO limit", "#555", "4 3" };
     plot_end(&p, items, ni);
 }
 
-static void chart_cdf(FILE *out, const struct an_report *r)
+/*
+ * The empirical CDF, drawn exactly as a step function from the sorted latencies: at each
+ * distinct value v the curve rises from the share below v to the share at or below v.  Steps
+ * are computed in pixels and a point is written only when it moves by a quarter pixel, so a
+ * million values still make a path of a few thousand points, and the path only ever goes
+ * right or up.
+ */
+static void cdf_path(const struct plot *p, const struct an_dist *d, const char *color)
 {
-    int any = 0;
-    double lo = 0, hi = 0;
-    for (size_t i = 0; i < r->nruns; i++) {
-        const struct an_dist *d = &r->runs[i].latency;
-        if (!d->n)
-            continue;
-        double a = d->s.min < 1 ? 1 : (double)d->s.min, b = (double)d->s.max;
-        if (!any || a < lo)
-            lo = a;
-        if (!any || b > hi)
-            hi = b;
-        any = 1;
+    FILE *out = p->out;
+    double lx = -1, ly = -1;
+    size_t npts = 0;
+    fprintf(out, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" d=\"", color);
+    for (size_t i = 0; i < d->n;) {
+        size_t j = i;
+        while (j < d->n && d->v[j] == d->v[i])
+            j++;
+        double x = px(p, d->v[i] < 1 ? 1 : (double)d->v[i]);
+        double y0 = py(p, 100.0 * (double)i / (double)d->n);
+        double y1 = py(p, 100.0 * (double)j / (double)d->n);
+        if (npts == 0) {
+            fprintf(out, "M%.2f,%.2f", x, y0);
+            lx = x;
+            ly = y0;
+            npts++;
+        }
+        if (fabs(x - lx) >= 0.25) {   /* horizontal run to this value, at the old height */
+            fprintf(out, "H%.2f", x);
+            lx = x;
+            npts++;
+        }
+        if (fabs(y1 - ly) >= 0.25 || j == d->n) {
+            fprintf(out, "V%.2f", y1);
+            ly = y1;
+            npts++;
+        }
+        i = j;
     }
-    if (!any)
-        return;
-    const struct an_opts *o = r->opts;
-    for (size_t k = 0; k < o->nslo; k++)
-        if (o->slo[k].metric == AN_M_PCT && o->slo[k].limit_us > hi)
-            hi = (double)o->slo[k].limit_us * 1.2;
-    if (hi <= lo)
-        hi = lo * 10;
-    struct plot p = { out, 760, 300, 56, 16, 12, 40, { lo, hi, 1 }, { 0, 100, 0 } };
+    fputs("\"/>\n", out);
+}
+
+static void chart_cdf(FILE *out, const struct an_report *r, const struct axis *xa)
+{
+    struct plot p = { out, 760, 300, 56, 16, 12, 40, *xa, { 0, 100, 0 } };
     plot_begin(&p, "Latency CDF", "HTTP-200 latency (log scale)", "% of answers at or below",
                1);
-    static double xs[402], ys[402];
     struct legend_item items[NPAL + 1];
     size_t ni = 0;
     for (size_t i = 0; i < r->nruns; i++) {
         const struct an_dist *d = &r->runs[i].latency;
         if (!d->n || !d->v)
             continue;
-        size_t k = 0;
-        for (int q = 0; q <= 400; q++) {
-            /* Denser towards the tail, where the percentiles that matter live. */
-            double pct = q <= 300 ? q / 3.0 : 100.0 - 100.0 * pow(10, -(q - 300) / 25.0);
-            if (q == 400)
-                pct = 100;
-            if (pct <= 0)
-                pct = 0.0001;
-            int64_t v;
-            if (rt_stats_percentile(d->v, d->n, pct, &v) != 0)
-                continue;
-            xs[k] = v < 1 ? 1 : (double)v;
-            ys[k++] = pct;
-        }
-        polyline(&p, xs, ys, k, palette[i % NPAL], NULL, 2);
+        cdf_path(&p, d, palette[i % NPAL]);
         if (ni < NPAL)
             items[ni++] = (struct legend_item){ r->runs[i].label, palette[i % NPAL], NULL };
     }
-    for (size_t k = 0; k < o->nslo; k++) {
-        const struct an_slo *s = &o->slo[k];
-        if (s->metric != AN_M_PCT)
-            continue;
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"slo\"/>"
-                "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"slo\"/>\n",
-                px(&p, (double)s->limit_us), py(&p, 0), px(&p, (double)s->limit_us),
-                py(&p, s->pct), p.ml, py(&p, s->pct), px(&p, (double)s->limit_us),
-                py(&p, s->pct));
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"slot\">", px(&p, (double)s->limit_us)
-                + 4, py(&p, s->pct) + 14);
-        esc(out, s->text);
-        fputs("</text>\n", out);
-    }
-    if (o->nslo)
+    slo_marks(&p, r, 1);
+    if (r->opts->nslo)
         items[ni++] = (struct legend_item){ "SLO", "#555", "4 3" };
     plot_end(&p, items, ni);
 }
 
-static void chart_throughput(FILE *out, const struct an_run *run, const char *color)
+static void chart_throughput(FILE *out, const struct an_run *run, const char *color,
+                             double min_rate_per_s)
 {
     if (run->nseries == 0)
         return;
@@ -347,18 +437,46 @@ static void chart_throughput(FILE *out, const struct an_run *run, const char *co
         if (m > ymax)
             ymax = m;
     }
+    /* The --min-rate line, unless it would squash a run that is far below it anyway. */
+    int rate_line = min_rate_per_s > 0 && min_rate_per_s <= 1.5 * ymax;
+    if (rate_line && min_rate_per_s > ymax)
+        ymax = min_rate_per_s;
     struct plot p = { out, 760, 240, 56, 16, 12, 40,
                       { 0, (double)n * iv, 0 }, { 0, ymax > 0 ? ymax * 1.1 : 1, 0 } };
-    plot_begin(&p, "Throughput over time", "seconds after t0", "requests/s", 0);
+    char xl[96];
+    snprintf(xl, sizeof xl, "seconds after the run's scheduled start (%gs intervals)", iv);
+    plot_begin(&p, "Throughput over time", xl, "requests/s", 0);
+    struct legend_item items[5] = {
+        { "offered (scheduled)", "#888", "5 3" },
+        { "answers (by completion)", color, NULL },
+        { "failed", "#d62728", "2 2" },
+    };
+    size_t ni = 3;
+    if (run->have_rate) {   /* the window the achieved rate is measured over */
+        double x0 = px(&p, (double)run->rate_from_us / 1e6);
+        double x1 = px(&p, (double)run->rate_to_us / 1e6);
+        fprintf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+                "class=\"win\"/>\n", x0, p.mt, x1 - x0, p.h - p.mt - p.mb);
+        double y = py(&p, run->achieved_per_s);
+        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                "stroke-width=\"1\" stroke-dasharray=\"1 2\"/>\n", x0, y, x1, y, color);
+        items[ni++] = (struct legend_item){ "achieved rate over the steady window (shaded)",
+                                            color, "1 2" };
+    }
+    char rl[64];
+    if (min_rate_per_s > 0 && !rate_line) {
+        snprintf(rl, sizeof rl, "--min-rate %.2f/s: above this chart", min_rate_per_s);
+        items[ni++] = (struct legend_item){ rl, "#555", "4 3" };
+    } else if (min_rate_per_s > 0) {
+        double y = py(&p, min_rate_per_s);
+        fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"slo\"/>\n",
+                p.ml, y, p.w - p.mr, y);
+        items[ni++] = (struct legend_item){ "--min-rate", "#555", "4 3" };
+    }
     polyline(&p, xs, y1, n, "#888", "5 3", 1.5);
     polyline(&p, xs, y2, n, color, NULL, 2);
     polyline(&p, xs, y3, n, "#d62728", "2 2", 1.5);
-    struct legend_item items[] = {
-        { "offered (scheduled)", "#888", "5 3" },
-        { "achieved (answers)", color, NULL },
-        { "failed", "#d62728", "2 2" },
-    };
-    plot_end(&p, items, 3);
+    plot_end(&p, items, ni);
 out:
     free(xs);
     free(y1);
@@ -390,8 +508,10 @@ static void chart_latency_time(FILE *out, const struct an_run *run)
     }
     struct plot p = { out, 760, 240, 56, 16, 12, 40,
                       { 0, (double)n * iv, 0 }, { 0, ymax > 0 ? ymax * 1.1 : 1, 0 } };
-    plot_begin(&p, "Latency over time", "seconds after t0 (by completion)",
-               "HTTP-200 latency, ms", 0);
+    char xl[96];
+    snprintf(xl, sizeof xl, "seconds after the run's scheduled start (by completion, %gs "
+             "intervals)", iv);
+    plot_begin(&p, "Latency over time", xl, "HTTP-200 latency, ms", 0);
     polyline(&p, xs, a, m, "#2ca02c", NULL, 2);
     polyline(&p, xs, b, m, "#ff7f0e", NULL, 2);
     polyline(&p, xs, c, m, "#d62728", NULL, 2);
@@ -433,10 +553,10 @@ static void verdicts(FILE *out, const struct an_report *r)
 
 static void summary(FILE *out, const struct an_report *r)
 {
-    fputs("<section id=\"summary\"><h2>Summary</h2><table><tr><th>run</th><th>status</th>"
+    fputs("<section id=\"summary\"><h2>Summary</h2><table class=\"sum\"><tr><th>run</th><th>status</th>"
           "<th>requests</th><th>failed</th><th>offered/s</th><th>achieved/s</th>"
           "<th>achieved/h</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th>"
-          "</tr>\n", out);
+          "<th>verdicts</th></tr>\n", out);
     for (size_t i = 0; i < r->nruns; i++) {
         const struct an_run *run = &r->runs[i];
         const struct an_dist *d = &run->latency;
@@ -458,13 +578,24 @@ static void summary(FILE *out, const struct an_report *r)
             fprintf(out, "<td>%.2f</td>", run->offered_per_s);
         else
             fputs("<td>n/a</td>", out);
-        if (run->duration_s > 0)
+        if (run->have_rate)
             fprintf(out, "<td>%.2f</td><td>%.0f</td>", run->achieved_per_s,
                     run->achieved_per_s * 3600);
         else
             fputs("<td>n/a</td><td>n/a</td>", out);
-        fprintf(out, "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", c[0], c[1], c[2],
-                c[3]);
+        fprintf(out, "<td>%s</td><td>%s</td><td>%s</td><td>%s</td>", c[0], c[1], c[2], c[3]);
+        size_t nv = 0, nfail = 0;
+        for (size_t k = 0; k < r->nverdicts; k++)
+            if (r->verdicts[k].run == i) {
+                nv++;
+                nfail += !r->verdicts[k].pass;
+            }
+        if (nv == 0)
+            fputs("<td>none</td></tr>\n", out);
+        else if (nfail == 0)
+            fprintf(out, "<td class=\"pass\">PASS (%zu)</td></tr>\n", nv);
+        else
+            fprintf(out, "<td class=\"fail\">FAIL %zu of %zu</td></tr>\n", nfail, nv);
     }
     fputs("</table>\n", out);
     for (size_t i = 0; i < r->nruns; i++)
@@ -510,12 +641,14 @@ static void run_section(FILE *out, const struct an_report *r, size_t i)
     if (run->offered_per_s > 0)
         fprintf(out, "Offered %.2f/s (%.0f/h); ", run->offered_per_s,
                 run->offered_per_s * 3600);
-    if (run->duration_s > 0)
-        fprintf(out, "achieved %.2f/s (%.0f/h), HTTP-200 %.2f/s, over %.1f s.",
+    if (run->have_rate)
+        fprintf(out, "achieved %.2f/s (%.0f/h), HTTP-200 %.2f/s: answers per second in the "
+                "steady window %.1f&ndash;%.1f s (the middle 80%% of the request ends, so "
+                "neither the start nor the latency tail after the last send dilutes it).",
                 run->achieved_per_s, run->achieved_per_s * 3600, run->ok_per_s,
-                run->duration_s);
+                (double)run->rate_from_us / 1e6, (double)run->rate_to_us / 1e6);
     fputs("</p>\n", out);
-    chart_throughput(out, run, palette[i % NPAL]);
+    chart_throughput(out, run, palette[i % NPAL], r->opts->min_rate_per_s);
     chart_latency_time(out, run);
 
     fputs("<h3>HTTP status and errors</h3><table><tr><th>status or error</th><th>count</th>"
@@ -646,14 +779,20 @@ static void config(FILE *out, const struct an_report *r)
         kv(out, "tool version", ri->tool_version);
         kv(out, "host", ri->hostname);
         fputs("</table>\n<pre class=\"cfg\">", out);
-        esc(out, ri->config_json);
+        /* Indented, one option a line, when it parses (it always should); else as stored. */
+        json_t *cfg = ri->config_json ? json_loads(ri->config_json, 0, NULL) : NULL;
+        char *pretty = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        esc(out, pretty ? pretty : ri->config_json);
+        free(pretty);
+        json_decref(cfg);
         fputs("</pre>\n", out);
     }
     fputs("</section>\n", out);
 }
 
 static const char css[] =
-    "body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:1000px;color:#222}"
+    "body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222}"
+    "table.sum td,table.sum th{white-space:nowrap}"
     "h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ddd;padding-bottom:2px;"
     "margin-top:28px}h3{font-size:15px}"
     "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 7px;"
@@ -665,7 +804,7 @@ static const char css[] =
     "svg text{font:11px system-ui,sans-serif;fill:#333}.tx{text-anchor:middle}"
     ".ty{text-anchor:end}.xl{text-anchor:middle}.yl{text-anchor:middle}"
     ".frame{fill:none;stroke:#999}.grid{stroke:#eee}"
-    ".slo{stroke:#555;stroke-dasharray:4 3}.slot{fill:#555}"
+    ".slo{stroke:#555;stroke-dasharray:4 3}.slot{fill:#555}.win{fill:#000;fill-opacity:.04}"
     "pre.cfg{background:#f7f7f7;padding:8px;white-space:pre-wrap;word-break:break-all}"
     ".meta{color:#666}";
 
@@ -686,8 +825,18 @@ int an_out_html(const struct an_report *r, FILE *out)
     verdicts(out, r);
     summary(out, r);
     fputs("<section id=\"latency\"><h2>Latency distribution</h2>\n", out);
-    chart_histogram(out, r);
-    chart_cdf(out, r);
+    {
+        int64_t edges[256];
+        size_t ne = an_hist_edges(r, edges, 256);
+        struct axis xa;
+        if (latency_axis(r, edges, ne, &xa) != 0) {
+            fputs("<p class=\"none\">No HTTP-200 answers in any run: no latency histogram "
+                  "or CDF.</p>\n", out);
+        } else {
+            chart_histogram(out, r, edges, ne, &xa);
+            chart_cdf(out, r, &xa);
+        }
+    }
     fputs("</section>\n", out);
     for (size_t i = 0; i < r->nruns; i++)
         run_section(out, r, i);

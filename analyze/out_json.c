@@ -105,11 +105,15 @@ static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *ed
     json_object_set_new(rate, "offered_source", run->offered_per_s > 0
                         ? json_string(run->offered_from_run ? "run" : "schedule")
                         : json_null());
-    int d = run->duration_s > 0;
+    int d = run->have_rate;
     json_object_set_new(rate, "achieved_per_s", d ? json_real(run->achieved_per_s) : json_null());
     json_object_set_new(rate, "ok_per_s", d ? json_real(run->ok_per_s) : json_null());
     json_object_set_new(rate, "failed_per_s", d ? json_real(run->failed_per_s) : json_null());
-    json_object_set_new(rate, "duration_s", d ? json_real(run->duration_s) : json_null());
+    json_object_set_new(rate, "requests_per_s", d ? json_real(run->requests_per_s) : json_null());
+    json_object_set_new(rate, "window_from_us", d ? json_integer(run->rate_from_us) : json_null());
+    json_object_set_new(rate, "window_to_us", d ? json_integer(run->rate_to_us) : json_null());
+    json_object_set_new(rate, "duration_s",
+                        run->duration_s > 0 ? json_real(run->duration_s) : json_null());
     json_object_set_new(o, "rate", rate);
 
     json_object_set_new(o, "latency", dist_json(&run->latency));

@@ -68,8 +68,7 @@ static void stats_row(struct an_csv *c, const struct an_run *run, const char *ty
             an_csv_str(c, "0");
     }
     an_csv_fmt(c, "%.6f", run->requests ? (double)run->bytes_in / (double)run->requests : 0.0);
-    double rps = run->duration_s > 0 ? (double)run->requests / run->duration_s : 0;
-    an_csv_fmt(c, "%.6f", rps);
+    an_csv_fmt(c, "%.6f", run->have_rate ? run->requests_per_s : 0.0);
     an_csv_fmt(c, "%.6f", run->failed_per_s);
     for (int p = 0; p < RT_STATS_NPCTS; p++) {
         if (d->n)

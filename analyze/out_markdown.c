@@ -126,10 +126,11 @@ static void one_run(FILE *out, const struct an_report *r, size_t idx,
     else
         snprintf(b, sizeof b, "n/a");
     KV("offered rate", b);
-    if (run->duration_s > 0)
-        snprintf(b, sizeof b, "%.2f/s = %.0f/h (HTTP-200: %.2f/s) over %.1f s",
+    if (run->have_rate)
+        snprintf(b, sizeof b, "%.2f/s = %.0f/h (HTTP-200: %.2f/s), answers per second "
+                 "from %.1f s to %.1f s (the middle 80%% of the request ends)",
                  run->achieved_per_s, run->achieved_per_s * 3600, run->ok_per_s,
-                 run->duration_s);
+                 (double)run->rate_from_us / 1e6, (double)run->rate_to_us / 1e6);
     else
         snprintf(b, sizeof b, "n/a");
     KV("achieved rate", b);

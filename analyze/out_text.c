@@ -1,8 +1,9 @@
 /*
  * out_text.c - the terminal report.  The two central tables copy locust's console layout
  * (locust/stats.py: the "Type Name # reqs # fails | Avg Min Max Med | req/s failures/s" table
- * and the "Response time percentiles" table, with an 80-column name), so a reader can hold a
- * revtrace run beside the published locust runs in seed/ and read the same columns.  Two
+ * and the "Response time percentiles" table; the name column fitted to the name, see
+ * name_width), so a reader can hold a revtrace run beside the published locust runs in seed/
+ * and read the same columns.  Two
  * differences, both stated in the headings: our percentiles are exact (nearest rank), and the
  * response times are HTTP-200 latencies from the *scheduled* send.  Milliseconds carry one
  * decimal below 1 s, since a local emulator answers in well under a millisecond.
@@ -13,7 +14,24 @@
 #include <string.h>
 
 #define TYPE_W 8
-#define NAME_W 80
+#define NAME_W_MAX 60   /* keeps a single-run report within 160 columns */
+
+/*
+ * locust pads the name column to a fixed STATS_NAME_WIDTH (80 off a terminal), which makes
+ * a 175-column table for a 38-character path.  Ours fits the name: the percentile table's
+ * name column is the name (at least "Aggregated") plus 4, at most 60 (so a single-run
+ * report stays within 160 columns; a longer name overflows its column, as in locust), and
+ * the stats table keeps locust's relation (4 narrower), so the columns keep locust's order,
+ * headers and separators.
+ */
+static int name_width(const char *path)
+{
+    int w = (int)strlen(path);
+    if (w < (int)strlen("Aggregated"))
+        w = (int)strlen("Aggregated");
+    w += 4;
+    return w > NAME_W_MAX ? NAME_W_MAX : w;
+}
 
 /* A millisecond cell: one decimal below 1000 ms, integer above; "N/A" when absent. */
 static const char *ms_cell(char *buf, size_t len, int have, double us)
@@ -35,7 +53,7 @@ static void dashes(FILE *out, int n)
 
 static void stats_table(FILE *out, const struct an_run *run, const char *path)
 {
-    int nw = NAME_W - TYPE_W + 4;
+    int nw = name_width(path) - 4;
     char a[32], mi[32], ma[32], me[32], fails[48];
     fprintf(out, "%-*s %-*s %7s %12s |%7s %7s %7s%7s | %7s %11s\n", TYPE_W, "Type", nw, "Name",
             "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s", "failures/s");
@@ -46,7 +64,7 @@ static void stats_table(FILE *out, const struct an_run *run, const char *path)
     const struct an_dist *d = &run->latency;
     snprintf(fails, sizeof fails, "%lld(%.2f%%)", (long long)run->failed,
              run->error_ratio * 100.0);
-    double rps = run->duration_s > 0 ? (double)run->requests / run->duration_s : 0;
+    double rps = run->have_rate ? run->requests_per_s : 0;
     for (int row = 0; row < 2; row++) {
         if (row == 1) {
             dashes(out, TYPE_W);
@@ -67,6 +85,7 @@ static void stats_table(FILE *out, const struct an_run *run, const char *path)
 
 static void pct_table(FILE *out, const char *title, const struct an_dist *d, const char *path)
 {
+    const int NAME_W = name_width(path);
     fprintf(out, "%s\n", title);
     fprintf(out, "%-*s %-*s %8s", TYPE_W, "Type", NAME_W, "Name", rt_stats_pct_names[0]);
     for (int p = 1; p < RT_STATS_NPCTS; p++)
@@ -151,11 +170,12 @@ static void run_header(FILE *out, const struct an_run *run)
                 run->offered_from_run ? "the run's target rate" : "scheduled count / span");
     else
         fprintf(out, "  offered    n/a (closed loop or a single request)\n");
-    if (run->duration_s > 0)
+    if (run->have_rate)
         fprintf(out, "  achieved   %.2f/s = %.0f/h answered; HTTP-200 %.2f/s = %.0f/h  "
-                "(over %.1f s, first send to last answer)\n", run->achieved_per_s,
-                run->achieved_per_s * 3600.0, run->ok_per_s, run->ok_per_s * 3600.0,
-                run->duration_s);
+                "(steady window %.1f-%.1f s: middle 80%% of request ends)\n",
+                run->achieved_per_s, run->achieved_per_s * 3600.0, run->ok_per_s,
+                run->ok_per_s * 3600.0, (double)run->rate_from_us / 1e6,
+                (double)run->rate_to_us / 1e6);
     else
         fprintf(out, "  achieved   n/a (no completed request)\n");
     fputc('\n', out);

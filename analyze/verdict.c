@@ -131,9 +131,21 @@ int an_verdicts_eval(struct an_report *r)
             v->run = i;
             v->kind = AN_V_RATE;
             snprintf(v->what, sizeof v->what, "rate>=%s", o->min_rate_text);
-            v->pass = run->achieved_per_s >= o->min_rate_per_s;
-            snprintf(v->measured, sizeof v->measured, "achieved %.2f/s = %.0f/h",
-                     run->achieved_per_s, run->achieved_per_s * 3600.0);
+            v->pass = run->have_rate && run->achieved_per_s >= o->min_rate_per_s;
+            if (!run->have_rate)
+                snprintf(v->measured, sizeof v->measured, "no rate (fewer than two request "
+                         "ends)");
+            else
+                snprintf(v->measured, sizeof v->measured, "achieved %.2f/s = %.0f/h",
+                         run->achieved_per_s, run->achieved_per_s * 3600.0);
+            /* A run that never offered the rate cannot show it: say so, lest a reader
+             * take the FAIL of a 1x baseline for a failure of the service. */
+            if (!v->pass && run->offered_per_s > 0 &&
+                run->offered_per_s < o->min_rate_per_s * 0.999) {
+                size_t l = strlen(v->measured);
+                snprintf(v->measured + l, sizeof v->measured - l, " (offered only %.0f/h)",
+                         run->offered_per_s * 3600.0);
+            }
         }
         if (o->max_errors >= 0) {
             struct an_verdict *v = an_verdict_add(r, &cap);

@@ -71,6 +71,28 @@ void rt_stats_histogram(const int64_t *sorted, size_t n, const int64_t *edges, s
                         uint64_t *counts);
 
 /*
+ * The steady window of a run, over which its rates are measured: with every request's end
+ * time (its completion; its send or scheduled time when it never completed) in sorted[0..n)
+ * ascending, the window runs from the event at rank ceil(10% n) to the one at rank
+ * ceil(90% n) (nearest rank, like the percentiles), or over the whole span [first, last] when
+ * those two coincide.  The first and last tenth are left out because there the answers ramp
+ * up and trail off by the latency (the last answers come a latency after the last send): a
+ * rate over the whole span is biased low by about latency / run length, a rate over the
+ * middle is not biased by any latency that does not change during the run, yet still drops
+ * when the answers spread out (a server falling behind).  Returns 0 with *from_us < *to_us,
+ * or -1 when n < 2 or every event has the same time (no rate can be measured).
+ */
+#define RT_STATS_RATE_TRIM_PCT 10.0
+int rt_stats_rate_window(const int64_t *sorted, size_t n, int64_t *from_us, int64_t *to_us);
+
+/*
+ * Events of sorted[0..n) (ascending) with from_us < t <= to_us, per second of the window
+ * (to_us - from_us > 0): over rt_stats_rate_window's window of the same events that counts
+ * rank(90%) - rank(10%) events (n - 1 over the whole span), ties aside.  0 for an empty window.
+ */
+double rt_stats_rate_in(const int64_t *sorted, size_t n, int64_t from_us, int64_t to_us);
+
+/*
  * A growing multiset of values drawn from a known sorted universe (a Fenwick tree over
  * positions), answering "k-th smallest so far" in O(log n): cumulative percentiles of a
  * time series without re-sorting per interval.

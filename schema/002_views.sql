@@ -5,8 +5,42 @@
 -- send.  Views only: nothing is stored twice, so they cannot drift from the requests.
 
 -- One row per run: counts, failure classes, rates, latency summary of the ok requests.
--- achieved_per_s = answers / (first send .. last completion), as analyze reports it.
+-- achieved_per_s is analyze's: answers per second over the run's steady window, from the
+-- request end at rank ceil(10% n) to the one at rank ceil(90% n) (a request ends at its
+-- completion, else at its send, else at its scheduled time), counting the ends in
+-- (from, to]; the whole span when those two ends coincide (docs/analyze.md, "achieved rate").
 CREATE VIEW run_summary AS
+WITH ev AS (
+    SELECT run_id, status, error,
+           coalesce(sent_us + total_us, sent_us, scheduled_us)    AS t_us,
+           row_number() OVER (PARTITION BY run_id
+                              ORDER BY coalesce(sent_us + total_us, sent_us, scheduled_us))
+                                                                  AS rn,
+           count(*) OVER (PARTITION BY run_id)                    AS n
+    FROM requests
+),
+edge AS (
+    SELECT run_id,
+           max(CASE WHEN rn = (n * 10 + 99) / 100 THEN t_us END)  AS a_us,
+           max(CASE WHEN rn = (n * 90 + 99) / 100 THEN t_us END)  AS b_us,
+           min(t_us) AS first_us, max(t_us) AS last_us
+    FROM ev GROUP BY run_id
+),
+win AS (
+    SELECT run_id,
+           CASE WHEN b_us > a_us THEN a_us ELSE first_us END      AS from_us,
+           CASE WHEN b_us > a_us THEN b_us ELSE last_us END       AS to_us
+    FROM edge
+),
+rate AS (
+    SELECT w.run_id,
+           coalesce(sum(e.status > 0 AND e.error IS NULL), 0) * 1e6
+               / (w.to_us - w.from_us)                            AS achieved_per_s
+    FROM win w LEFT JOIN ev e
+         ON e.run_id = w.run_id AND e.t_us > w.from_us AND e.t_us <= w.to_us
+    WHERE w.to_us > w.from_us
+    GROUP BY w.run_id
+)
 SELECT r.id                                                     AS run_id,
        r.name, r.kind, r.status, r.started_at, r.finished_at, r.target, r.group_id,
        count(q.seq)                                             AS requests,
@@ -21,10 +55,7 @@ SELECT r.id                                                     AS run_id,
        coalesce(sum(q.status BETWEEN 500 AND 599), 0)           AS status_5xx,
        coalesce(sum(q.error IS NOT NULL), 0)                    AS transport_errors,
        r.offered_rate_per_s                                     AS offered_rate_per_s,
-       CASE WHEN max(q.sent_us + q.total_us) > min(q.sent_us)
-            THEN sum(q.status > 0 AND q.error IS NULL) * 1e6
-                 / (max(q.sent_us + q.total_us) - min(q.sent_us))
-       END                                                      AS achieved_per_s,
+       max(rt.achieved_per_s)                                   AS achieved_per_s,
        avg(CASE WHEN q.status = 200 AND q.error IS NULL
                 THEN q.sent_us + q.total_us - q.scheduled_us END) AS latency_mean_us,
        min(CASE WHEN q.status = 200 AND q.error IS NULL
@@ -33,7 +64,8 @@ SELECT r.id                                                     AS run_id,
                 THEN q.sent_us + q.total_us - q.scheduled_us END) AS latency_max_us,
        avg(CASE WHEN q.status = 200 AND q.error IS NULL THEN q.total_us END) AS service_mean_us,
        avg(q.sent_us - q.scheduled_us)                          AS lag_mean_us
-FROM runs r LEFT JOIN requests q ON q.run_id = r.id
+FROM runs r LEFT JOIN rate rt ON rt.run_id = r.id
+     LEFT JOIN requests q ON q.run_id = r.id
 GROUP BY r.id;
 
 -- Per-second throughput by completion time (seconds after the run's t0): how many requests

@@ -238,6 +238,53 @@ static void test_rankset_cumulative(void **state)
     free(pre);
 }
 
+/*
+ * The rate window: request ends of a run at exactly 10/s for 10 s with a constant 800 ms
+ * latency give 10/s (a rate over first send .. last answer would give 100 / 10.7 s); ends
+ * that spread out (a server serving 5/s of 10/s offered) give 5/s; n < 2 and a single time
+ * have no window.
+ */
+static void test_rate_window(void **state)
+{
+    (void)state;
+    int64_t ends[100], from, to;
+    for (int i = 0; i < 100; i++)
+        ends[i] = i * 100000 + 800000;
+    assert_int_equal(rt_stats_rate_window(ends, 100, &from, &to), 0);
+    assert_int_equal(from, ends[9]);    /* rank ceil(10% of 100) = 10 */
+    assert_int_equal(to, ends[89]);     /* rank 90 */
+    double r = rt_stats_rate_in(ends, 100, from, to);
+    assert_true(r > 9.9999 && r < 10.0001);
+
+    for (int i = 0; i < 100; i++)
+        ends[i] = 800000 + i * 200000;
+    assert_int_equal(rt_stats_rate_window(ends, 100, &from, &to), 0);
+    r = rt_stats_rate_in(ends, 100, from, to);
+    assert_true(r > 4.9999 && r < 5.0001);
+
+    /* Few values: the window is the whole span, (n - 1) / span. */
+    int64_t two[2] = { 1000000, 3000000 };
+    assert_int_equal(rt_stats_rate_window(two, 2, &from, &to), 0);
+    assert_int_equal(from, 1000000);
+    assert_int_equal(to, 3000000);
+    r = rt_stats_rate_in(two, 2, from, to);
+    assert_true(r > 0.4999 && r < 0.5001);
+
+    /* Ties at the window's edges count by time: (from, to]. */
+    int64_t ties[10] = { 0, 5, 5, 5, 5, 5, 5, 5, 5, 9 };
+    assert_int_equal(rt_stats_rate_window(ties, 10, &from, &to), 0);
+    assert_int_equal(from, 0);
+    assert_int_equal(to, 5);            /* rank 1 and rank 9 differ: 0 .. 5 */
+    r = rt_stats_rate_in(ties, 10, from, to);
+    assert_true(r > 8 * 1e6 / 5 - 1e-6 && r < 8 * 1e6 / 5 + 1e-6);
+
+    int64_t same[3] = { 7, 7, 7 };
+    assert_int_equal(rt_stats_rate_window(same, 3, &from, &to), -1);
+    assert_int_equal(rt_stats_rate_window(two, 1, &from, &to), -1);
+    assert_int_equal(rt_stats_rate_window(NULL, 0, &from, &to), -1);
+    assert_true(rt_stats_rate_in(two, 2, 5, 5) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_edges_and_histogram),
         cmocka_unit_test(test_rankset_cumulative),
+        cmocka_unit_test(test_rate_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

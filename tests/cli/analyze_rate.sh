@@ -1,0 +1,139 @@
+#!/bin/sh
+# analyze: the achieved rate (steady window, unbiased by a constant latency, lower when the
+# server falls behind, consistent across formats and the run_summary view), the automatic
+# time-series interval, the text width and the HTML CDF drawn as one monotone step curve.
+# Databases are built with the sqlite3 CLI, so every expected number is known beforehand.
+. tests/lib.sh
+
+SCHEMA="$(pwd)/schema/001_init.sql $(pwd)/schema/002_views.sql"
+
+# mk_run FILE ID NAME OFFERED_PER_S N 'SCHED_US' 'SENT_US' 'TOTAL_US' 'STATUS' 'ERROR'
+# Inserts run ID with N requests i = 0..N-1, each column an SQL expression in i.
+mk_run() {
+    f=$1; id=$2; name=$3; off=$4; n=$5
+    if [ ! -s "$f" ]; then
+        { cat $SCHEMA; echo "PRAGMA application_id=1381257795; PRAGMA user_version=2;"; } |
+            sqlite3 "$f"
+    fi
+    sqlite3 "$f" <<SQL
+INSERT INTO runs (id, uuid, name, kind, target, t0_unix_us, started_at, finished_at, status,
+  config_json, tool_version, hostname, offered_rate_per_s)
+VALUES ($id, lower(hex(randomblob(16))), '$name', 'capture',
+  'http://127.0.0.1:8080/v1/models/revertrisk-wikidata:predict', 1764000000000000,
+  '2025-11-24T12:00:00Z', '2025-11-24T12:10:00Z', 'complete', '{}', '0.1.0', 'host', $off);
+WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < $n - 1)
+INSERT INTO requests (run_id, seq, rev_id, scheduled_us, sent_us, dns_us, connect_us, tls_us,
+  ttfb_us, total_us, status, error, bytes_in)
+SELECT $id, i, 1000 + i, $6, $7, 0, 10, 0, ($8) - 10, $8, $9, ${10}, 100 FROM s;
+SQL
+}
+
+# JSON number of key $2 in the first run of file $1 (analyze's JSON is indented, one key a line).
+jnum() { sed -n "s/^ *\"$2\": \([-0-9.e+]*\),*\$/\1/p" "$1" | head -n1; }
+# within A B PCT: |A - B| <= PCT% of B
+within() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100) }'; }
+
+DB="$T/rate.db"
+# 1: exactly 10/s for 10 s (100 requests), every answer 800 ms after its send.
+mk_run "$DB" 1 constant 10 100 'i * 100000' 'i * 100000' 800000 200 NULL
+# 2: offered 10/s for 10 s, the server serves 5/s: answer i ends at 0.8 s + i * 200 ms.
+mk_run "$DB" 2 behind 10 100 'i * 100000' 'i * 100000' '800000 + i * 100000' 200 NULL
+# 3: 10/s for 10 s, answers (800 ms) only for the first half; the rest cut by a 5 s deadline.
+mk_run "$DB" 3 stalls 10 100 'i * 100000' 'i * 100000' \
+    'CASE WHEN i < 50 THEN 800000 ELSE 5000000 END' 'CASE WHEN i < 50 THEN 200 ELSE 0 END' \
+    "CASE WHEN i < 50 THEN NULL ELSE 'deadline' END"
+# 4: one hour at 1 request per 10 s, 100 ms answers.
+mk_run "$DB" 4 hour 0.1 361 'i * 10000000' 'i * 10000000' 100000 200 NULL
+
+# --- the achieved rate --------------------------------------------------------------------------
+"$REVTRACE" analyze --db "$DB" 1 -f json --slo none >"$T/1.json"
+expect_eq "constant 800 ms latency at 10/s: exit 0" "$?" 0
+a1=$(jnum "$T/1.json" achieved_per_s)
+check "constant 800 ms latency at 10/s: achieved 10/s within 1% (got $a1)" within "$a1" 10 1
+# The old definition, answers / (first send .. last answer) = 100 / 10.7 s, is 6.5% low.
+check "constant latency: not the span rate 100/10.7 s (got $a1)" \
+    awk -v a="$a1" 'BEGIN { exit !(a > 9.5) }'
+
+"$REVTRACE" analyze --db "$DB" 2 -f json --slo none >"$T/2.json"
+a2=$(jnum "$T/2.json" achieved_per_s)
+check "a server falling behind (5/s served of 10/s offered) shows 5/s (got $a2)" \
+    within "$a2" 5 1
+
+"$REVTRACE" analyze --db "$DB" 3 -f json --slo none >"$T/3.json"
+a3=$(jnum "$T/3.json" achieved_per_s)
+check "answers stop halfway: achieved well below the offered 10/s (got $a3)" \
+    awk -v a="$a3" 'BEGIN { exit !(a > 0 && a < 7) }'
+
+"$REVTRACE" analyze --db "$DB" 2 --slo none --min-rate 9/s >"$T/2.txt" 2>&1
+expect_eq "--min-rate 9/s fails for the server falling behind" "$?" 1
+check "--min-rate 9/s: the measured rate is printed" grep -q 'FAIL  rate>=9/s .*achieved 5.00/s' "$T/2.txt"
+"$REVTRACE" analyze --db "$DB" 1 --slo none --min-rate 36000/h >/dev/null 2>&1
+expect_eq "--min-rate 36000/h passes for the constant-latency 10/s run" "$?" 0
+"$REVTRACE" analyze --db "$DB" 1 --slo none --min-rate 150000/h >"$T/1v.txt" 2>&1
+check "--min-rate above the offered rate says the run offered less" \
+    grep -q 'FAIL  rate>=150000/h .*(offered only 36000/h)' "$T/1v.txt"
+
+# Every format and the view report the same figure.
+for id in 1 2 3; do
+    "$REVTRACE" analyze --db "$DB" "$id" -f json --slo none >"$T/j.json"
+    want=$(printf '%.4f' "$(jnum "$T/j.json" achieved_per_s)")
+    got=$(sql "$DB" "SELECT printf('%.4f', achieved_per_s) FROM run_summary WHERE run_id = $id")
+    expect_eq "run $id: run_summary.achieved_per_s equals analyze's" "$got" "$want"
+    "$REVTRACE" analyze --db "$DB" "$id" -f csv -o "$T/c$id" --slo none >/dev/null
+    got=$(awk -F, 'NR == 1 { for (k = 1; k <= NF; k++) if ($k == "achieved_per_s") c = k }
+                   NR == 2 { printf "%.4f", $c }' "$T/c${id}_stats.csv")
+    expect_eq "run $id: csv achieved_per_s equals json's" "$got" "$want"
+    "$REVTRACE" analyze --db "$DB" "$id" --slo none >"$T/t$id.txt"
+    check "run $id: text shows the same achieved rate" \
+        grep -q "achieved   $(printf '%.2f' "$want")/s" "$T/t$id.txt"
+done
+"$REVTRACE" analyze --db "$DB" 1 -f html -o "$T/1.html" --slo none >/dev/null
+check "html shows the same achieved rate" grep -q '<td>10.00</td><td>36000</td>' "$T/1.html"
+
+# --- the time-series interval -------------------------------------------------------------------
+# expect_interval RUN WANT_US [OPTIONS]
+expect_interval() {
+    run=$1; want=$2; shift 2
+    "$REVTRACE" analyze --db "$DB" "$run" -f json --slo none "$@" >"$T/i.json"
+    expect_eq "run $run $*: interval" "$(jnum "$T/i.json" interval_us)" "$want"
+}
+expect_interval 1 1000000                 # 10.7 s: never below 1 s
+expect_interval 4 120000000               # 1 hour: 2m, 30 points
+expect_interval 4 10000000 --interval 10s # as asked
+rows=$(grep -c '"t_us"' "$T/i.json")
+expect_eq "1 hour at --interval 10s: 361 rows" "$rows" 361
+"$REVTRACE" analyze --db "$DB" 4 -f json --slo none >"$T/i.json"
+rows=$(grep -c '"t_us"' "$T/i.json")
+check "1 hour, automatic interval: at least 20 rows (got $rows)" test "$rows" -ge 20
+"$REVTRACE" analyze --db "$DB" 1 --slo none >"$T/i.txt"
+check "text names the chosen interval" grep -q '^Time series (1s intervals' "$T/i.txt"
+rows=$(awk '/^Time series/ { on = 1; next } on && /^ +[0-9]+ / { n++ } on && /^$/ { on = 0 } END { print n + 0 }' "$T/i.txt")
+check "a 10 s run has at least 10 points (got $rows)" test "$rows" -ge 10
+
+# --- text width ---------------------------------------------------------------------------------
+"$REVTRACE" analyze --db "$DB" 2 --slo 'p90<=500ms' --min-rate 150000/h --max-errors 1% >"$T/w.txt"
+w=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$T/w.txt")
+check "a single-run text report is at most 160 columns (got $w)" test "$w" -le 160
+check "the name column fits the path (no 80-column padding)" \
+    grep -q '^POST     /v1/models/revertrisk-wikidata:predict   ' "$T/w.txt"
+
+# --- HTML: one monotone CDF per run ---------------------------------------------------------------
+"$REVTRACE" analyze --db "$DB" 1 2 3 -f html -o "$T/c.html" --slo 'p90<=500ms' >/dev/null
+n=$(grep -c '^<path fill="none"' "$T/c.html")
+expect_eq "html: one CDF path per run" "$n" 3
+bad=$(grep '^<path fill="none"' "$T/c.html" | sed 's/.* d="\([^"]*\)".*/\1/' |
+    awk '{ gsub(/[MHV]/, " &"); x = -1e9; y = 1e9; bad = 0
+           for (k = 1; k <= NF; k++) {
+               c = substr($k, 1, 1); v = substr($k, 2)
+               if (c == "M") { split(v, p, ","); x = p[1]; y = p[2] }
+               else if (c == "H") { if (v + 0 < x + 0) bad++; x = v }
+               else if (c == "V") { if (v + 0 > y + 0) bad++; y = v }
+           }
+           print bad }' | awk '{ s += $1 } END { print s + 0 }')
+expect_eq "html: every CDF only goes right and up" "$bad" 0
+check "html: no polyline CDF left (the old path doubled back)" \
+    test "$(grep -c 'Latency CDF' "$T/c.html")" -ge 1
+check "html: log axis has a 500ms tick" grep -q '>500ms</text>' "$T/c.html"
+check "html: log axis has a 1s tick" grep -q '>1s</text>' "$T/c.html"
+
+finish
