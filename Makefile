@@ -133,14 +133,19 @@ calibrate: deps
 fuzz:
 	$(Q)sh tests/fuzz/build.sh
 
+# The sample inputs (synthetic) go to $(DATADIR): the docs' examples use them.
+DATADIR  ?= $(PREFIX)/share/revtrace
 install: revtrace
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
-	install -m 755 revtrace $(DESTDIR)$(BINDIR)/revtrace
-	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	@echo "  INSTALL $(DESTDIR)$(BINDIR)/revtrace, $(DESTDIR)$(DOCDIR), $(DESTDIR)$(DATADIR)"
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
+	$(Q)install -m 755 revtrace $(DESTDIR)$(BINDIR)/revtrace
+	$(Q)install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	$(Q)install -m 644 data/revids.csv data/wikidata-synthetic-1h.csv.gz data/README.md \
+	    $(DESTDIR)$(DATADIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/revtrace
-	rm -rf $(DESTDIR)$(DOCDIR)
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/revtrace
+	$(Q)rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build revtrace

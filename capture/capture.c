@@ -104,7 +104,7 @@ static const struct rt_cmd_spec capture_spec = {
         "      --duration 120s --name locust-like\n"
         "  revtrace capture https://api.wikimedia.org/service/lw/inference/v1/models/"
         "revertrisk-wikidata:predict \\\n"
-        "      --revids ids.csv --rate 1/s --requests 100 -H 'Authorization: Bearer $TOKEN'\n",
+        "      --revids ids.csv --rate 1/s --requests 100 -H \"Authorization: Bearer $TOKEN\"\n",
 };
 
 struct capture_args {
@@ -204,7 +204,10 @@ static int apply(void *ctx, int id, const char *arg, char *err, size_t errlen)
         a->have_wait = 1;
         return 0;
     case OPT_SPAWN_RATE:
-        if (rt_parse_rate_per_s(arg, &a->spawn_rate_per_s) != 0 || !(a->spawn_rate_per_s > 0)) {
+        /* locust takes a bare number of users per second; so do we, or a rate with a unit */
+        if ((rt_parse_positive_real(arg, &a->spawn_rate_per_s) != 0 &&
+             rt_parse_rate_per_s(arg, &a->spawn_rate_per_s) != 0) ||
+            !(a->spawn_rate_per_s > 0)) {
             snprintf(err, errlen, "give users per second above 0, e.g. 2 or 2/s");
             return -1;
         }
@@ -369,8 +372,11 @@ int capture_main(int argc, char **argv)
     struct rt_trace_opts topts = { .column = a.column, .need_time = 0 };
     if (rt_trace_load(a.revids, &topts, &trace, err, sizeof err) != 0) {
         rt_msg_error("%s", err);
-        rt_msg_error("capture: nothing was sent or written; fix the file (or pick the column "
-                     "with --column) and run again");
+        if (strstr(err, "column") != NULL)
+            rt_msg_error("capture: nothing was sent or written; fix the file (or pick the "
+                         "column with --column) and run again");
+        else
+            rt_msg_error("capture: nothing was sent or written; fix the file and run again");
         rc = RT_EXIT_USAGE;
         goto out;
     }

@@ -67,6 +67,36 @@ static const struct rt_opt *nth_opt(const struct rt_cmd_spec *spec, size_t idx)
     return NULL;
 }
 
+/*
+ * Write text starting at column indent (the cursor is already there), breaking at spaces so
+ * that no line passes width columns; continuation lines are indented.  A word longer than
+ * the room is written whole.
+ */
+static void print_wrapped(FILE *out, const char *text, int indent, int width)
+{
+    int room = width - indent, col = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        size_t w = strcspn(p, " ");
+        if (w == 0)
+            break;
+        if (col > 0 && col + 1 + (int)w > room) {
+            fprintf(out, "\n%*s", indent, "");
+            col = 0;
+        }
+        if (col > 0) {
+            fputc(' ', out);
+            col++;
+        }
+        fwrite(p, 1, w, out);
+        col += (int)w;
+        p += w;
+    }
+    fputc('\n', out);
+}
+
 void rt_cli_help(const struct rt_cmd_spec *spec, FILE *out)
 {
     fprintf(out, "Usage: revtrace %s %s\n\n", spec->name, spec->usage);
@@ -83,10 +113,11 @@ void rt_cli_help(const struct rt_cmd_spec *spec, FILE *out)
                 n = snprintf(left, sizeof left, "      --%s", o->name);
             if (o->arg && n > 0 && (size_t)n < sizeof left)
                 snprintf(left + n, sizeof left - (size_t)n, " %s", o->arg);
-            if (strlen(left) < 28)
-                fprintf(out, "%-28s %s\n", left, o->help);
+            if (strlen(left) >= 28)
+                fprintf(out, "%s\n%-28s ", left, "");
             else
-                fprintf(out, "%s\n%-28s %s\n", left, "", o->help);
+                fprintf(out, "%-28s ", left);
+            print_wrapped(out, o->help, 29, 100);
         }
     }
     fprintf(out, "\n%-28s %s\n", "  -h, --help", "show this help and exit");
@@ -164,8 +195,10 @@ int rt_cli_parse(const struct rt_cmd_spec *spec, int argc, char **argv,
         }
         char err[512] = "";
         if (fn(ctx, o->id, optarg, err, sizeof err) != 0) {
-            rc = rt_msg_usage(spec->name, "--%s%s%s: %s", o->name, optarg ? " " : "",
-                              optarg ? optarg : "", err[0] ? err : "invalid value");
+            /* A header's value may be a credential (curl's -H): never echo it. */
+            int show = optarg && strcmp(o->name, "header") != 0;
+            rc = rt_msg_usage(spec->name, "--%s%s%s: %s", o->name, show ? " " : "",
+                              show ? optarg : "", err[0] ? err : "invalid value");
             goto out;
         }
     }

@@ -27,7 +27,8 @@ struct rt_opt {
     int short_name;         /* single-letter alias, 0 for none */
     const char *arg;        /* NULL: a flag; else the argument's name in --help ("RATE") */
     int id;                 /* handed to the handler; unique within one command */
-    const char *help;       /* one line; "(repeatable)" etc. included by the author */
+    const char *help;       /* one line; "(repeatable)" etc. included by the author; --help
+                               wraps it to 100 columns */
 };
 
 /* A titled group of options; an array of them ends with { NULL, NULL }. */

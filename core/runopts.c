@@ -40,7 +40,7 @@ const struct rt_opt rt_runopt_table[] = {
       "per-request deadline; later answers are cut, error 'deadline' (default 5s)" },
     { "max-inflight", 0, "N", OPT_MAX_INFLIGHT,
       "at most N requests outstanding; later sends wait (default 1024)" },
-    { "header", 'H', "'NAME: VALUE'", OPT_HEADER, "add a request header (repeatable)" },
+    { "header", 'H', "'NAME: VALUE'", OPT_HEADER, "add a request header (repeatable); secret values (Authorization, tokens, keys) are never stored or printed" },
     { "host", 0, "NAME", OPT_HOST, "override the Host header (the URL still picks the address)" },
     { "body", 0, "TEMPLATE", OPT_BODY,
       "request body, one %d for the rev ID (default '{\"rev_id\": %d}')" },

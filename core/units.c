@@ -31,7 +31,7 @@ int rt_parse_duration_us(const char *s, int64_t *out_us)
 {
     static const struct { const char *suffix; double us; } units[] = {
         { "us", 1.0 }, { "ms", 1e3 }, { "s", 1e6 }, { "m", 60e6 }, { "min", 60e6 },
-        { "h", 3600e6 }, { "", 1e6 },
+        { "h", 3600e6 },
     };
     double v;
     const char *rest;
@@ -56,7 +56,7 @@ int rt_parse_rate_per_s(const char *s, double *out_per_s)
     if (parse_number(s, &v, &rest) != 0 || v < 0)
         return -1;
     double div;
-    if (*rest == '\0' || strcmp(rest, "/s") == 0)
+    if (strcmp(rest, "/s") == 0)
         div = 1.0;
     else if (strcmp(rest, "/min") == 0 || strcmp(rest, "/m") == 0)
         div = 60.0;

@@ -1,8 +1,9 @@
 /*
  * units.h - durations, rates and sizes, parsed and formatted in one place (as wrk's units.c).
  *
- * Durations: a number with us, ms, s, m, h (e.g. "500ms", "1.5s", "2m"); a bare number is
- * seconds.  Rates: "N/s", "N/min", "N/h" (also "N/m"); a bare number is per second.
+ * Durations: a number with us, ms, s, m (or min), h (e.g. "500ms", "1.5s", "2m").  Rates:
+ * "N/s", "N/min", "N/h" (also "N/m").  A bare number is refused for both: "--deadline 500"
+ * would otherwise silently mean 500 seconds.
  * Sizes: bytes with optional k, M, G (powers of 1024), e.g. "64k".
  * All parsers return 0, or -1 for malformed, negative, non-finite or overflowing input.
  */

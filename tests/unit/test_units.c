@@ -1,6 +1,6 @@
 /*
  * test_units.c - durations, rates, sizes, ranges, ratios, counts and duration formatting:
- * every suffix, the bare-number defaults, and the refusals (spaces, signs, junk, overflow).
+ * every suffix, bare numbers refused, and the other refusals (spaces, signs, junk, overflow).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,8 +45,8 @@ static void test_durations(void **state)
     assert_int_equal(dur("2min"), 120000000);
     assert_int_equal(dur("1h"), 3600000000LL);
     assert_int_equal(dur("250us"), 250);
-    assert_int_equal(dur("1.5"), 1500000);
-    assert_int_equal(dur("0"), 0);
+    no_dur("1.5");            /* a bare number is refused: "--deadline 500" is ambiguous */
+    assert_int_equal(dur("0s"), 0);
     assert_int_equal(dur("0.5ms"), 500);
     assert_int_equal(dur("1.5s"), 1500000);
     assert_int_equal(dur("2562047h"), 2562047LL * 3600000000LL);
@@ -73,12 +73,13 @@ static void test_durations(void **state)
 static void test_rates(void **state)
 {
     (void)state;
+    double r_bare;
     assert_float_equal(rate("42/s"), 42.0, 0);
-    assert_float_equal(rate("42"), 42.0, 0);
+    assert_int_equal(rt_parse_rate_per_s("42", &r_bare), -1);   /* a unit is required */
     assert_float_equal(rate("150000/h"), 150000.0 / 3600, 1e-9);
     assert_float_equal(rate("10/min"), 10.0 / 60, 1e-12);
     assert_float_equal(rate("10/m"), 10.0 / 60, 1e-12);
-    assert_float_equal(rate("0.5"), 0.5, 0);
+    assert_float_equal(rate("0.5/s"), 0.5, 0);
     double r = -7;
     assert_int_equal(rt_parse_rate_per_s("", &r), -1);
     assert_int_equal(rt_parse_rate_per_s("-1/s", &r), -1);
@@ -138,7 +139,8 @@ static void test_ranges(void **state)
     assert_int_equal(rt_parse_duration_range("3s", &lo, &hi), 0);
     assert_int_equal(lo, 3000000);
     assert_int_equal(hi, 3000000);
-    assert_int_equal(rt_parse_duration_range("1-5", &lo, &hi), 0);   /* bare: seconds */
+    assert_int_equal(rt_parse_duration_range("1-5", &lo, &hi), -1);  /* no unit at all */
+    assert_int_equal(rt_parse_duration_range("1-5s", &lo, &hi), 0);  /* the right's unit */
     assert_int_equal(lo, 1000000);
     assert_int_equal(hi, 5000000);
     /* the unit of the right side is its suffix, even after an exponent */
