@@ -157,7 +157,7 @@ int rt_cli_parse(const struct rt_cmd_spec *spec, int argc, char **argv,
     longs[n].val = RT_OPT_HELP_IDX;
     shorts[sl++] = 'h';
 
-    optind = 1;
+    optind = 0;   /* 0: glibc re-initialises getopt fully (a previous parse may have stopped mid "-abc") */
     opterr = 0;
     for (;;) {
         int c = getopt_long(argc, argv, shorts, longs, NULL);

@@ -41,8 +41,16 @@ enum {
  */
 int rt_db_open(const char *path, enum rt_db_mode mode, struct rt_db **out, char *err,
                size_t errlen);
+/*
+ * Close the connection and free the handle; NULL is a no-op.  Finalize every statement
+ * prepared on rt_db_handle(db) first: with one left, sqlite3_close refuses (SQLITE_BUSY)
+ * and the connection leaks.
+ */
 void rt_db_close(struct rt_db *db);
-/* The raw connection (borrowed), for analyze's queries.  Prepared statements only. */
+/*
+ * The raw connection for analyze's queries: borrowed, valid until rt_db_close, NULL for a
+ * NULL db.  Prepared statements only.
+ */
 sqlite3 *rt_db_handle(struct rt_db *db);
 /* The schema version this binary writes (the highest migration). */
 int rt_db_schema_version(void);
@@ -56,6 +64,10 @@ struct rt_run_info {
     double offered_rate_per_s;    /* 0 when NULL (closed loop) */
     int64_t t0_unix_us;
 };
+/*
+ * Free the strings ri owns (not ri itself, usually the caller's variable) and zero it, so a
+ * second call is harmless; NULL is a no-op.
+ */
 void rt_run_info_free(struct rt_run_info *ri);
 
 /* What a new run is; borrowed strings, NULL where not applicable. */

@@ -14,10 +14,11 @@
  *   (at most admit_limit at once) -> upstream wait (MediaWiki API calls; no CPU; longer the
  *   more calls the whole service has in progress) -> CPU work, either run to completion in
  *   arrival order by cpu_fifo servers (the model server's one event loop) or processor-shared
- *   by the replica's CPUs, slowed by contention among the admitted requests -> answer.  The gateway answers 502 when a
- *   request is not answered within gateway_timeout_us (the replica still finishes it: wasted
- *   work), and an overloaded replica drops a connection (502 after reset_delay_us) with a
- *   probability proportional to its in-flight count.  prod adds a Knative-style autoscaler.
+ *   by the replica's CPUs, slowed by contention among the admitted requests -> answer.  The
+ *   gateway answers 502 when a request is not answered within gateway_timeout_us (the
+ *   replica still finishes it: wasted work), and an overloaded replica drops a connection
+ *   (502 after reset_delay_us) with a probability proportional to its in-flight count.  prod
+ *   adds a Knative-style autoscaler.
  *
  * Not thread-safe: the caller serialises calls (emulate holds one mutex).
  */
@@ -47,7 +48,8 @@ struct rt_emu_params {
     int64_t upstream_excess_p90_us;
     double upstream_retry_ratio;    /* an upstream call that times out and is retried */
     int64_t upstream_retry_us;      /* ... costing this much more */
-    double upstream_slowdown;       /* wait x (1 + this * calls already in progress, service-wide) */
+    double upstream_slowdown;       /* wait x (1 + this * calls already in progress,
+                                       service-wide) */
 
     /* CPU work: lognormal with this mean and coefficient of variation, CPU-microseconds. */
     int64_t cpu_mean_us;
@@ -92,6 +94,10 @@ struct rt_emu_model;
  */
 struct rt_emu_model *rt_emu_model_new(const struct rt_emu_params *params, uint64_t seed,
                                       int64_t now_us, char *err, size_t errlen);
+/*
+ * Free m and everything it owns; NULL is a no-op.  Pending requests get no callback: call
+ * rt_emu_model_drain first when their tags' owners wait for one.
+ */
 void rt_emu_model_free(struct rt_emu_model *m);
 
 /*
@@ -125,6 +131,11 @@ struct rt_emu_state {
     int queued;             /* waiting for admission at replicas */
     int panic;              /* autoscaler in panic mode */
 };
+/*
+ * A snapshot of the model as of its last advance into *st (overwritten), for logs and
+ * tests; m is not changed.  Draining replicas (scaled down, finishing their work) count in
+ * neither replica field.
+ */
 void rt_emu_model_state(const struct rt_emu_model *m, struct rt_emu_state *st);
 
 /* Deterministic answer for a rev ID: probability of "true" in [0, 1), 6 decimals. */

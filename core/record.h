@@ -13,7 +13,8 @@ struct rt_record {
     int64_t rev_id;
     int64_t scheduled_us;   /* after t0 */
     int64_t sent_us;        /* after t0; -1: never sent */
-    int64_t dns_us, connect_us, tls_us, ttfb_us, total_us;  /* cumulative from the send; -1 unknown */
+    /* Time from the send to the end of each phase (curl's cumulative timers); -1 unknown. */
+    int64_t dns_us, connect_us, tls_us, ttfb_us, total_us;
     int status;             /* HTTP status, 0 when none */
     const char *error;      /* NULL or a static word: deadline, dns, connect, tls, reset, ... */
     int64_t bytes_in;

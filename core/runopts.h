@@ -27,7 +27,13 @@ struct rt_run_opts {
 
 extern const struct rt_opt rt_runopt_table[];
 
+/*
+ * Defaults into *o, which is overwritten (not freed): db "revtrace.db", no name, progress
+ * auto, and rt_http_config_init's HTTP defaults.  Returns 0, or -1 when out of memory (o is
+ * then freed and zeroed).  Pair with rt_runopt_free.
+ */
 int rt_runopt_init(struct rt_run_opts *o);
+/* Free everything o owns and zero it; NULL, a zeroed or an already freed o are no-ops. */
 void rt_runopt_free(struct rt_run_opts *o);
 /* Apply one option of rt_runopt_table; 0 or -1 with err. */
 int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, size_t errlen);

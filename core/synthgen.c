@@ -109,8 +109,10 @@ static int generate_window(const struct rt_synth_cfg *c, double window_s, struct
         struct rt_rng rr;
         rt_rng_seed(&rr, c->seed ^ 0x62757273ULL);
         double burst_rate = c->rate_per_s * c->burst_share / BURST_MEAN;
-        for (double t = rt_rng_exp(&rr, burst_rate); t < window_s; t += rt_rng_exp(&rr, burst_rate)) {
-            int size = BURST_MIN + (int)((BURST_MAX - BURST_MIN + 1) * (rt_rng_open01(&rr) - 1e-12));
+        for (double t = rt_rng_exp(&rr, burst_rate); t < window_s;
+             t += rt_rng_exp(&rr, burst_rate)) {
+            int size = BURST_MIN +
+                       (int)((BURST_MAX - BURST_MIN + 1) * (rt_rng_open01(&rr) - 1e-12));
             double pace = c->rate_per_s * (0.4 + 0.6 * rt_rng_open01(&rr));
             double bt = t;
             for (int k = 0; k < size && bt < window_s; k++) {
