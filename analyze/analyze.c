@@ -29,7 +29,7 @@
 
 enum {
     OPT_DB = 1, OPT_LIST, OPT_GROUP, OPT_MERGE_GROUP, OPT_BASELINE, OPT_FORMAT, OPT_OUTPUT,
-    OPT_INTERVAL, OPT_SLO, OPT_MIN_RATE, OPT_MAX_ERRORS, OPT_THRESHOLD,
+    OPT_INTERVAL, OPT_SLO, OPT_MIN_RATE, OPT_MAX_ERRORS, OPT_THRESHOLD, OPT_JUDGE,
 };
 
 static const struct rt_opt input_opts[] = {
@@ -57,11 +57,14 @@ static const struct rt_opt output_opts[] = {
 static const struct rt_opt verdict_opts[] = {
     { "slo", 0, "EXPR", OPT_SLO,
       "e.g. p90<=500ms (default), p99.9<2s, mean<=300ms, max<5s; none" },
-    { "min-rate", 0, "RATE", OPT_MIN_RATE, "achieved rate at least RATE, e.g. 150000/h" },
+    { "min-rate", 0, "RATE", OPT_MIN_RATE,
+      "HTTP-200 answers per second of the schedule at least RATE, e.g. 150000/h" },
     { "max-errors", 0, "RATIO", OPT_MAX_ERRORS,
       "at most RATIO of the requests failed, e.g. 1%" },
+    { "judge", 0, "RUN", OPT_JUDGE,
+      "--slo/--min-rate/--max-errors judge only this run (repeatable; default: all)" },
     { "threshold", 0, "PCT", OPT_THRESHOLD,
-      "p50/p90/p99/mean/rate within PCT of the baseline" },
+      "p50/p90/p99/mean/rate within PCT of the baseline (every run)" },
     { NULL, 0, NULL, 0, NULL },
 };
 
@@ -87,6 +90,7 @@ static const struct rt_cmd_spec spec = {
         "  revtrace analyze                                  # latest run of revtrace.db\n"
         "  revtrace analyze --slo 'p90<=500ms' --min-rate 150000/h --max-errors 1%\n"
         "  revtrace analyze 3 7 --threshold 10%              # run 7 against run 3\n"
+        "  revtrace analyze base x5 --judge x5 --min-rate 150000/h  # judge x5 only\n"
         "  revtrace analyze base.db: new.db: --threshold 10% # latest of two files\n"
         "  revtrace analyze --group shards-1 --db a.db --db b.db\n"
         "  revtrace analyze -f html -o report.html\n"
@@ -128,6 +132,8 @@ static int on_opt(void *ctx, int id, const char *arg, char *err, size_t errlen)
     case OPT_MERGE_GROUP:
         o->merge_group = 1;
         return 0;
+    case OPT_JUDGE:
+        return push_str(&o->judges, &o->njudges, arg);
     case OPT_BASELINE:
         free(o->baseline);
         o->baseline = strdup(arg);
@@ -251,8 +257,87 @@ static void opts_free(struct an_opts *o)
     for (size_t i = 0; i < o->ngroups; i++)
         free(o->groups[i]);
     free(o->groups);
+    for (size_t i = 0; i < o->njudges; i++)
+        free(o->judges[i]);
+    free(o->judges);
     free(o->baseline);
     free(o->out_path);
+}
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, b) == 0)
+        return 1;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Mark the runs --judge names in r->judged.  Each ref is resolved like a positional RUN (its
+ * database's run by id, uuid or name) and matched against the analyzed runs; a merged group
+ * matches any of its parts.  A ref that names no analyzed run is a usage error: a verdict
+ * silently judging nothing would read as a pass.  Returns 0 or RT_EXIT_* after a message.
+ */
+static int resolve_judges(struct an_report *r, const struct an_opts *o)
+{
+    r->judged = calloc(r->nruns ? r->nruns : 1, sizeof *r->judged);
+    if (!r->judged) {
+        rt_msg_error("out of memory");
+        return RT_EXIT_RUNTIME;
+    }
+    if (o->njudges == 0) {
+        for (size_t i = 0; i < r->nruns; i++)
+            r->judged[i] = 1;
+        return 0;
+    }
+    for (size_t j = 0; j < o->njudges; j++) {
+        struct an_ref ref;
+        struct rt_db *db = NULL;
+        struct rt_run_info ri;
+        char err[1024] = "";
+        if (parse_ref(o->judges[j], o->dbs[0], &ref, 0) != 0) {
+            ref_free(&ref);
+            rt_msg_error("out of memory");
+            return RT_EXIT_RUNTIME;
+        }
+        int rc = rt_db_open(ref.db_path, RT_DB_READONLY, &db, err, sizeof err);
+        if (rc == 0) {
+            rc = rt_db_run_find(db, ref.run, &ri, err, sizeof err);
+            rt_db_close(db);
+            if (rc)
+                rc = rc == -RT_DB_ENORUN ? RT_EXIT_USAGE : RT_EXIT_RUNTIME;
+        } else {
+            rc = rc == -RT_DB_EIO ? RT_EXIT_RUNTIME : RT_EXIT_USAGE;
+        }
+        if (rc) {
+            if (rc == RT_EXIT_USAGE)
+                rt_msg_usage(AN_CMD, "--judge %s: %s", o->judges[j], err);
+            else
+                rt_msg_error("--judge %s: %s", o->judges[j], err);
+            ref_free(&ref);
+            return rc;
+        }
+        int found = 0;
+        for (size_t i = 0; i < r->nruns; i++) {
+            const struct an_run *run = &r->runs[i];
+            for (size_t p = 0; p < run->nparts; p++) {
+                if (run->part_ids[p] == ri.id && same_file(run->part_dbs[p], ref.db_path)) {
+                    r->judged[i] = 1;
+                    found = 1;
+                }
+            }
+        }
+        if (!found)
+            rt_msg_usage(AN_CMD, "--judge %s: run %s #%lld of %s is not among the runs "
+                         "analyzed; name it as a RUN too (or --judge one of the RUNs given)",
+                         o->judges[j], ri.name ? ri.name : "?", (long long)ri.id, ref.db_path);
+        rt_run_info_free(&ri);
+        ref_free(&ref);
+        if (!found)
+            return RT_EXIT_USAGE;
+    }
+    return 0;
 }
 
 static int same_run(const struct an_run *a, const struct an_run *b)
@@ -306,7 +391,7 @@ static void print_verdict_lines(const struct an_report *r)
 {
     for (size_t i = 0; i < r->nverdicts; i++) {
         const struct an_verdict *v = &r->verdicts[i];
-        printf("%s  %-32s %s  [%s]\n", v->pass ? "PASS" : "FAIL", v->what, v->measured,
+        printf("%s  %-32s %s  [run: %s]\n", v->pass ? "PASS" : "FAIL", v->what, v->measured,
                r->runs[v->run].label);
     }
 }
@@ -341,9 +426,10 @@ int analyze_main(int argc, char **argv)
     }
     if (o.ndbs == 0 && push_str(&o.dbs, &o.ndbs, "revtrace.db") != 0)
         goto oom;
-    if (strcmp(o.format, "locust") == 0 && !o.out_path) {
-        rc = rt_msg_usage(AN_CMD, "--format locust writes three files: give their prefix "
-                          "with -o PATH (e.g. -o results for results_stats.csv)");
+    if (strcmp(o.format, "locust") == 0 && (!o.out_path || strcmp(o.out_path, "-") == 0)) {
+        rc = rt_msg_usage(AN_CMD, "--format locust is three files (PREFIX_stats.csv, "
+                          "PREFIX_stats_history.csv, PREFIX_failures.csv), not one stream: "
+                          "give their prefix with -o PREFIX (e.g. -o results)");
         goto out;
     }
 
@@ -434,6 +520,11 @@ int analyze_main(int argc, char **argv)
             rt_msg_warn("run %s has no HTTP-200 answers (%lld requests): no latency "
                         "percentiles", run->label, (long long)run->requests);
     }
+    if (o.threshold >= 0 && r.nruns < 2)
+        rt_msg_warn("--threshold %s: only one run (%s), nothing to compare it with; name a "
+                    "second RUN or --baseline RUN", o.threshold_text, r.runs[0].label);
+    if ((rc = resolve_judges(&r, &o)) != 0)
+        goto out;
     rt_iso8601_utc_s(r.generated_at, sizeof r.generated_at, rt_wall_us());
     if (an_verdicts_eval(&r) != 0 || an_compare_build(&r) != 0)
         goto oom;

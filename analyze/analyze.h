@@ -74,6 +74,10 @@ struct an_run {
     struct rt_run_info info;/* owned: the (first) run's row; status is the merged status */
     size_t nparts;          /* 1, or how many runs were merged */
     char *parts;            /* owned: "a.db#3, b.db#1" for merged runs, else NULL */
+    char **part_dbs;        /* owned, nparts: each part's database file */
+    int64_t *part_ids;      /* owned, nparts: each part's runs.id */
+    char **part_uuids;      /* owned, nparts: each part's uuid (NULL where unknown) */
+    char *group_id;         /* owned: the group's id for merged runs (nparts > 1), else NULL */
     int partial;            /* status running or interrupted: figures may be incomplete */
 
     int64_t requests;       /* rows */
@@ -87,17 +91,24 @@ struct an_run {
     double error_ratio;     /* failed / requests; 0 without requests */
 
     int64_t first_sched_us, last_sched_us, first_sent_us, last_done_us;  /* after t0 */
-    double duration_s;      /* first send to last completion (the whole span, for info) */
-    double offered_per_s;   /* runs.offered_rate_per_s, else scheduled count / span */
-    int offered_from_run;   /* 1: from runs.offered_rate_per_s */
-    /* Rates are measured over the steady window (rt_stats_rate_window): from the request end
-     * at rank ceil(10% n) to the one at rank ceil(90% n), so that neither the ramp-up nor the
-     * latency tail after the last send biases them; events in (from, to] per second. */
-    int have_rate;          /* 1: a window exists (at least two distinct end times) */
-    int64_t rate_from_us, rate_to_us;   /* after t0 */
-    double achieved_per_s;  /* answers (any HTTP status) per second of the window */
-    double ok_per_s, failed_per_s;      /* HTTP-200 / failed requests per second of it */
-    double requests_per_s;  /* every request (ended in the window) per second: locust's req/s */
+    double duration_s;      /* the completion span: first send to last completion (info) */
+    /* Rates are per second of the run's schedule window (rt_stats_schedule_window_us): the
+     * realized schedule span (last - first scheduled) * n / (n - 1) for n >= 2 scheduled
+     * requests.  With an open-loop schedule and a client deadline every request ends in its
+     * answer or an error, so answers / window is the rate the service sustained, free of
+     * the latency at the run's ends.  Without a schedule span (n = 1, or every request
+     * scheduled at once) the window falls back to the completion span; without either
+     * there is no rate (have_rate 0). */
+    int have_rate;          /* 1: a window exists */
+    int rate_from_schedule; /* 1: the schedule window; 0: the completion-span fallback */
+    int64_t rate_from_us, rate_to_us;   /* the window, after t0 */
+    double window_s;        /* its length (rate_to_us - rate_from_us, unrounded) */
+    double offered_per_s;   /* scheduled requests / window (fallback: the run's target) */
+    int offered_from_run;   /* 1: the fallback runs.offered_rate_per_s (no window) */
+    double target_per_s;    /* runs.offered_rate_per_s (summed over parts); 0: none */
+    double achieved_per_s;  /* answers (any HTTP status) / window */
+    double ok_per_s, failed_per_s;      /* HTTP-200 / failed requests / window */
+    double requests_per_s;  /* every request / window: locust's req/s */
 
     struct an_dist latency; /* HTTP-200: scheduled -> done; kept (histogram, CDF) */
     struct an_dist service; /* HTTP-200: sent -> done */
@@ -184,6 +195,8 @@ struct an_opts {
     size_t ngroups;
     int merge_group;
     char *baseline;         /* owned; NULL: the first run */
+    char **judges;          /* owned: --judge RUN refs (verdicts apply to these only) */
+    size_t njudges;         /* 0: verdicts apply to every run */
     const char *format;     /* static */
     char *out_path;         /* owned; NULL: stdout */
     int64_t interval_us;
@@ -204,6 +217,8 @@ struct an_report {
     struct an_run *runs;         /* owned, nruns */
     size_t nruns;
     size_t baseline;             /* index of the baseline run */
+    int *judged;                 /* owned, nruns: 1 where --slo/--min-rate/--max-errors apply
+                                  * (every run without --judge) */
     struct an_verdict *verdicts; /* owned */
     size_t nverdicts;
     struct an_cmp_row *cmp;      /* owned; only with nruns >= 2 */
@@ -214,7 +229,8 @@ struct an_report {
 
 /* Append a zeroed verdict (cap: the allocated count, start with r->nverdicts); NULL on OOM. */
 struct an_verdict *an_verdict_add(struct an_report *r, size_t *cap);
-/* Evaluate every verdict of opts over every run; fills r->verdicts and r->failed. */
+/* Evaluate every verdict of opts over every judged run (r->judged; NULL: every run);
+ * fills r->verdicts and r->failed. */
 int an_verdicts_eval(struct an_report *r);
 /* Build r->cmp (when nruns >= 2) and the regression verdicts (with --threshold). */
 int an_compare_build(struct an_report *r);

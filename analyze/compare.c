@@ -161,6 +161,7 @@ void an_report_free(struct an_report *r)
         an_run_free(&r->runs[i]);
     free(r->runs);
     free(r->verdicts);
+    free(r->judged);
     for (size_t k = 0; k < r->ncmp; k++) {
         free(r->cmp[k].v);
         free(r->cmp[k].have);

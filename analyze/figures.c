@@ -11,11 +11,12 @@
  * with a counting sort, then sorts each interval's slice: exact percentiles per interval
  * without a second pass over the database.
  *
- * Rates (achieved, HTTP-200, failed, req/s) are counted over the run's steady window of
- * request ends (rt_stats_rate_window: the middle 80 %), so a constant latency does not bias
- * them; each end is kept as time * 4 + class in one array and radix-sorted once.  Without
- * --interval the series is first counted per second and then folded into an interval that
- * gives the run at least AN_AUTO_POINTS points (an_auto_interval_us).
+ * Rates (offered, achieved, HTTP-200, failed, req/s) are counts divided by the run's schedule
+ * window (rt_stats_schedule_window_us: the realized schedule span, first to last scheduled
+ * time, times n / (n - 1)), so they need no sort and no latency enters them; the completion
+ * span (first send to last completion) is the fallback when there is no schedule span.
+ * Without --interval the series is first counted per second and then folded into an
+ * interval that gives the run at least AN_AUTO_POINTS points (an_auto_interval_us).
  *
  * Merged groups (replay shards, --group / --merge-group): every part's times are shifted onto
  * the earliest part's t0 (runs.t0_unix_us is the wall clock of each part's time 0), so the
@@ -85,15 +86,10 @@ static void vec32_push(struct vec32 *a, uint32_t x)
 struct acc {
     struct vec lat, svc, lag, ph[AN_NPHASES];
     struct vec32 lat_bucket;
-    struct vec ev;          /* every request's end time * 4 + its EV_* class, for rates */
     int64_t t_first_sched, t_last_sched, t_first_sent, t_last_done, t_last_event;
     int have_sched, have_sent, have_done;
     int oom;
 };
-
-/* A request's end, for the rates: ok (HTTP 200), answered with another status, or no answer
- * at all (transport error, never sent). */
-enum { EV_OK, EV_ANSWER_FAILED, EV_NO_ANSWER, EV_BITS = 2 };
 
 /* Without --interval, rows are first counted per second, then folded (fold_series). */
 #define AN_AUTO_BASE_US 1000000
@@ -229,8 +225,6 @@ static int read_part(sqlite3 *h, int64_t run_id, int64_t shift_us, struct an_run
             a->t_last_event = t_event;
         if (sched > a->t_last_event)
             a->t_last_event = sched;
-        vec_push(&a->ev, t_event * (1 << EV_BITS) +
-                         (ok ? EV_OK : answered ? EV_ANSWER_FAILED : EV_NO_ANSWER));
 
         size_t be = bucket_of(run, t_event);
         struct an_bucket *b = bucket_at(run, be);
@@ -436,48 +430,41 @@ static void fold_series(struct an_run *run, struct acc *a)
 }
 
 /*
- * Rates over the steady window of the request ends (see rt_stats_rate_window): sort the
- * encoded ends once, find the window on the times, count each class inside it.
+ * Rates per second of the schedule window (rt_stats_schedule_window_us), else of the
+ * completion span; none when neither exists.  The offered rate is the scheduled count over
+ * the same window; without one, the run's recorded target rate stands in.
  */
-static int compute_rates(struct an_run *run, struct acc *a)
+static void compute_rates(struct an_run *run, const struct acc *a)
 {
-    size_t n = a->ev.n;
-    int64_t *t = a->ev.v;
-    unsigned char *cls = malloc(n ? n : 1);
-    if (!cls)
-        return -1;
-    rt_stats_sort_i64(t, n);
-    for (size_t i = 0; i < n; i++) {
-        int64_t c = ((t[i] % (1 << EV_BITS)) + (1 << EV_BITS)) % (1 << EV_BITS);
-        cls[i] = (unsigned char)c;
-        t[i] = (t[i] - c) / (1 << EV_BITS);
+    double w_us = 0;
+    int64_t from = 0;
+    if (a->have_sched && rt_stats_schedule_window_us(a->t_first_sched, a->t_last_sched,
+                                                     (uint64_t)run->requests, &w_us) == 0) {
+        run->rate_from_schedule = 1;
+        from = a->t_first_sched;
+    } else if (a->have_sent && a->have_done && a->t_last_done > a->t_first_sent) {
+        w_us = (double)(a->t_last_done - a->t_first_sent);
+        from = a->t_first_sent;
     }
-    int64_t from, to;
-    if (rt_stats_rate_window(t, n, &from, &to) == 0) {
-        int64_t k_all = 0, k_ok = 0, k_ansfail = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (t[i] <= from || t[i] > to)
-                continue;
-            k_all++;
-            k_ok += cls[i] == EV_OK;
-            k_ansfail += cls[i] == EV_ANSWER_FAILED;
-        }
-        double w = (double)(to - from) / 1e6;
+    if (w_us > 0) {
+        double w = w_us / 1e6;
         run->have_rate = 1;
+        run->window_s = w;
         run->rate_from_us = from;
-        run->rate_to_us = to;
-        run->requests_per_s = (double)k_all / w;
-        run->achieved_per_s = (double)(k_ok + k_ansfail) / w;
-        run->ok_per_s = (double)k_ok / w;
-        run->failed_per_s = (double)(k_all - k_ok) / w;
+        run->rate_to_us = from + (int64_t)(w_us + 0.5);
+        run->requests_per_s = (double)run->requests / w;
+        run->achieved_per_s = (double)run->answered / w;
+        run->ok_per_s = (double)run->ok / w;
+        run->failed_per_s = (double)run->failed / w;
+        run->offered_per_s = (double)run->requests / w;
+        run->offered_from_run = 0;
     }
-    free(cls);
-    return 0;
+    /* else: offered_per_s keeps the run's target (set by the loader), if any. */
 }
 
 static int finish_figures(struct an_run *run, struct acc *a, int cumulative)
 {
-    if (a->lat.oom || a->svc.oom || a->lag.oom || a->lat_bucket.oom || a->ev.oom)
+    if (a->lat.oom || a->svc.oom || a->lag.oom || a->lat_bucket.oom)
         return -1;
     for (int p = 0; p < AN_NPHASES; p++)
         if (a->ph[p].oom)
@@ -523,11 +510,7 @@ static int finish_figures(struct an_run *run, struct acc *a, int cumulative)
     run->error_ratio = run->requests ? (double)run->failed / (double)run->requests : 0;
     if (a->have_sent && a->have_done && a->t_last_done > a->t_first_sent)
         run->duration_s = (double)(a->t_last_done - a->t_first_sent) / 1e6;
-    if (compute_rates(run, a) != 0)
-        return -1;
-    if (!run->offered_from_run && a->have_sched && a->t_last_sched > a->t_first_sched)
-        run->offered_per_s =
-            (double)run->requests / ((double)(a->t_last_sched - a->t_first_sched) / 1e6);
+    compute_rates(run, a);
     return 0;
 }
 
@@ -539,7 +522,6 @@ static void acc_free(struct acc *a)
     for (int p = 0; p < AN_NPHASES; p++)
         free(a->ph[p].v);
     free(a->lat_bucket.v);
-    free(a->ev.v);
 }
 
 /* ---- which runs make up a reference ---------------------------------------------------- */
@@ -756,7 +738,8 @@ int an_run_load(const struct an_ref *ref, char *const *dbs, size_t ndbs, int64_t
     run->info.t0_unix_us = t0;
     run->nparts = nparts;
     if (all_offered && offered_sum > 0) {
-        run->offered_per_s = offered_sum;
+        run->target_per_s = offered_sum;
+        run->offered_per_s = offered_sum;   /* replaced by the schedule's, when it has one */
         run->offered_from_run = 1;
     }
     run->partial = run->info.status && (strcmp(run->info.status, "running") == 0 ||
@@ -782,7 +765,29 @@ int an_run_load(const struct an_ref *ref, char *const *dbs, size_t ndbs, int64_t
             }
         }
     }
-    if (!run->db_path || !run->label) {
+    run->part_dbs = calloc(nparts, sizeof *run->part_dbs);
+    run->part_ids = calloc(nparts, sizeof *run->part_ids);
+    run->part_uuids = calloc(nparts, sizeof *run->part_uuids);
+    int oom = !run->part_dbs || !run->part_ids || !run->part_uuids;
+    for (size_t i = 0; !oom && i < nparts; i++) {
+        /* parts[0].info moved into run->info above: its uuid is there */
+        const char *u = i == 0 ? run->info.uuid : parts[i].info.uuid;
+        run->part_ids[i] = ids[i];
+        run->part_dbs[i] = strdup(parts[i].db_path);
+        run->part_uuids[i] = xstrdup(u);
+        oom = !run->part_dbs[i] || (u && !run->part_uuids[i]);
+    }
+    if (nparts > 1 && !oom) {
+        /* A merged run is the group, not its first part: no uuid, id or shard of its own
+         * (reports name the group, its part count and the parts' uuids instead). */
+        run->group_id = xstrdup(run->info.group_id ? run->info.group_id : "?");
+        oom = !run->group_id;
+        free(run->info.uuid);
+        run->info.uuid = NULL;
+        free(run->info.shard);
+        run->info.shard = NULL;
+    }
+    if (!run->db_path || !run->label || oom) {
         snprintf(err, errlen, "out of memory");
         rc = RT_EXIT_RUNTIME;
         goto out_shift;
@@ -826,6 +831,16 @@ void an_run_free(struct an_run *run)
     free(run->label);
     free(run->db_path);
     free(run->parts);
+    for (size_t i = 0; i < run->nparts; i++) {
+        if (run->part_dbs)
+            free(run->part_dbs[i]);
+        if (run->part_uuids)
+            free(run->part_uuids[i]);
+    }
+    free(run->part_dbs);
+    free(run->part_ids);
+    free(run->part_uuids);
+    free(run->group_id);
     rt_run_info_free(&run->info);
     free(run->latency.v);
     free(run->service.v);

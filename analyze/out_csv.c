@@ -1,11 +1,12 @@
 /*
- * out_csv.c - the report as five tidy CSV tables, one row per run (or per run and figure,
+ * out_csv.c - the report as six tidy CSV tables, one row per run (or per run and figure,
  * interval, bin), for spreadsheets and pandas:
  *   stats        counts, rates, latency summary, one row per run
  *   breakdown    HTTP statuses and error words with their counts
  *   percentiles  latency, service, lag and each phase: n, mean, min, p50 .. p100, max
  *   series       the --interval time series
  *   histogram    HTTP-200 latency bins (shared log-spaced edges) with the cumulative ratio
+ *   verdicts     one row per verdict, with the run it judged
  * With -o PATH each goes to PATH_<table>.csv; on stdout they follow one another, each with
  * its own header row, separated by one empty line.  Durations are integer microseconds
  * (columns end in _us); a figure that does not exist is an empty field.
@@ -35,7 +36,8 @@ static void t_stats(struct an_csv *c, const struct an_report *r)
         "duration_s", "latency_n", "latency_mean_us", "latency_min_us", "latency_p50_us",
         "latency_p90_us", "latency_p99_us", "latency_max_us", "service_p50_us",
         "service_p90_us", "service_p99_us", "lag_p99_us", "rate_window_from_us",
-        "rate_window_to_us",
+        "rate_window_to_us", "rate_window", "window_s", "completion_span_s", "target_per_s",
+        "requests_per_s", "judged",
     };
     for (size_t k = 0; k < sizeof hdr / sizeof hdr[0]; k++)
         an_csv_str(c, hdr[k]);
@@ -110,10 +112,25 @@ static void t_stats(struct an_csv *c, const struct an_report *r)
         if (run->have_rate) {
             an_csv_fmt(c, "%lld", (long long)run->rate_from_us);
             an_csv_fmt(c, "%lld", (long long)run->rate_to_us);
+            an_csv_str(c, run->rate_from_schedule ? "schedule" : "completion_span");
+            an_csv_fmt(c, "%.6f", run->window_s);
         } else {
-            an_csv_str(c, NULL);
-            an_csv_str(c, NULL);
+            for (int k = 0; k < 4; k++)
+                an_csv_str(c, NULL);
         }
+        if (run->duration_s > 0)
+            an_csv_fmt(c, "%.6f", run->duration_s);
+        else
+            an_csv_str(c, NULL);
+        if (run->target_per_s > 0)
+            an_csv_fmt(c, "%.6f", run->target_per_s);
+        else
+            an_csv_str(c, NULL);
+        if (run->have_rate)
+            an_csv_fmt(c, "%.6f", run->requests_per_s);
+        else
+            an_csv_str(c, NULL);
+        an_csv_fmt(c, "%d", !r->judged || r->judged[i]);
         an_csv_end(c);
     }
 }
@@ -268,12 +285,29 @@ static void t_histogram(struct an_csv *c, const struct an_report *r)
     }
 }
 
+static void t_verdicts(struct an_csv *c, const struct an_report *r)
+{
+    static const char *const hdr[] = { "run", "label", "kind", "what", "measured", "pass" };
+    for (size_t k = 0; k < sizeof hdr / sizeof hdr[0]; k++)
+        an_csv_str(c, hdr[k]);
+    an_csv_end(c);
+    for (size_t i = 0; i < r->nverdicts; i++) {
+        const struct an_verdict *v = &r->verdicts[i];
+        run_cols(c, r, v->run);
+        an_csv_str(c, an_vkind_name(v->kind));
+        an_csv_str(c, v->what);
+        an_csv_str(c, v->measured);
+        an_csv_fmt(c, "%d", v->pass);
+        an_csv_end(c);
+    }
+}
+
 static const struct {
     const char *name;
     void (*write)(struct an_csv *, const struct an_report *);
 } tabs[] = {
     { "stats", t_stats }, { "breakdown", t_breakdown }, { "percentiles", t_percentiles },
-    { "series", t_series }, { "histogram", t_histogram },
+    { "series", t_series }, { "histogram", t_histogram }, { "verdicts", t_verdicts },
 };
 
 int an_out_csv(const struct an_report *r, const char *path)

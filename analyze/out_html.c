@@ -452,16 +452,18 @@ static void chart_throughput(FILE *out, const struct an_run *run, const char *co
         { "failed", "#d62728", "2 2" },
     };
     size_t ni = 3;
-    if (run->have_rate) {   /* the window the achieved rate is measured over */
+    if (run->have_rate) {   /* the window the rates are measured over */
         double x0 = px(&p, (double)run->rate_from_us / 1e6);
         double x1 = px(&p, (double)run->rate_to_us / 1e6);
         fprintf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
                 "class=\"win\"/>\n", x0, p.mt, x1 - x0, p.h - p.mt - p.mb);
-        double y = py(&p, run->achieved_per_s);
+        double y = py(&p, run->ok_per_s);
         fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
                 "stroke-width=\"1\" stroke-dasharray=\"1 2\"/>\n", x0, y, x1, y, color);
-        items[ni++] = (struct legend_item){ "achieved rate over the steady window (shaded)",
-                                            color, "1 2" };
+        items[ni++] = (struct legend_item){
+            run->rate_from_schedule ? "HTTP-200 rate over the schedule window (shaded)"
+                                    : "HTTP-200 rate over the completion span (shaded)",
+            color, "1 2" };
     }
     char rl[64];
     if (min_rate_per_s > 0 && !rate_line) {
@@ -548,14 +550,28 @@ static void verdicts(FILE *out, const struct an_report *r)
         esc(out, r->runs[v->run].label);
         fputs("</td></tr>\n", out);
     }
-    fputs("</table></section>\n", out);
+    fputs("</table>\n", out);
+    if (r->opts->njudges) {
+        /* Say which runs were left unjudged, lest a reader take them for passes. */
+        int any = 0;
+        for (size_t i = 0; i < r->nruns; i++) {
+            if (r->judged && r->judged[i])
+                continue;
+            fputs(any ? ", " : "<p class=\"meta\">Not judged (--judge): ", out);
+            esc(out, r->runs[i].label);
+            any = 1;
+        }
+        if (any)
+            fputs(".</p>\n", out);
+    }
+    fputs("</section>\n", out);
 }
 
 static void summary(FILE *out, const struct an_report *r)
 {
     fputs("<section id=\"summary\"><h2>Summary</h2><table class=\"sum\"><tr><th>run</th><th>status</th>"
-          "<th>requests</th><th>failed</th><th>offered/s</th><th>achieved/s</th>"
-          "<th>achieved/h</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th>"
+          "<th>requests</th><th>failed</th><th>offered/h</th><th>achieved/h</th>"
+          "<th>HTTP-200/h</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th>"
           "<th>verdicts</th></tr>\n", out);
     for (size_t i = 0; i < r->nruns; i++) {
         const struct an_run *run = &r->runs[i];
@@ -574,13 +590,14 @@ static void summary(FILE *out, const struct an_report *r)
             fputs(" <span class=\"fail\">(partial)</span>", out);
         fprintf(out, "</td><td>%lld</td><td>%lld (%.2f%%)</td>", (long long)run->requests,
                 (long long)run->failed, run->error_ratio * 100);
+        /* Per hour, the unit of the capacity question; per second in each run's section. */
         if (run->offered_per_s > 0)
-            fprintf(out, "<td>%.2f</td>", run->offered_per_s);
+            fprintf(out, "<td>%.0f</td>", run->offered_per_s * 3600);
         else
             fputs("<td>n/a</td>", out);
         if (run->have_rate)
-            fprintf(out, "<td>%.2f</td><td>%.0f</td>", run->achieved_per_s,
-                    run->achieved_per_s * 3600);
+            fprintf(out, "<td>%.0f</td><td>%.0f</td>", run->achieved_per_s * 3600,
+                    run->ok_per_s * 3600);
         else
             fputs("<td>n/a</td><td>n/a</td>", out);
         fprintf(out, "<td>%s</td><td>%s</td><td>%s</td><td>%s</td>", c[0], c[1], c[2], c[3]);
@@ -591,7 +608,8 @@ static void summary(FILE *out, const struct an_report *r)
                 nfail += !r->verdicts[k].pass;
             }
         if (nv == 0)
-            fputs("<td>none</td></tr>\n", out);
+            fprintf(out, "<td>%s</td></tr>\n",
+                    r->judged && !r->judged[i] ? "not judged" : "none");
         else if (nfail == 0)
             fprintf(out, "<td class=\"pass\">PASS (%zu)</td></tr>\n", nv);
         else
@@ -632,6 +650,16 @@ static void run_section(FILE *out, const struct an_report *r, size_t i)
             "</span>", i, palette[i % NPAL]);
     esc(out, run->label);
     fputs("</h2>\n", out);
+    if (run->nparts > 1) {
+        fprintf(out, "<p>Group <b>");
+        esc(out, run->group_id);
+        fprintf(out, "</b>, %zu parts merged into one run:", run->nparts);
+        for (size_t k = 0; k < run->nparts; k++) {
+            fputs(k ? ", " : " ", out);
+            esc(out, run->part_uuids[k] ? run->part_uuids[k] : "?");
+        }
+        fputs(".</p>\n", out);
+    }
     if (run->partial) {
         fputs("<p class=\"fail\">This run is ", out);
         esc(out, ri->status);
@@ -641,14 +669,24 @@ static void run_section(FILE *out, const struct an_report *r, size_t i)
     if (run->offered_per_s > 0)
         fprintf(out, "Offered %.2f/s (%.0f/h); ", run->offered_per_s,
                 run->offered_per_s * 3600);
-    if (run->have_rate)
-        fprintf(out, "achieved %.2f/s (%.0f/h), HTTP-200 %.2f/s: answers per second in the "
-                "steady window %.1f&ndash;%.1f s (the middle 80%% of the request ends, so "
-                "neither the start nor the latency tail after the last send dilutes it).",
+    if (run->have_rate && run->rate_from_schedule)
+        fprintf(out, "achieved %.2f/s (%.0f/h) answers, HTTP-200 %.2f/s (%.0f/h): per second "
+                "of the %.1f s schedule (%.1f&ndash;%.1f s; every request ends in its answer "
+                "or a deadline error, so this is the rate the service sustained).",
                 run->achieved_per_s, run->achieved_per_s * 3600, run->ok_per_s,
-                (double)run->rate_from_us / 1e6, (double)run->rate_to_us / 1e6);
+                run->ok_per_s * 3600, run->window_s, (double)run->rate_from_us / 1e6,
+                (double)run->rate_to_us / 1e6);
+    else if (run->have_rate)
+        fprintf(out, "achieved %.2f/s (%.0f/h) answers, HTTP-200 %.2f/s (%.0f/h): per second "
+                "of the completion span %.1f&ndash;%.1f s (no schedule span to measure "
+                "over).", run->achieved_per_s, run->achieved_per_s * 3600, run->ok_per_s,
+                run->ok_per_s * 3600, (double)run->rate_from_us / 1e6,
+                (double)run->rate_to_us / 1e6);
+    if (run->duration_s > 0)
+        fprintf(out, " Completion span (first send to last answer) %.1f s.", run->duration_s);
     fputs("</p>\n", out);
-    chart_throughput(out, run, palette[i % NPAL], r->opts->min_rate_per_s);
+    chart_throughput(out, run, palette[i % NPAL],
+                     !r->judged || r->judged[i] ? r->opts->min_rate_per_s : 0);
     chart_latency_time(out, run);
 
     fputs("<h3>HTTP status and errors</h3><table><tr><th>status or error</th><th>count</th>"
@@ -755,10 +793,22 @@ static void config(FILE *out, const struct an_report *r)
         esc(out, run->label);
         fputs("</h3><table class=\"kv\">\n", out);
         kv(out, "database", run->db_path);
-        snprintf(b, sizeof b, "%lld", (long long)ri->id);
-        kv(out, "id", b);
-        kv(out, "uuid", ri->uuid);
-        kv(out, "name", ri->name);
+        if (run->nparts > 1) {
+            /* The group, not its first part: its parts' uuids, no id or shard of its own. */
+            kv(out, "group", run->group_id);
+            snprintf(b, sizeof b, "%zu", run->nparts);
+            kv(out, "parts", b);
+            for (size_t k = 0; k < run->nparts; k++) {
+                char h[32];
+                snprintf(h, sizeof h, "part %zu uuid", k + 1);
+                kv(out, h, run->part_uuids[k]);
+            }
+        } else {
+            snprintf(b, sizeof b, "%lld", (long long)ri->id);
+            kv(out, "id", b);
+            kv(out, "uuid", ri->uuid);
+        }
+        kv(out, run->nparts > 1 ? "first part's name" : "name", ri->name);
         kv(out, "kind", ri->kind);
         kv(out, "status", ri->status);
         kv(out, "target", ri->target);
@@ -772,7 +822,7 @@ static void config(FILE *out, const struct an_report *r)
         }
         if (ri->shard)
             kv(out, "shard", ri->shard);
-        if (ri->group_id)
+        if (ri->group_id && run->nparts <= 1)
             kv(out, "group", ri->group_id);
         if (run->parts)
             kv(out, "merged runs", run->parts);

@@ -46,7 +46,9 @@ static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *ed
     json_t *o = json_object();
     json_object_set_new(o, "label", json_string(run->label));
     json_object_set_new(o, "db", json_string(run->db_path));
-    json_object_set_new(o, "id", json_integer(ri->id));
+    /* A merged group has no id, uuid or shard of its own: null, and group_id,
+     * merged_runs and part_uuids say what it is. */
+    json_object_set_new(o, "id", run->nparts > 1 ? json_null() : json_integer(ri->id));
     json_object_set_new(o, "uuid", str_or_null(ri->uuid));
     json_object_set_new(o, "name", str_or_null(ri->name));
     json_object_set_new(o, "kind", str_or_null(ri->kind));
@@ -56,6 +58,11 @@ static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *ed
     json_object_set_new(o, "group_id", str_or_null(ri->group_id));
     json_object_set_new(o, "merged_runs", json_integer((json_int_t)run->nparts));
     json_object_set_new(o, "parts", str_or_null(run->parts));
+    json_t *pu = json_array();
+    for (size_t k = 0; k < run->nparts; k++)
+        json_array_append_new(pu, str_or_null(run->part_uuids[k]));
+    json_object_set_new(o, "part_uuids", pu);
+    json_object_set_new(o, "judged", json_boolean(!r->judged || r->judged[idx]));
     json_object_set_new(o, "source_run_uuid", str_or_null(ri->source_run_uuid));
     json_object_set_new(o, "speed", ri->speed > 0 ? json_real(ri->speed) : json_null());
     json_object_set_new(o, "shard", str_or_null(ri->shard));
@@ -86,7 +93,7 @@ static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *ed
         snprintf(key, sizeof key, s == AN_NSTATUS ? "other" : "%d", s);
         json_object_set_new(st, key, json_integer(run->status_n[s]));
     }
-    json_object_set_new(o, "status", st);
+    json_object_set_new(o, "http_status", st);   /* "status" is the run's status */
     json_t *cls = json_object();
     json_object_set_new(cls, "429", json_integer(run->s429));
     json_object_set_new(cls, "5xx", json_integer(run->s5xx));
@@ -103,9 +110,17 @@ static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *ed
     json_object_set_new(rate, "offered_per_s",
                         run->offered_per_s > 0 ? json_real(run->offered_per_s) : json_null());
     json_object_set_new(rate, "offered_source", run->offered_per_s > 0
-                        ? json_string(run->offered_from_run ? "run" : "schedule")
+                        ? json_string(run->offered_from_run ? "run"
+                                      : run->rate_from_schedule ? "schedule"
+                                                                : "completion_span")
                         : json_null());
+    json_object_set_new(rate, "target_per_s",
+                        run->target_per_s > 0 ? json_real(run->target_per_s) : json_null());
     int d = run->have_rate;
+    json_object_set_new(rate, "window", d ? json_string(run->rate_from_schedule
+                                                        ? "schedule" : "completion_span")
+                                          : json_null());
+    json_object_set_new(rate, "window_s", d ? json_real(run->window_s) : json_null());
     json_object_set_new(rate, "achieved_per_s", d ? json_real(run->achieved_per_s) : json_null());
     json_object_set_new(rate, "ok_per_s", d ? json_real(run->ok_per_s) : json_null());
     json_object_set_new(rate, "failed_per_s", d ? json_real(run->failed_per_s) : json_null());
@@ -113,6 +128,8 @@ static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *ed
     json_object_set_new(rate, "window_from_us", d ? json_integer(run->rate_from_us) : json_null());
     json_object_set_new(rate, "window_to_us", d ? json_integer(run->rate_to_us) : json_null());
     json_object_set_new(rate, "duration_s",
+                        run->duration_s > 0 ? json_real(run->duration_s) : json_null());
+    json_object_set_new(rate, "completion_span_s",
                         run->duration_s > 0 ? json_real(run->duration_s) : json_null());
     json_object_set_new(o, "rate", rate);
 
@@ -218,6 +235,7 @@ int an_out_json(const struct an_report *r, FILE *out)
         const struct an_verdict *v = &r->verdicts[i];
         json_t *o = json_object();
         json_object_set_new(o, "run", json_integer((json_int_t)v->run));
+        json_object_set_new(o, "run_label", json_string(r->runs[v->run].label));
         json_object_set_new(o, "kind", json_string(an_vkind_name(v->kind)));
         json_object_set_new(o, "what", json_string(v->what));
         json_object_set_new(o, "measured", json_string(v->measured));

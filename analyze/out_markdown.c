@@ -65,6 +65,22 @@ static void verdicts(FILE *out, const struct an_report *r, const struct an_md_di
         fputc('\n', out);
     }
     fputc('\n', out);
+    if (r->opts->njudges) {
+        char b[1024];
+        size_t used = (size_t)snprintf(b, sizeof b, "Not judged (--judge):");
+        int any = 0;
+        for (size_t i = 0; i < r->nruns && used < sizeof b; i++) {
+            if (r->judged && r->judged[i])
+                continue;
+            used += (size_t)snprintf(b + used, sizeof b - used, "%s %s", any ? "," : "",
+                                     r->runs[i].label);
+            any = 1;
+        }
+        if (any) {
+            d->text(out, b);
+            fputs("\n\n", out);
+        }
+    }
 }
 
 static void dist_line(FILE *out, const struct an_md_dialect *d, const char *name,
@@ -108,8 +124,19 @@ static void one_run(FILE *out, const struct an_report *r, size_t idx,
     } while (0)
     KV("target", ri->target ? ri->target : "?");
     KV("database", run->db_path);
-    if (run->parts)
-        KV("merged runs", run->parts);
+    if (run->nparts > 1) {
+        snprintf(b, sizeof b, "%s, %zu parts merged", run->group_id, run->nparts);
+        KV("group", b);
+        KV("merged runs", run->parts ? run->parts : "");
+        size_t used = 0;
+        b[0] = '\0';
+        for (size_t k = 0; k < run->nparts && used < sizeof b; k++)
+            used += (size_t)snprintf(b + used, sizeof b - used, "%s%s", k ? ", " : "",
+                                     run->part_uuids[k] ? run->part_uuids[k] : "?");
+        KV("part uuids", b);
+    } else {
+        KV("uuid", ri->uuid ? ri->uuid : "?");
+    }
     KV("started", ri->started_at ? ri->started_at : "?");
     KV("finished", ri->finished_at ? ri->finished_at : "-");
     snprintf(b, sizeof b, "%lld scheduled, %lld sent, %lld answered, %lld HTTP-200",
@@ -127,13 +154,18 @@ static void one_run(FILE *out, const struct an_report *r, size_t idx,
         snprintf(b, sizeof b, "n/a");
     KV("offered rate", b);
     if (run->have_rate)
-        snprintf(b, sizeof b, "%.2f/s = %.0f/h (HTTP-200: %.2f/s), answers per second "
-                 "from %.1f s to %.1f s (the middle 80%% of the request ends)",
-                 run->achieved_per_s, run->achieved_per_s * 3600, run->ok_per_s,
-                 (double)run->rate_from_us / 1e6, (double)run->rate_to_us / 1e6);
+        snprintf(b, sizeof b, "%.2f/s = %.0f/h answers (HTTP-200: %.2f/s = %.0f/h), per "
+                 "second of the %s (%.1f s)", run->achieved_per_s, run->achieved_per_s * 3600,
+                 run->ok_per_s, run->ok_per_s * 3600,
+                 run->rate_from_schedule ? "schedule window" : "completion span",
+                 run->window_s);
     else
         snprintf(b, sizeof b, "n/a");
     KV("achieved rate", b);
+    if (run->duration_s > 0) {
+        snprintf(b, sizeof b, "%.1f s (first send to last completion)", run->duration_s);
+        KV("completion span", b);
+    }
 #undef KV
     fputc('\n', out);
 

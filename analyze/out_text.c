@@ -135,10 +135,18 @@ static void run_header(FILE *out, const struct an_run *run)
             ri->status ? ri->status : "?",
             run->partial ? "  ** PARTIAL: the run is not complete; figures cover what was "
                            "recorded **" : "");
-    if (run->nparts > 1)
-        fprintf(out, "  merged     %zu runs of group %s: %s\n", run->nparts,
-                ri->group_id ? ri->group_id : "?", run->parts ? run->parts : "");
-    fprintf(out, "  database   %s  (uuid %s)\n", run->db_path, ri->uuid ? ri->uuid : "?");
+    if (run->nparts > 1) {
+        /* The group, not its first part: no uuid or shard of its own. */
+        fprintf(out, "  group      %s: %zu parts merged: %s\n", run->group_id, run->nparts,
+                run->parts ? run->parts : "");
+        fprintf(out, "  part uuids");
+        for (size_t k = 0; k < run->nparts; k++)
+            fprintf(out, "%s%s", k ? ", " : " ", run->part_uuids[k] ? run->part_uuids[k] : "?");
+        fputc('\n', out);
+        fprintf(out, "  database   %s (first part)\n", run->db_path);
+    } else {
+        fprintf(out, "  database   %s  (uuid %s)\n", run->db_path, ri->uuid ? ri->uuid : "?");
+    }
     fprintf(out, "  target     %s\n", ri->target ? ri->target : "?");
     fprintf(out, "  started    %s   finished %s\n", ri->started_at ? ri->started_at : "?",
             ri->finished_at ? ri->finished_at : "-");
@@ -167,17 +175,23 @@ static void run_header(FILE *out, const struct an_run *run)
     if (run->offered_per_s > 0)
         fprintf(out, "  offered    %.2f/s = %.0f/h (%s)\n", run->offered_per_s,
                 run->offered_per_s * 3600.0,
-                run->offered_from_run ? "the run's target rate" : "scheduled count / span");
+                run->offered_from_run ? "the run's target rate"
+                : run->rate_from_schedule ? "scheduled requests / schedule window"
+                                          : "requests / completion span");
     else
-        fprintf(out, "  offered    n/a (closed loop or a single request)\n");
+        fprintf(out, "  offered    n/a (a single request without a completion)\n");
     if (run->have_rate)
         fprintf(out, "  achieved   %.2f/s = %.0f/h answered; HTTP-200 %.2f/s = %.0f/h  "
-                "(steady window %.1f-%.1f s: middle 80%% of request ends)\n",
+                "(per second of the %s, %.1f s)\n",
                 run->achieved_per_s, run->achieved_per_s * 3600.0, run->ok_per_s,
-                run->ok_per_s * 3600.0, (double)run->rate_from_us / 1e6,
-                (double)run->rate_to_us / 1e6);
+                run->ok_per_s * 3600.0,
+                run->rate_from_schedule ? "schedule window" : "completion span",
+                run->window_s);
     else
-        fprintf(out, "  achieved   n/a (no completed request)\n");
+        fprintf(out, "  achieved   n/a (no schedule span and no completed request)\n");
+    if (run->duration_s > 0)
+        fprintf(out, "  completion span %.1f s (first send to last completion)\n",
+                run->duration_s);
     fputc('\n', out);
 }
 
@@ -266,10 +280,20 @@ int an_out_text(const struct an_report *r, FILE *out)
         fprintf(out, "Verdicts\n");
         for (size_t i = 0; i < r->nverdicts; i++) {
             const struct an_verdict *v = &r->verdicts[i];
-            fprintf(out, "  %s  %-34s %s", v->pass ? "PASS" : "FAIL", v->what, v->measured);
-            if (r->nruns > 1)
-                fprintf(out, "  [%s]", r->runs[v->run].label);
-            fputc('\n', out);
+            fprintf(out, "  %s  %-34s %s  [run: %s]\n", v->pass ? "PASS" : "FAIL", v->what,
+                    v->measured, r->runs[v->run].label);
+        }
+        if (r->opts->njudges) {
+            int any = 0;
+            for (size_t i = 0; i < r->nruns; i++) {
+                if (r->judged && r->judged[i])
+                    continue;
+                fprintf(out, "%s%s", any ? ", " : "  not judged (--judge): ",
+                        r->runs[i].label);
+                any = 1;
+            }
+            if (any)
+                fputc('\n', out);
         }
         fprintf(out, "Result: %s\n", r->failed ? "FAIL" : "PASS");
     }

@@ -222,44 +222,14 @@ void rt_stats_histogram(const int64_t *sorted, size_t n, const int64_t *edges, s
     }
 }
 
-int rt_stats_rate_window(const int64_t *sorted, size_t n, int64_t *from_us, int64_t *to_us)
+int rt_stats_schedule_window_us(int64_t first_us, int64_t last_us, uint64_t n,
+                                double *window_us)
 {
-    if (n < 2)
+    *window_us = 0;
+    if (n < 2 || last_us <= first_us)
         return -1;
-    size_t k1 = rt_stats_rank(RT_STATS_RATE_TRIM_PCT, n);
-    size_t k2 = rt_stats_rank(100.0 - RT_STATS_RATE_TRIM_PCT, n);
-    if (k1 >= 1 && k2 > k1 && sorted[k2 - 1] > sorted[k1 - 1]) {
-        *from_us = sorted[k1 - 1];
-        *to_us = sorted[k2 - 1];
-        return 0;
-    }
-    if (sorted[n - 1] > sorted[0]) {
-        *from_us = sorted[0];
-        *to_us = sorted[n - 1];
-        return 0;
-    }
-    return -1;
-}
-
-static size_t upper_bound(const int64_t *sorted, size_t n, int64_t x)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (sorted[mid] <= x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-double rt_stats_rate_in(const int64_t *sorted, size_t n, int64_t from_us, int64_t to_us)
-{
-    if (to_us <= from_us)
-        return 0;
-    size_t k = upper_bound(sorted, n, to_us) - upper_bound(sorted, n, from_us);
-    return (double)k * 1e6 / (double)(to_us - from_us);
+    *window_us = (double)(last_us - first_us) * (double)n / (double)(n - 1);
+    return 0;
 }
 
 int rt_rankset_init(struct rt_rankset *rs, const int64_t *sorted_universe, size_t n)

@@ -49,6 +49,10 @@ struct rt_summary {
     double sum;             /* exact up to 2^53 */
     double mean;            /* 0 when n == 0; check n */
 };
+/*
+ * Fill *s (overwritten) from v[0..n): v is borrowed and not modified, and may be NULL when
+ * n == 0.  Sum and mean are accumulated in long double, so no int64 overflow.  Never fails.
+ */
 void rt_stats_summarize(const int64_t *v, size_t n, struct rt_summary *s);
 
 /*
@@ -71,26 +75,17 @@ void rt_stats_histogram(const int64_t *sorted, size_t n, const int64_t *edges, s
                         uint64_t *counts);
 
 /*
- * The steady window of a run, over which its rates are measured: with every request's end
- * time (its completion; its send or scheduled time when it never completed) in sorted[0..n)
- * ascending, the window runs from the event at rank ceil(10% n) to the one at rank
- * ceil(90% n) (nearest rank, like the percentiles), or over the whole span [first, last] when
- * those two coincide.  The first and last tenth are left out because there the answers ramp
- * up and trail off by the latency (the last answers come a latency after the last send): a
- * rate over the whole span is biased low by about latency / run length, a rate over the
- * middle is not biased by any latency that does not change during the run, yet still drops
- * when the answers spread out (a server falling behind).  Returns 0 with *from_us < *to_us,
- * or -1 when n < 2 or every event has the same time (no rate can be measured).
+ * The schedule window of a run, over which its rates are measured: n >= 2 requests scheduled
+ * from first_us to last_us (first_us < last_us) realize a schedule of
+ * (last_us - first_us) * n / (n - 1) microseconds, the span plus one mean inter-arrival, so
+ * that exactly r/s scheduled for T seconds gives a window of T and n / window = r.  Every
+ * request of an open-loop run with a client deadline ends in its answer or an error, so
+ * events / window is the rate a service sustained, whatever the latency at the run's ends.
+ * Returns 0 with *window_us > 0, or -1 (and *window_us = 0) when n < 2 or
+ * last_us <= first_us: there is no schedule span to divide by.
  */
-#define RT_STATS_RATE_TRIM_PCT 10.0
-int rt_stats_rate_window(const int64_t *sorted, size_t n, int64_t *from_us, int64_t *to_us);
-
-/*
- * Events of sorted[0..n) (ascending) with from_us < t <= to_us, per second of the window
- * (to_us - from_us > 0): over rt_stats_rate_window's window of the same events that counts
- * rank(90%) - rank(10%) events (n - 1 over the whole span), ties aside.  0 for an empty window.
- */
-double rt_stats_rate_in(const int64_t *sorted, size_t n, int64_t from_us, int64_t to_us);
+int rt_stats_schedule_window_us(int64_t first_us, int64_t last_us, uint64_t n,
+                                double *window_us);
 
 /*
  * A growing multiset of values drawn from a known sorted universe (a Fenwick tree over

@@ -1,6 +1,7 @@
 #!/bin/sh
 # analyze: figures checked against SQL brute force, N = 0 and N = 1, verdict exit codes both
-# ways, partial runs marked, several databases, groups merged, usage errors.
+# ways, --judge (which runs the verdicts apply to), partial runs marked, several databases,
+# groups merged and labelled as the group, usage errors.
 # Databases are built with the sqlite3 CLI from schema/001_init.sql and synthetic rows, so
 # every expected number is known independently of the code under test.
 . tests/lib.sh
@@ -113,17 +114,46 @@ check "--max-errors prints the measured ratio" grep -q 'FAIL  errors<=1% .*1.60%
 expect_eq "--min-rate 40/s passes" "$?" 0
 "$REVTRACE" analyze --db "$A" 1 --slo none --min-rate 150000/h >"$T/v.txt" 2>&1
 expect_eq "--min-rate 150000/h fails at ~41.4/s" "$?" 1
-# The achieved rate, independently: answers whose end lies in (end at rank ceil(10% n), end at
-# rank ceil(90% n)], per second of that window (docs/analyze.md).
-want_rate=$(sql "$A" "SELECT coalesce(sent_us + total_us, sent_us, scheduled_us),
-                             status > 0 AND error IS NULL FROM requests WHERE run_id = 1
-                      ORDER BY 1" |
-    awk -F'|' '{ t[NR] = $1; a[NR] = $2 }
-               END { n = NR; k1 = int((n * 10 + 99) / 100); k2 = int((n * 90 + 99) / 100)
-                     for (i = 1; i <= n; i++) if (t[i] > t[k1] && t[i] <= t[k2]) c += a[i]
-                     printf "%.2f", c * 1e6 / (t[k2] - t[k1]) }')
-check "--min-rate prints the achieved rate ($want_rate/s)" \
-    grep -q "FAIL  rate>=150000/h .*achieved $want_rate/s" "$T/v.txt"
+# The HTTP-200 rate, independently: HTTP-200 answers per second of the schedule window,
+# (last - first scheduled) * n / (n - 1) (docs/analyze.md).
+want_rate=$(sql "$A" "SELECT printf('%.2f', sum(status = 200 AND error IS NULL) * 1e6 /
+                             ((max(scheduled_us) - min(scheduled_us)) * 1.0 * count(*)
+                              / (count(*) - 1))) FROM requests WHERE run_id = 1")
+check "--min-rate prints the HTTP-200 rate ($want_rate/s)" \
+    grep -q "FAIL  rate>=150000/h .*HTTP-200 $want_rate/s" "$T/v.txt"
+check "--min-rate names the run it judged" grep -q "FAIL  rate>=150000/h .*\\[run: run1 #1\\]" "$T/v.txt"
+
+# --- --judge: which runs the verdicts apply to ----------------------------------------------------
+# Run 2 is twice as slow: p90<=(run 1's p90) passes for run 1 only.
+"$REVTRACE" analyze --db "$A" 1 2 --slo "p90<=${hi}us" >"$T/j.txt" 2>&1
+expect_eq "without --judge the SLO judges both runs: run 2 fails (exit 1)" "$?" 1
+"$REVTRACE" analyze --db "$A" 1 2 --slo "p90<=${hi}us" --judge 1 >"$T/j.txt" 2>&1
+expect_eq "--judge 1: only run 1 is judged, it passes (exit 0)" "$?" 0
+expect_eq "--judge 1: one verdict line" "$(grep -c '^  PASS\|^  FAIL' "$T/j.txt")" 1
+check "--judge 1: the verdict names run 1" grep -q "PASS  p90<=${hi}us .*\\[run: run1 #1\\]" "$T/j.txt"
+check "--judge 1: run 2 is listed as not judged" grep -q 'not judged (--judge): slow #2' "$T/j.txt"
+"$REVTRACE" analyze --db "$A" 1 2 --slo "p90<=${hi}us" --judge slow >"$T/j.txt" 2>&1
+expect_eq "--judge slow (by name): run 2 fails (exit 1)" "$?" 1
+check "--judge slow: the failing verdict names run 2" grep -q "FAIL  p90<=${hi}us .*\\[run: slow #2\\]" "$T/j.txt"
+"$REVTRACE" analyze --db "$A" 1 2 --slo "p90<=${hi}us" --judge "$A:1" --judge 2 >/dev/null 2>&1
+expect_eq "--judge twice (FILE:RUN and id) judges both: exit 1" "$?" 1
+"$REVTRACE" analyze --db "$A" 1 2 --slo "p90<=${hi}us" --judge 1 --threshold 10% >"$T/j.txt" 2>&1
+expect_eq "--judge leaves --threshold alone: run 2 still regresses (exit 1)" "$?" 1
+check "--threshold still checks run 2" grep -q "FAIL  latency p90 .*\\[run: slow #2\\]" "$T/j.txt"
+"$REVTRACE" analyze --db "$A" 1 --slo none --judge 2 >/dev/null 2>"$T/j.err"
+expect_eq "--judge of a run not analyzed: usage error (exit 2)" "$?" 2
+check "--judge of a run not analyzed: says so" grep -q 'not among the runs analyzed' "$T/j.err"
+"$REVTRACE" analyze --db "$A" 1 --slo none --judge 99 >/dev/null 2>&1
+expect_eq "--judge of an unknown run: exit 2" "$?" 2
+"$REVTRACE" analyze --db "$A" 1 2 --slo "p90<=${hi}us" --judge 1 -f json >"$T/j.json" 2>/dev/null
+check "--judge: json marks run 2 not judged" grep -q '"judged": false' "$T/j.json"
+check "--judge: json verdict carries the run label" grep -q '"run_label": "run1 #1"' "$T/j.json"
+
+# --- --threshold with one run -------------------------------------------------------------------
+"$REVTRACE" analyze --db "$A" 1 --slo none --threshold 10% >/dev/null 2>"$T/t.err"
+expect_eq "--threshold with one run: exit 0 (no verdict)" "$?" 0
+check "--threshold with one run: warns there is nothing to compare" \
+    grep -q 'warning: --threshold 10%: only one run .*nothing to compare' "$T/t.err"
 
 # --- comparison and regression threshold -------------------------------------------------------
 "$REVTRACE" analyze --db "$A" 1 2 --slo none --threshold 10% >"$T/cmp.txt" 2>&1
@@ -152,11 +182,35 @@ S1="$T/s1.db"; S2="$T/s2.db"
 gen_db "$S1" 1 200 complete g1 1764000000000000 21
 gen_db "$S2" 1 300 complete g1 1764000000500000 21
 gen_db "$S2" 2 50 complete other-group
+sql "$S1" "UPDATE runs SET shard = '0/2' WHERE id = 1"
+sql "$S2" "UPDATE runs SET shard = '1/2' WHERE id = 1"
+U1=$(sql "$S1" "SELECT uuid FROM runs WHERE id = 1"); U2=$(sql "$S2" "SELECT uuid FROM runs WHERE id = 1")
 "$REVTRACE" analyze --db "$S1" --db "$S2" --group g1 --slo none -f json >"$T/g.json" 2>"$T/g.err"
 expect_eq "--group over two files exits 0" "$?" 0
 check "--group merges 200 + 300 requests" grep -q '"scheduled": 500,' "$T/g.json"
 check "--group counts 2 merged runs" grep -q '"merged_runs": 2,' "$T/g.json"
-check "--group sums the offered rates" grep -q '"offered_per_s": 42' "$T/g.json"
+check "--group sums the parts' target rates" grep -q '"target_per_s": 42' "$T/g.json"
+# Offered: the merged schedule, 500 requests from 0 to 0.5 s + 299 * 24 ms, times 500/499.
+want=$(awk 'BEGIN { printf "%.4f", 500 / ((0.5 + 299 * 0.024) * 500 / 499) }')
+got=$(sed -n 's/^ *"offered_per_s": \([0-9.e+]*\),*$/\1/p' "$T/g.json" | head -n1)
+expect_eq "--group: offered is the merged schedule's rate" "$(printf '%.4f' "$got")" "$want"
+check "--group: json labels the group" grep -q '"label": "group g1"' "$T/g.json"
+check "--group: json has no uuid of its own (not shard 0's)" grep -q '"uuid": null' "$T/g.json"
+check "--group: json has no shard (not shard 0's)" grep -q '"shard": null' "$T/g.json"
+check "--group: json lists the part uuids" grep -q "\"$U2\"" "$T/g.json"
+check "--group: json lists the first part's uuid too" grep -q "\"$U1\"" "$T/g.json"
+"$REVTRACE" analyze --db "$S1" --db "$S2" --group g1 --slo none >"$T/g.txt" 2>/dev/null
+check "--group: text names the group and its part count" grep -q '^  group      g1: 2 parts merged' "$T/g.txt"
+check "--group: text lists the part uuids" grep -q "^  part uuids $U1, $U2\$" "$T/g.txt"
+if grep -q 'shard 0/2\|uuid '"$U1"')' "$T/g.txt"; then notok "--group: text does not present shard 0 as the run"
+else ok "--group: text does not present shard 0 as the run"; fi
+"$REVTRACE" analyze --db "$S1" --db "$S2" --group g1 --slo none -f html -o "$T/g.html" >/dev/null 2>&1
+check "--group: html names the group and its parts" grep -q "Group <b>g1</b>, 2 parts merged into one run: $U1, $U2" "$T/g.html"
+if grep -q '<th>shard</th>\|<th>uuid</th>' "$T/g.html"; then notok "--group: html shows no shard-0 uuid or shard"
+else ok "--group: html shows no shard-0 uuid or shard"; fi
+"$REVTRACE" analyze --db "$S1" --db "$S2" --group g1 --slo 'p90<=10s' --judge "$S2:1" >"$T/g.txt" 2>&1
+expect_eq "--judge a part of a merged group judges the group (exit 0)" "$?" 0
+check "--judge a part: the verdict names the group" grep -q 'PASS  p90<=10s .*\[run: group g1\]' "$T/g.txt"
 "$REVTRACE" analyze --db "$S1" --db "$S2" --merge-group "$S1:1" --slo none -f json >"$T/g2.json" 2>/dev/null
 check "--merge-group expands a run to its group" grep -q '"scheduled": 500,' "$T/g2.json"
 "$REVTRACE" analyze --db "$S1" --group nope >/dev/null 2>"$T/g.err"
@@ -186,8 +240,15 @@ check "bad --slo: shows an example" grep -q "p90<=500ms" "$T/u.err"
 expect_eq "percentile above 100: exit 2" "$?" 2
 "$REVTRACE" analyze --db "$A" -f yaml >/dev/null 2>&1
 expect_eq "unknown format: exit 2" "$?" 2
-"$REVTRACE" analyze --db "$A" -f locust >/dev/null 2>&1
+"$REVTRACE" analyze --db "$A" -f locust >/dev/null 2>"$T/u.err"
 expect_eq "locust without -o: exit 2" "$?" 2
+check "locust without -o: says it is three files and needs -o PREFIX" \
+    grep -q 'three files.*-o PREFIX' "$T/u.err"
+"$REVTRACE" analyze --db "$A" -f locust -o - >"$T/u.out" 2>"$T/u.err"
+expect_eq "locust -o -: exit 2" "$?" 2
+check "locust -o -: says it needs -o PREFIX" grep -q 'three files.*-o PREFIX' "$T/u.err"
+expect_eq "locust -o -: nothing on stdout" "$(wc -c <"$T/u.out")" 0
+if [ -e ./-_stats.csv ]; then notok "locust -o -: no file named -_stats.csv"; else ok "locust -o -: no file named -_stats.csv"; fi
 printf 'not a database' > "$T/junk.db"
 "$REVTRACE" analyze --db "$T/junk.db" >/dev/null 2>&1
 rc=$?
@@ -195,5 +256,6 @@ expect_cmp "a file that is not a database is refused (exit 2 or 3)" "$rc" -ge 2
 "$REVTRACE" analyze --help >"$T/help.txt"
 expect_eq "--help exits 0" "$?" 0
 check "--help lists --merge-group" grep -q -- '--merge-group' "$T/help.txt"
+check "--help lists --judge" grep -q -- '--judge RUN' "$T/help.txt"
 
 finish

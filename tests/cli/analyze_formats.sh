@@ -258,10 +258,10 @@ SELECT r, i, 1000 + i, i * 20000, i * 20000 + 100, 10, 50, 0, 50 + (i * 7919) % 
 FROM s, (SELECT 1 AS r UNION ALL SELECT 2);
 SQL
 
-# --- csv: five tables through libcsv ------------------------------------------------------
-"$REVTRACE" analyze --db "$T/f.db" 1 2 --slo none -f csv -o "$T/out" >/dev/null 2>&1
+# --- csv: six tables through libcsv -------------------------------------------------------
+"$REVTRACE" analyze --db "$T/f.db" 1 2 --slo 'p90<=10s' --judge 1 -f csv -o "$T/out" >/dev/null 2>&1
 expect_eq "csv -o writes its files (exit 0)" "$?" 0
-for t in stats breakdown percentiles series histogram; do
+for t in stats breakdown percentiles series histogram verdicts; do
     res=$("$RB" csv "$T/out_$t.csv")
     case $res in rows=0*|parse*|*rows\ with*|"") notok "csv $t reads back ($res)" ;;
         *) ok "csv $t reads back through libcsv ($res)" ;; esac
@@ -273,9 +273,13 @@ expect_eq "csv stats: a hostile name survives quoting" "$("$RB" csv "$T/out_stat
     "<script>alert(1)</script> & \"q\" 's | **b** {F1} @x"
 check "csv breakdown: an error word with a comma and a quote survives" \
     grep -q '"dead""line,x"' "$T/out_breakdown.csv"
+expect_eq "csv verdicts: the verdict names the run it judged" \
+    "$("$RB" csv "$T/out_verdicts.csv" label 1)" "base #1"
+expect_eq "csv stats: run 1 judged, run 2 not (--judge 1)" \
+    "$("$RB" csv "$T/out_stats.csv" judged 1)$("$RB" csv "$T/out_stats.csv" judged 2)" 10
 "$REVTRACE" analyze --db "$T/f.db" 1 --slo none -f csv >"$T/stdout.csv" 2>/dev/null
-expect_eq "csv to stdout: five tables separated by blank lines" \
-    "$(grep -c '^$' "$T/stdout.csv")" 4
+expect_eq "csv to stdout: six tables separated by blank lines" \
+    "$(grep -c '^$' "$T/stdout.csv")" 5
 
 # --- locust: exact headers, CRLF, Aggregated row ------------------------------------------------
 "$REVTRACE" analyze --db "$T/f.db" 1 --slo none -f locust -o "$T/loc" >/dev/null 2>&1
@@ -308,6 +312,14 @@ expect_eq "json exits 0 when the SLO passes" "$?" 0
 expect_eq "json: format" "$("$RB" json "$T/r.json" format)" "revtrace-analyze"
 expect_eq "json: run 1 p90 (us)" "$("$RB" json "$T/r.json" runs 0 latency percentiles_us 90)" "$p90_us"
 expect_eq "json: run 2 is partial" "$("$RB" json "$T/r.json" runs 1 partial)" true
+# "status" is the run's status; the HTTP status counts are "http_status" (they used to
+# overwrite it).
+expect_eq "json: run 1 status is the run status" "$("$RB" json "$T/r.json" runs 0 status)" complete
+expect_eq "json: run 2 status is the run status" "$("$RB" json "$T/r.json" runs 1 status)" interrupted
+want=$(sqlite3 "$T/f.db" "SELECT count(*) FROM requests WHERE run_id = 1 AND status = 502")
+expect_eq "json: http_status counts HTTP 502" "$("$RB" json "$T/r.json" runs 0 http_status 502)" "$want"
+expect_eq "json: a verdict names its run" "$("$RB" json "$T/r.json" verdicts 1 run_label)" \
+    "$("$RB" json "$T/r.json" runs 1 label)"
 expect_eq "json: hostile name intact" "$("$RB" json "$T/r.json" runs 1 name)" \
     "<script>alert(1)</script> & \"q\" 's | **b** {F1} @x"
 expect_eq "json: the result" "$("$RB" json "$T/r.json" result)" pass

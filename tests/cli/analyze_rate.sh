@@ -1,7 +1,8 @@
 #!/bin/sh
-# analyze: the achieved rate (steady window, unbiased by a constant latency, lower when the
-# server falls behind, consistent across formats and the run_summary view), the automatic
-# time-series interval, the text width and the HTML CDF drawn as one monotone step curve.
+# analyze: the rates per second of the schedule window ((last - first scheduled) * n/(n - 1):
+# unbiased by latency, lower when requests end in deadline errors, offered computed from the
+# schedule, the same in every format and the run_summary view), the automatic time-series
+# interval, the text width and the HTML CDF drawn as one monotone step curve.
 # Databases are built with the sqlite3 CLI, so every expected number is known beforehand.
 . tests/lib.sh
 
@@ -36,59 +37,107 @@ within() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = 
 DB="$T/rate.db"
 # 1: exactly 10/s for 10 s (100 requests), every answer 800 ms after its send.
 mk_run "$DB" 1 constant 10 100 'i * 100000' 'i * 100000' 800000 200 NULL
-# 2: offered 10/s for 10 s, the server serves 5/s: answer i ends at 0.8 s + i * 200 ms.
-mk_run "$DB" 2 behind 10 100 'i * 100000' 'i * 100000' '800000 + i * 100000' 200 NULL
+# 2: 10/s for 10 s, the server answers every other request (800 ms); the rest end in a 5 s
+#    deadline error.  The run's recorded target (20/s) is deliberately wrong: offered comes
+#    from the schedule.
+mk_run "$DB" 2 half 20 100 'i * 100000' 'i * 100000' \
+    'CASE WHEN i % 2 = 0 THEN 800000 ELSE 5000000 END' 'CASE WHEN i % 2 = 0 THEN 200 ELSE 0 END' \
+    "CASE WHEN i % 2 = 0 THEN NULL ELSE 'deadline' END"
 # 3: 10/s for 10 s, answers (800 ms) only for the first half; the rest cut by a 5 s deadline.
 mk_run "$DB" 3 stalls 10 100 'i * 100000' 'i * 100000' \
     'CASE WHEN i < 50 THEN 800000 ELSE 5000000 END' 'CASE WHEN i < 50 THEN 200 ELSE 0 END' \
     "CASE WHEN i < 50 THEN NULL ELSE 'deadline' END"
 # 4: one hour at 1 request per 10 s, 100 ms answers.
 mk_run "$DB" 4 hour 0.1 361 'i * 10000000' 'i * 10000000' 100000 200 NULL
+# 5: latency grows from 0.2 s to 2.2 s over the run (every request answered in time).
+mk_run "$DB" 5 jitter 10 100 'i * 100000' 'i * 100000' '200000 + i * 20000' 200 NULL
+# 6: a single request: no schedule span, the completion span (0.5 s) stands in.
+mk_run "$DB" 6 single 1 1 '0' '0' 500000 200 NULL
 
-# --- the achieved rate --------------------------------------------------------------------------
+# --- the rates ---------------------------------------------------------------------------------
+# jf FILE KEY: the number of KEY in a JSON file, 4 decimals
+jf() { printf '%.4f' "$(jnum "$1" "$2")"; }
 "$REVTRACE" analyze --db "$DB" 1 -f json --slo none >"$T/1.json"
 expect_eq "constant 800 ms latency at 10/s: exit 0" "$?" 0
-a1=$(jnum "$T/1.json" achieved_per_s)
-check "constant 800 ms latency at 10/s: achieved 10/s within 1% (got $a1)" within "$a1" 10 1
-# The old definition, answers / (first send .. last answer) = 100 / 10.7 s, is 6.5% low.
-check "constant latency: not the span rate 100/10.7 s (got $a1)" \
-    awk -v a="$a1" 'BEGIN { exit !(a > 9.5) }'
+expect_eq "exactly 10/s scheduled, constant 800 ms: achieved 10/s" "$(jf "$T/1.json" achieved_per_s)" 10.0000
+expect_eq "exactly 10/s scheduled, constant 800 ms: HTTP-200 10/s" "$(jf "$T/1.json" ok_per_s)" 10.0000
+expect_eq "exactly 10/s scheduled: offered 10/s" "$(jf "$T/1.json" offered_per_s)" 10.0000
+expect_eq "the window is the schedule's 10 s" "$(jf "$T/1.json" window_s)" 10.0000
+expect_eq "the completion span (first send .. last answer) is kept: 10.7 s" \
+    "$(jf "$T/1.json" completion_span_s)" 10.7000
+check "json names the window" grep -q '"window": "schedule"' "$T/1.json"
 
 "$REVTRACE" analyze --db "$DB" 2 -f json --slo none >"$T/2.json"
-a2=$(jnum "$T/2.json" achieved_per_s)
-check "a server falling behind (5/s served of 10/s offered) shows 5/s (got $a2)" \
-    within "$a2" 5 1
+expect_eq "half answered, half deadline errors: HTTP-200 rate 5/s" "$(jf "$T/2.json" ok_per_s)" 5.0000
+expect_eq "half answered: offered 10/s from the schedule (not the recorded 20/s)" \
+    "$(jf "$T/2.json" offered_per_s)" 10.0000
+check "half answered: offered_source is the schedule" grep -q '"offered_source": "schedule"' "$T/2.json"
+expect_eq "half answered: the recorded target is kept as target_per_s" "$(jf "$T/2.json" target_per_s)" 20.0000
+expect_eq "half answered: failed 5/s" "$(jf "$T/2.json" failed_per_s)" 5.0000
 
 "$REVTRACE" analyze --db "$DB" 3 -f json --slo none >"$T/3.json"
-a3=$(jnum "$T/3.json" achieved_per_s)
-check "answers stop halfway: achieved well below the offered 10/s (got $a3)" \
-    awk -v a="$a3" 'BEGIN { exit !(a > 0 && a < 7) }'
+expect_eq "answers stop halfway: HTTP-200 5/s" "$(jf "$T/3.json" ok_per_s)" 5.0000
+
+"$REVTRACE" analyze --db "$DB" 5 -f json --slo none >"$T/5.json"
+expect_eq "latency growing 0.2 s -> 2.2 s, every request answered: still 10/s" \
+    "$(jf "$T/5.json" ok_per_s)" 10.0000
+
+"$REVTRACE" analyze --db "$DB" 6 -f json --slo none >"$T/6.json" 2>/dev/null
+expect_eq "one request: exit 0, no division by zero" "$?" 0
+check "one request: the window falls back to the completion span" \
+    grep -q '"window": "completion_span"' "$T/6.json"
+expect_eq "one request: 1 answer / 0.5 s" "$(jf "$T/6.json" ok_per_s)" 2.0000
+if grep -Eiqw 'nan|inf' "$T/6.json"; then notok "one request: no NaN or inf"; else ok "one request: no NaN or inf"; fi
 
 "$REVTRACE" analyze --db "$DB" 2 --slo none --min-rate 9/s >"$T/2.txt" 2>&1
-expect_eq "--min-rate 9/s fails for the server falling behind" "$?" 1
-check "--min-rate 9/s: the measured rate is printed" grep -q 'FAIL  rate>=9/s .*achieved 5.00/s' "$T/2.txt"
+expect_eq "--min-rate 9/s fails for the half-answering server" "$?" 1
+check "--min-rate 9/s: the measured HTTP-200 rate is printed" \
+    grep -q 'FAIL  rate>=9/s .*HTTP-200 5.00/s' "$T/2.txt"
+"$REVTRACE" analyze --db "$DB" 2 --slo none --min-rate 5/s >/dev/null 2>&1
+expect_eq "--min-rate 5/s passes at exactly 5.00/s" "$?" 0
 "$REVTRACE" analyze --db "$DB" 1 --slo none --min-rate 36000/h >/dev/null 2>&1
 expect_eq "--min-rate 36000/h passes for the constant-latency 10/s run" "$?" 0
 "$REVTRACE" analyze --db "$DB" 1 --slo none --min-rate 150000/h >"$T/1v.txt" 2>&1
 check "--min-rate above the offered rate says the run offered less" \
     grep -q 'FAIL  rate>=150000/h .*(offered only 36000/h)' "$T/1v.txt"
 
-# Every format and the view report the same figure.
-for id in 1 2 3; do
-    "$REVTRACE" analyze --db "$DB" "$id" -f json --slo none >"$T/j.json"
-    want=$(printf '%.4f' "$(jnum "$T/j.json" achieved_per_s)")
-    got=$(sql "$DB" "SELECT printf('%.4f', achieved_per_s) FROM run_summary WHERE run_id = $id")
-    expect_eq "run $id: run_summary.achieved_per_s equals analyze's" "$got" "$want"
-    "$REVTRACE" analyze --db "$DB" "$id" -f csv -o "$T/c$id" --slo none >/dev/null
+# Every format and the view report the same figures.
+for id in 1 2 3 5 6; do
+    "$REVTRACE" analyze --db "$DB" "$id" -f json --slo none >"$T/j.json" 2>/dev/null
+    for key in achieved_per_s ok_per_s offered_per_s; do
+        want=$(jf "$T/j.json" $key)
+        got=$(sql "$DB" "SELECT printf('%.4f', $key) FROM run_summary WHERE run_id = $id")
+        expect_eq "run $id: run_summary.$key equals analyze's" "$got" "$want"
+    done
+    want=$(jf "$T/j.json" completion_span_s)
+    got=$(sql "$DB" "SELECT printf('%.4f', completion_span_s) FROM run_summary WHERE run_id = $id")
+    expect_eq "run $id: run_summary.completion_span_s equals analyze's" "$got" "$want"
+    want=$(jf "$T/j.json" achieved_per_s)
+    "$REVTRACE" analyze --db "$DB" "$id" -f csv -o "$T/c$id" --slo none >/dev/null 2>&1
     got=$(awk -F, 'NR == 1 { for (k = 1; k <= NF; k++) if ($k == "achieved_per_s") c = k }
                    NR == 2 { printf "%.4f", $c }' "$T/c${id}_stats.csv")
     expect_eq "run $id: csv achieved_per_s equals json's" "$got" "$want"
-    "$REVTRACE" analyze --db "$DB" "$id" --slo none >"$T/t$id.txt"
+    "$REVTRACE" analyze --db "$DB" "$id" --slo none >"$T/t$id.txt" 2>/dev/null
     check "run $id: text shows the same achieved rate" \
         grep -q "achieved   $(printf '%.2f' "$want")/s" "$T/t$id.txt"
+    # locust's Requests/s: every request per second of the same window
+    "$REVTRACE" analyze --db "$DB" "$id" -f locust -o "$T/l$id" --slo none >/dev/null 2>&1
+    got=$(awk -F, 'NR == 3 { printf "%.4f", $10 }' "$T/l${id}_stats.csv")
+    expect_eq "run $id: locust Requests/s is requests / window" "$got" "$(jf "$T/j.json" requests_per_s)"
 done
 "$REVTRACE" analyze --db "$DB" 1 -f html -o "$T/1.html" --slo none >/dev/null
-check "html shows the same achieved rate" grep -q '<td>10.00</td><td>36000</td>' "$T/1.html"
+check "html summary: offered, achieved and HTTP-200 per hour" \
+    grep -q '<td>36000</td><td>36000</td><td>36000</td>' "$T/1.html"
+check "html run section: the same rates per second" \
+    grep -q 'achieved 10.00/s (36000/h) answers, HTTP-200 10.00/s (36000/h): per second of the 10.0 s schedule' "$T/1.html"
+"$REVTRACE" analyze --db "$DB" 1 -f markdown --slo none >"$T/1.md"
+check "markdown shows the same rates" grep -q '10.00/s = 36000/h answers (HTTP-200: 10.00/s = 36000/h)' "$T/1.md"
+"$REVTRACE" analyze --db "$DB" 1 2 --slo none -f json >"$T/12.json"
+tr -d ' \n' <"$T/12.json" >"$T/12.flat"
+check "comparison: the HTTP-200 rates 10/s and 5/s" \
+    grep -qF '"key":"ok_per_s","unit":"per_s","regression_checked":false,"values":[10.0,5.0]' "$T/12.flat"
+"$REVTRACE" analyze --db "$DB" 1 2 --slo none --threshold 10% >/dev/null 2>&1
+expect_eq "--threshold: half the answers of the baseline is a regression (exit 1)" "$?" 1
 
 # --- the time-series interval -------------------------------------------------------------------
 # expect_interval RUN WANT_US [OPTIONS]
@@ -118,7 +167,7 @@ check "the name column fits the path (no 80-column padding)" \
     grep -q '^POST     /v1/models/revertrisk-wikidata:predict   ' "$T/w.txt"
 
 # --- HTML: one monotone CDF per run ---------------------------------------------------------------
-"$REVTRACE" analyze --db "$DB" 1 2 3 -f html -o "$T/c.html" --slo 'p90<=500ms' >/dev/null
+"$REVTRACE" analyze --db "$DB" 1 3 5 -f html -o "$T/c.html" --slo 'p90<=500ms' >/dev/null
 n=$(grep -c '^<path fill="none"' "$T/c.html")
 expect_eq "html: one CDF path per run" "$n" 3
 bad=$(grep '^<path fill="none"' "$T/c.html" | sed 's/.* d="\([^"]*\)".*/\1/' |

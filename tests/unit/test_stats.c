@@ -239,50 +239,33 @@ static void test_rankset_cumulative(void **state)
 }
 
 /*
- * The rate window: request ends of a run at exactly 10/s for 10 s with a constant 800 ms
- * latency give 10/s (a rate over first send .. last answer would give 100 / 10.7 s); ends
- * that spread out (a server serving 5/s of 10/s offered) give 5/s; n < 2 and a single time
- * have no window.
+ * The schedule window: exactly 10/s for 10 s (100 requests at i * 100 ms) realizes a 10 s
+ * schedule, so 100 answers give 10.00/s whatever their latency, and 50 give 5.00/s; the
+ * window is the span plus one mean inter-arrival; no window for n < 2 or a zero span.
  */
-static void test_rate_window(void **state)
+static void test_schedule_window(void **state)
 {
     (void)state;
-    int64_t ends[100], from, to;
-    for (int i = 0; i < 100; i++)
-        ends[i] = i * 100000 + 800000;
-    assert_int_equal(rt_stats_rate_window(ends, 100, &from, &to), 0);
-    assert_int_equal(from, ends[9]);    /* rank ceil(10% of 100) = 10 */
-    assert_int_equal(to, ends[89]);     /* rank 90 */
-    double r = rt_stats_rate_in(ends, 100, from, to);
-    assert_true(r > 9.9999 && r < 10.0001);
-
-    for (int i = 0; i < 100; i++)
-        ends[i] = 800000 + i * 200000;
-    assert_int_equal(rt_stats_rate_window(ends, 100, &from, &to), 0);
-    r = rt_stats_rate_in(ends, 100, from, to);
-    assert_true(r > 4.9999 && r < 5.0001);
-
-    /* Few values: the window is the whole span, (n - 1) / span. */
-    int64_t two[2] = { 1000000, 3000000 };
-    assert_int_equal(rt_stats_rate_window(two, 2, &from, &to), 0);
-    assert_int_equal(from, 1000000);
-    assert_int_equal(to, 3000000);
-    r = rt_stats_rate_in(two, 2, from, to);
-    assert_true(r > 0.4999 && r < 0.5001);
-
-    /* Ties at the window's edges count by time: (from, to]. */
-    int64_t ties[10] = { 0, 5, 5, 5, 5, 5, 5, 5, 5, 9 };
-    assert_int_equal(rt_stats_rate_window(ties, 10, &from, &to), 0);
-    assert_int_equal(from, 0);
-    assert_int_equal(to, 5);            /* rank 1 and rank 9 differ: 0 .. 5 */
-    r = rt_stats_rate_in(ties, 10, from, to);
-    assert_true(r > 8 * 1e6 / 5 - 1e-6 && r < 8 * 1e6 / 5 + 1e-6);
-
-    int64_t same[3] = { 7, 7, 7 };
-    assert_int_equal(rt_stats_rate_window(same, 3, &from, &to), -1);
-    assert_int_equal(rt_stats_rate_window(two, 1, &from, &to), -1);
-    assert_int_equal(rt_stats_rate_window(NULL, 0, &from, &to), -1);
-    assert_true(rt_stats_rate_in(two, 2, 5, 5) == 0);
+    double w;
+    assert_int_equal(rt_stats_schedule_window_us(0, 9900000, 100, &w), 0);
+    assert_true(w > 9999999.999 && w < 10000000.001);
+    assert_true(100 / (w / 1e6) > 9.99999 && 100 / (w / 1e6) < 10.00001);
+    assert_true(50 / (w / 1e6) > 4.99999 && 50 / (w / 1e6) < 5.00001);
+    /* Two requests 2 s apart: a 4 s window (one inter-arrival added), 0.5/s. */
+    assert_int_equal(rt_stats_schedule_window_us(1000000, 3000000, 2, &w), 0);
+    assert_true(w > 3999999.999 && w < 4000000.001);
+    /* A shifted start changes nothing. */
+    assert_int_equal(rt_stats_schedule_window_us(-5000000, 4900000, 100, &w), 0);
+    assert_true(w > 9999999.999 && w < 10000000.001);
+    /* A million requests over an hour: no overflow, exact to a microsecond. */
+    assert_int_equal(rt_stats_schedule_window_us(0, INT64_C(3599996400), 1000000, &w), 0);
+    assert_true(w > 3599999999.0 && w < 3600000001.0);
+    w = 1;
+    assert_int_equal(rt_stats_schedule_window_us(5, 5, 3, &w), -1);
+    assert_true(w == 0);
+    assert_int_equal(rt_stats_schedule_window_us(0, 100, 1, &w), -1);
+    assert_int_equal(rt_stats_schedule_window_us(0, 100, 0, &w), -1);
+    assert_int_equal(rt_stats_schedule_window_us(100, 0, 5, &w), -1);
 }
 
 int main(void)
@@ -295,7 +278,7 @@ int main(void)
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_edges_and_histogram),
         cmocka_unit_test(test_rankset_cumulative),
-        cmocka_unit_test(test_rate_window),
+        cmocka_unit_test(test_schedule_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
