@@ -9,13 +9,19 @@ cd "$(dirname "$0")/.."
 RT=$(pwd)/revtrace
 OUT=$(pwd)/bench-out
 mkdir -p "$OUT"
-rm -f "$OUT"/*.db "$OUT"/*.db-wal "$OUT"/*.db-shm
+# The port file too: a stale one would be read before the new emulator writes its own.
+rm -f "$OUT"/*.db "$OUT"/*.db-wal "$OUT"/*.db-shm "$OUT/port"
 Q=${BENCH_QUICK:-0}
 if [ "$Q" = 1 ]; then STEP=3; ACC=10; BIG=200000; else STEP=10; ACC=60; BIG=1000000; fi
 ROWS="$OUT/rows.txt"
 : > "$ROWS"
 row() { printf '%-52s %s\n' "$1" "$2" | tee -a "$ROWS"; }
 
+# The emulator keeps its default 2 HTTP threads, not --threads 1: with one thread it stalls
+# once about 256 connections are open (wrk -t1 -c256 against it: ~140 requests/s against
+# ~80,000/s with -c64 or with 2 threads), and capture opens up to --max-inflight (256)
+# connections whenever the server hiccups, so a single-threaded emulator turned one slow
+# moment into a collapse of the whole step.  wrk and capture face the same emulator.
 "$RT" emulate --listen 127.0.0.1:0 --port-file "$OUT/port" --profile fast \
     >"$OUT/emulate.log" 2>&1 &
 EMU=$!
@@ -23,7 +29,8 @@ trap 'kill $EMU 2>/dev/null; wait $EMU 2>/dev/null || true' EXIT INT TERM
 n=500; while [ ! -s "$OUT/port" ] && [ $n -gt 0 ]; do sleep 0.02; n=$((n - 1)); done
 PORT=$(cat "$OUT/port")
 URL="http://127.0.0.1:$PORT/v1/models/revertrisk-wikidata:predict"
-echo "bench: emulator (fast) on port $PORT; $(nproc) CPUs; $(date -u +%FT%TZ)"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "bench: emulator (fast) on port $PORT; $(nproc) CPUs; load $LOAD0; $(date -u +%FT%TZ)"
 
 # Nearest-rank percentile of a column over one run: pct DB RUN_ID EXPR P
 pct() {
@@ -44,28 +51,47 @@ WRK=0
 if command -v wrk >/dev/null 2>&1; then
     WRK=$(wrk -t1 -c64 -d${STEP}s -s bench/post.lua "$URL" 2>/dev/null |
           awk '/Requests\/sec/ {printf "%d", $2}')
+    WRK=${WRK:-0}
     row "wrk -t1 -c64 closed-loop max (req/s)" "$WRK"
 fi
 
-# 2. The highest open-loop rate capture sustains with every request recorded:
-#    achieved >= 99% of offered, p99 send lag < 1 ms, every row 200.
-BEST=0; BEST_LAG=""
-for r in 2000 5000 10000 15000 20000 25000 30000 40000; do
+# 2. The open-loop rate ladder: every rate is run (a noisy step does not end the search), one
+#    row each.  Two answers: the highest rate that passes (every request recorded with a 200,
+#    achieved >= 99% of offered, p99 send lag < 1 ms), and the highest rate that only keeps up
+#    (every request recorded with a 200, achieved >= 99%, whatever the lag): throughput and
+#    timing quality side by side.
+BEST=0; BEST_LAG=""; KEEP=0
+printf '%-8s %8s %8s %10s %9s %9s %s\n' rate/s rows 200s achieved/s "p50 lag" "p99 lag" result |
+    tee "$OUT/ladder.txt"
+for r in 2000 5000 10000 15000 20000 30000 40000; do
     db="$OUT/rate-$r.db"
-    "$RT" capture "$URL" --revids data/revids.csv --rate $r/s --arrivals constant \
-        --duration ${STEP}s --db "$db" --quiet --max-inflight 256 || break
-    id=$(lastrun "$db")
-    set -- $(runstats "$db" $id)
-    rows=$1; sent=$2; ok=$3; ach=$4
-    p99=$(pct "$db" $id lag_us 99)
-    good=$(awk -v a="$ach" -v r=$r -v l="$p99" -v ok="$ok" -v n="$rows" \
-        'BEGIN { print (a >= 0.99 * r && l < 1000 && ok == n) ? 1 : 0 }')
-    echo "bench: rate $r/s: rows $rows, 200s $ok, achieved $ach/s, p99 lag ${p99}us -> $good"
-    if [ "$good" = 1 ]; then BEST=$r; BEST_LAG=$p99; else break; fi
+    want=$((r * STEP))
+    if "$RT" capture "$URL" --revids data/revids.csv --rate $r/s --arrivals constant \
+        --duration ${STEP}s --db "$db" --quiet --max-inflight 256; then
+        id=$(lastrun "$db")
+        set -- $(runstats "$db" $id)
+        rows=$1; ok=$3; ach=$4
+        p50=$(pct "$db" $id lag_us 50); p99=$(pct "$db" $id lag_us 99)
+        kept=$(awk -v a="$ach" -v r=$r -v ok="$ok" -v n="$rows" -v w=$want \
+            'BEGIN { print (a >= 0.99 * r && ok == n && n == w) ? 1 : 0 }')
+        good=$(awk -v k=$kept -v l="$p99" 'BEGIN { print (k && l < 1000) ? 1 : 0 }')
+    else
+        rows=-; ok=-; ach=-; p50=-; p99=-; kept=0; good=0
+    fi
+    res=fail
+    if [ "$good" = 1 ]; then res=pass; elif [ "$kept" = 1 ]; then res="fail (lag)"; fi
+    printf '%-8s %8s %8s %10s %9s %9s %s\n' $r "$rows" "$ok" "$ach" "${p50}us" "${p99}us" \
+        "$res" | tee -a "$OUT/ladder.txt"
+    if [ "$good" = 1 ]; then BEST=$r; BEST_LAG=$p99; fi
+    if [ "$kept" = 1 ]; then KEEP=$r; fi
 done
-row "capture: max open-loop rate, all recorded (req/s)" "$BEST (p99 lag ${BEST_LAG:-?} us)"
+row "capture: max open-loop rate, p99 lag < 1 ms (req/s)" "$BEST (p99 lag ${BEST_LAG:-?} us)"
+row "capture: max open-loop rate kept up, any lag (req/s)" "$KEEP"
 if [ "$WRK" -gt 0 ]; then
-    row "capture max / wrk max" "$(awk -v a=$BEST -v b=$WRK 'BEGIN{printf "%.2f", a/b}')"
+    row "capture max (lag < 1 ms) / wrk max" \
+        "$(awk -v a=$BEST -v b=$WRK 'BEGIN{printf "%.2f", a/b}')"
+    row "capture max (kept up) / wrk max" \
+        "$(awk -v a=$KEEP -v b=$WRK 'BEGIN{printf "%.2f", a/b}')"
 fi
 
 # 3. Schedule accuracy at 1,000/s.
@@ -99,10 +125,12 @@ for f in text html; do
     /usr/bin/time -f '%e %M' -o "$OUT/an.$f" "$RT" analyze --db "$db" --format $f \
         -o "$OUT/big-report.$f" >/dev/null || true
     row "analyze $BIG requests to $f: seconds, max RSS (MiB)" \
-        "$(awk '{printf "%.2f s, %.1f MiB", $1, $2/1024}' "$OUT/an.$f")"
+        "$(tail -n 1 "$OUT/an.$f" | awk '{printf "%.2f s, %.1f MiB", $1, $2/1024}')"
 done
 
 # 6. The emulator's own speed is row 1 (wrk against --profile fast).
 echo
-echo "== revtrace bench summary ($(nproc) CPUs, loopback)"
+echo "== revtrace bench summary ($(nproc) CPUs, loopback; load before: $LOAD0)"
+cat "$OUT/ladder.txt"
+echo
 cat "$ROWS"
