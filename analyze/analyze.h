@@ -240,6 +240,8 @@ void an_report_free(struct an_report *r);
 
 /* "412.3" (ms with one decimal below 10 s, integer ms above), for tables in ms. */
 char *an_fmt_ms(char *buf, size_t len, int64_t us);
+/* A figure that may be missing, in ms: "n/a", "412.3" below 1 s, "1234" from 1 s on. */
+char *an_fmt_ms_or_na(char *buf, size_t len, int have, double us);
 /* A comparison value in its unit: "412.3 ms", "41.95/s", "0.20%", "6126". */
 char *an_fmt_value(char *buf, size_t len, int unit, double v);
 /* Delta against the baseline: "+12.3%", "-0.5%", "=" or "n/a". */

@@ -35,7 +35,27 @@ const char *const an_phase_names[AN_NPHASES] = {
     "dns", "connect", "tls", "first_byte", "transfer",
 };
 
-/* A growing array of int64 (curl dynbuf style: frees itself when growth fails). */
+/*
+ * Growing arrays (curl dynbuf style: once growth fails they stop growing and say so, and
+ * the caller reports out of memory).  grow() makes room for one more element of size elem.
+ */
+static int grow(void **v, size_t n, size_t *cap, size_t elem, int *oom)
+{
+    if (n < *cap)
+        return 0;
+    if (*oom)
+        return -1;
+    size_t c = *cap ? *cap * 2 : 4096;
+    void *p = realloc(*v, c * elem);
+    if (!p) {
+        *oom = 1;
+        return -1;
+    }
+    *v = p;
+    *cap = c;
+    return 0;
+}
+
 struct vec {
     int64_t *v;
     size_t n, cap;
@@ -44,19 +64,8 @@ struct vec {
 
 static void vec_push(struct vec *a, int64_t x)
 {
-    if (a->n == a->cap) {
-        if (a->oom)
-            return;
-        size_t cap = a->cap ? a->cap * 2 : 4096;
-        int64_t *p = realloc(a->v, cap * sizeof *p);
-        if (!p) {
-            a->oom = 1;
-            return;
-        }
-        a->v = p;
-        a->cap = cap;
-    }
-    a->v[a->n++] = x;
+    if (grow((void **)&a->v, a->n, &a->cap, sizeof *a->v, &a->oom) == 0)
+        a->v[a->n++] = x;
 }
 
 struct vec32 {
@@ -67,19 +76,8 @@ struct vec32 {
 
 static void vec32_push(struct vec32 *a, uint32_t x)
 {
-    if (a->n == a->cap) {
-        if (a->oom)
-            return;
-        size_t cap = a->cap ? a->cap * 2 : 4096;
-        uint32_t *p = realloc(a->v, cap * sizeof *p);
-        if (!p) {
-            a->oom = 1;
-            return;
-        }
-        a->v = p;
-        a->cap = cap;
-    }
-    a->v[a->n++] = x;
+    if (grow((void **)&a->v, a->n, &a->cap, sizeof *a->v, &a->oom) == 0)
+        a->v[a->n++] = x;
 }
 
 /* Everything collected while the rows stream by. */

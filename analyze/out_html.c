@@ -50,15 +50,6 @@ static void esc(FILE *out, const char *s)
     }
 }
 
-static void ms(char *buf, size_t len, int have, double us)
-{
-    if (!have)
-        snprintf(buf, len, "n/a");
-    else if (us < 1e6)
-        snprintf(buf, len, "%.1f", us / 1e3);
-    else
-        snprintf(buf, len, "%.0f", us / 1e3);
-}
 
 /* ---- a minimal SVG plot ------------------------------------------------------------------ */
 
@@ -577,10 +568,10 @@ static void summary(FILE *out, const struct an_report *r)
         const struct an_run *run = &r->runs[i];
         const struct an_dist *d = &run->latency;
         char c[4][32];
-        ms(c[0], 32, d->n > 0, (double)d->pct[0]);
-        ms(c[1], 32, d->n > 0, (double)d->pct[4]);
-        ms(c[2], 32, d->n > 0, (double)d->pct[7]);
-        ms(c[3], 32, d->n > 0, (double)d->s.max);
+        an_fmt_ms_or_na(c[0], 32, d->n > 0, (double)d->pct[0]);
+        an_fmt_ms_or_na(c[1], 32, d->n > 0, (double)d->pct[4]);
+        an_fmt_ms_or_na(c[2], 32, d->n > 0, (double)d->pct[7]);
+        an_fmt_ms_or_na(c[3], 32, d->n > 0, (double)d->s.max);
         fprintf(out, "<tr><td><span class=\"sw\" style=\"background:%s\"></span><a "
                 "href=\"#run%zu\">", palette[i % NPAL], i);
         esc(out, run->label);
@@ -631,12 +622,12 @@ static void dist_tr(FILE *out, const char *name, const struct an_dist *d)
     fputs("<tr><td>", out);
     esc(out, name);
     fprintf(out, "</td><td>%zu</td>", d->n);
-    ms(c, sizeof c, d->n > 0, d->s.mean);
+    an_fmt_ms_or_na(c, sizeof c, d->n > 0, d->s.mean);
     fprintf(out, "<td>%s</td>", c);
-    ms(c, sizeof c, d->n > 0, (double)d->s.min);
+    an_fmt_ms_or_na(c, sizeof c, d->n > 0, (double)d->s.min);
     fprintf(out, "<td>%s</td>", c);
     for (int p = 0; p < RT_STATS_NPCTS; p++) {
-        ms(c, sizeof c, d->n > 0, (double)d->pct[p]);
+        an_fmt_ms_or_na(c, sizeof c, d->n > 0, (double)d->pct[p]);
         fprintf(out, "<td>%s</td>", c);
     }
     fputs("</tr>\n", out);

@@ -11,15 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void ms(char *buf, size_t len, int have, double us)
-{
-    if (!have)
-        snprintf(buf, len, "n/a");
-    else if (us < 1e6)
-        snprintf(buf, len, "%.1f", us / 1e3);
-    else
-        snprintf(buf, len, "%.0f", us / 1e3);
-}
 
 static void row_start(FILE *out)
 {
@@ -90,12 +81,12 @@ static void dist_line(FILE *out, const struct an_md_dialect *d, const char *name
     row_start(out);
     cell(out, d, name);
     fprintf(out, " %zu |", x->n);
-    ms(b, sizeof b, x->n > 0, x->s.mean);
+    an_fmt_ms_or_na(b, sizeof b, x->n > 0, x->s.mean);
     cellf(out, b);
-    ms(b, sizeof b, x->n > 0, (double)x->s.min);
+    an_fmt_ms_or_na(b, sizeof b, x->n > 0, (double)x->s.min);
     cellf(out, b);
     for (int p = 0; p < RT_STATS_NPCTS; p++) {
-        ms(b, sizeof b, x->n > 0, (double)x->pct[p]);
+        an_fmt_ms_or_na(b, sizeof b, x->n > 0, (double)x->pct[p]);
         cellf(out, b);
     }
     fputc('\n', out);
@@ -220,9 +211,9 @@ static void one_run(FILE *out, const struct an_report *r, size_t idx,
         for (size_t k = 0; k < run->nseries; k++) {
             const struct an_bucket *x = &run->series[k];
             char c[3][32];
-            ms(c[0], 32, x->lat_n > 0, (double)x->lat_p50);
-            ms(c[1], 32, x->lat_n > 0, (double)x->lat_p90);
-            ms(c[2], 32, x->lat_n > 0, (double)x->lat_p99);
+            an_fmt_ms_or_na(c[0], 32, x->lat_n > 0, (double)x->lat_p50);
+            an_fmt_ms_or_na(c[1], 32, x->lat_n > 0, (double)x->lat_p90);
+            an_fmt_ms_or_na(c[2], 32, x->lat_n > 0, (double)x->lat_p99);
             fprintf(out, "| %.0f | %.2f | %.2f | %lld | %lld | %lld | %lld | %s | %s | %s |\n",
                     (double)k * iv, (double)x->scheduled / iv, (double)x->answered / iv,
                     (long long)x->ok, (long long)x->failed, (long long)x->s429,

@@ -20,6 +20,17 @@ char *an_fmt_ms(char *buf, size_t len, int64_t us)
     return buf;
 }
 
+char *an_fmt_ms_or_na(char *buf, size_t len, int have, double us)
+{
+    if (!have)
+        snprintf(buf, len, "n/a");
+    else if (us < 1e6)
+        snprintf(buf, len, "%.1f", us / 1e3);
+    else
+        snprintf(buf, len, "%.0f", us / 1e3);
+    return buf;
+}
+
 char *an_fmt_value(char *buf, size_t len, int unit, double v)
 {
     switch (unit) {
