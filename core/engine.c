@@ -27,9 +27,26 @@
  * about 1e6/BUSY_US per second the send thread keeps one core busy for the whole run, which
  * a load generator can afford on the 2-core target (the server gets the other core).
  *
+ * No silent re-sends: when a reused keep-alive connection closes (RST, or FIN after a stall)
+ * before any byte of the answer, libcurl re-sends the request on a fresh connection ("Connection
+ * died, retrying a fresh connect") and reports only the second outcome, so a load tool would
+ * double-send and hide the fault.  A CURLOPT_SEEKFUNCTION that fails cannot stop it here:
+ * libcurl 7.88 re-sends CURLOPT_POSTFIELDS without rewinding (checked: the seek callback is
+ * never called), and switching to a read callback would send headers and body in two
+ * send()s.  Instead CURLOPT_PREREQFUNCTION, called each time curl is about to send a request
+ * on a connection, refuses the second time for the same request: the transfer fails before
+ * anything is re-sent, and the request is recorded with error "reset" (connection closed
+ * before the answer), its total time covering the wait for the dead connection.  The cost is
+ * that a request sent on a connection the server had just closed as idle also counts as a
+ * reset, which is what a client without retries would see.
+ *
  * Time: everything is CLOCK_MONOTONIC µs.  sent_us is taken just before the handle is added;
  * curl starts the transfer right after (the timer action that follows the sends); the phase
  * times come from curl, measured from its own start of the transfer.
+ *
+ * Books: every item taken from the plan ends as exactly one record (sent and finished, or
+ * never sent); rt_engine_run checks the two counts at the end and fails the run when they
+ * differ, so a bug cannot lose or invent rows silently.
  *
  * Stopping: *stop >= 1 stops scheduling.  Requests already due but not sent (waiting for a
  * slot) become records with sent_us -1 and error "canceled"; requests due later are not part
@@ -78,6 +95,8 @@ struct slot {
     size_t body_len, body_cap;
     int64_t bytes_in;
     int too_large;
+    int attempts;                   /* times curl was about to send this request */
+    int retry_blocked;              /* curl tried to send it again: refused (see on_prereq) */
     char *post;                     /* owned request body buffer */
     size_t post_len, post_cap;
 };
@@ -119,6 +138,7 @@ struct engine {
     int64_t sent, done, ok_2xx, http_errors, net_errors;
     struct rt_hist hist;
     int64_t last_progress_us, last_progress_sent, last_progress_done;
+    int64_t first_sent_us, last_sent_us;   /* after t0, of the first and the latest send */
     int stopping, aborted;
 };
 
@@ -293,7 +313,7 @@ static void record_done(struct engine *e, struct slot *s, CURLcode code, int abo
     struct rt_record r = {
         .seq = s->item.seq, .rev_id = s->item.rev_id, .scheduled_us = s->item.scheduled_us,
         .sent_us = s->sent_us, .status = (int)status,
-        .error = aborted ? "canceled" : error_word(code, s), .bytes_in = s->bytes_in,
+        .error = aborted ? "canceled" : s->retry_blocked ? "reset" : error_word(code, s), .bytes_in = s->bytes_in,
         .prediction = -1, .p_true = NAN, .body = NULL, .body_len = 0,
     };
     int64_t dns = info_us(h, CURLINFO_NAMELOOKUP_TIME_T);
@@ -383,6 +403,25 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/*
+ * CURLOPT_PREREQFUNCTION: called each time curl is about to send the request on a connection.
+ * A second call for the same request is libcurl's silent retry (see the opening comment);
+ * refuse it, so the request fails and is recorded as "reset".
+ */
+static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip,
+                     int conn_primary_port, int conn_local_port)
+{
+    struct slot *s = ud;
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    if (++s->attempts == 1)
+        return CURL_PREREQFUNC_OK;
+    s->retry_blocked = 1;
+    return CURL_PREREQFUNC_ABORT;     /* CURLE_ABORTED_BY_CALLBACK; recorded as "reset" */
+}
+
 static int slot_setup(struct engine *e, struct slot *s, char *err, size_t errlen)
 {
     const struct rt_http_config *h = e->http;
@@ -402,6 +441,8 @@ static int slot_setup(struct engine *e, struct slot *s, char *err, size_t errlen
     SET(CURLOPT_WRITEFUNCTION, on_write);
     SET(CURLOPT_WRITEDATA, s);
     SET(CURLOPT_PRIVATE, s);
+    SET(CURLOPT_PREREQFUNCTION, on_prereq);
+    SET(CURLOPT_PREREQDATA, s);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_TIMEOUT_MS, deadline_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, deadline_ms);
@@ -448,6 +489,8 @@ static void start(struct engine *e, const struct rt_plan_item *it, int user)
     s->body_len = 0;
     s->bytes_in = 0;
     s->too_large = 0;
+    s->attempts = 0;
+    s->retry_blocked = 0;
     if (render_body(e, s, it->rev_id) != 0) {
         e->free_slots[e->n_free++] = s;
         record_unsent(e, it);
@@ -461,7 +504,9 @@ static void start(struct engine *e, const struct rt_plan_item *it, int user)
         record_unsent(e, it);
         return;
     }
-    e->sent++;
+    if (e->sent++ == 0)
+        e->first_sent_us = s->sent_us;
+    e->last_sent_us = s->sent_us;
 }
 
 /* A closed-loop user is free again: schedule its next send after its think time. */
@@ -520,6 +565,7 @@ static void begin_stop(struct engine *e, int64_t now_rel)
     e->stopping = 1;
     if (!e->load->closed_loop) {
         while (e->have_pending && e->pending.scheduled_us <= now_rel) {
+            e->taken++;      /* taken from the plan: counts against --requests */
             record_unsent(e, &e->pending);
             e->have_pending = 0;
             open_refill(e);
@@ -546,6 +592,13 @@ static void report_progress(struct engine *e, int64_t now_rel)
     if (!hk->on_progress)
         return;
     int64_t dt = now_rel - e->last_progress_us;
+    /* Nothing more will be sent: the interval's offered rate would read 0; show the whole
+       run's instead (first to last send). */
+    int sends_done = e->stopping || (e->plan_done && !e->have_pending);
+    double offered = dt > 0 ? (double)(e->sent - e->last_progress_sent) * 1e6 / (double)dt : 0;
+    if (sends_done)
+        offered = e->sent >= 2 && e->last_sent_us > e->first_sent_us
+            ? (double)(e->sent - 1) * 1e6 / (double)(e->last_sent_us - e->first_sent_us) : 0;
     struct rt_progress p = {
         .elapsed_us = now_rel < 0 ? 0 : now_rel,
         .duration_us = e->load->duration_us,
@@ -553,10 +606,11 @@ static void report_progress(struct engine *e, int64_t now_rel)
         .inflight = e->n_slots - e->n_free,
         .ok_2xx = e->ok_2xx, .http_errors = e->http_errors, .net_errors = e->net_errors,
         .p50_us = rt_hist_quantile(&e->hist, 0.5), .p90_us = rt_hist_quantile(&e->hist, 0.9),
-        .offered_per_s = dt > 0 ? (double)(e->sent - e->last_progress_sent) * 1e6 / (double)dt
-                                : 0,
+        .offered_per_s = offered,
         .achieved_per_s = dt > 0 ? (double)(e->done - e->last_progress_done) * 1e6 /
                                    (double)dt : 0,
+        .total_requests = e->load->max_requests > 0 ? e->load->max_requests : 0,
+        .sends_done = sends_done,
     };
     e->last_progress_us = now_rel;
     e->last_progress_sent = e->sent;
@@ -903,6 +957,13 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
         sleep_until(e, wake);
     }
     report_progress(e, rt_mono_us() - e->t0);
+    /* Every item taken from the plan ends as exactly one record; anything else is a bug
+       that would silently lose (or invent) rows: fail the run instead. */
+    if (e->done != e->taken) {
+        snprintf(err, errlen, "internal error: %lld requests were taken from the plan but "
+                 "%lld were recorded", (long long)e->taken, (long long)e->done);
+        goto out;
+    }
     if (e->plan_failed) {
         snprintf(err, errlen, "%s", e->plan_err[0] ? e->plan_err : "the plan source failed");
         goto out;

@@ -66,6 +66,9 @@ struct rt_progress {
     int64_t ok_2xx, http_errors, net_errors;  /* done = ok + http (non-2xx) + net errors */
     int64_t p50_us, p90_us;     /* of the 2xx latencies so far (log-bucket estimate) */
     double offered_per_s, achieved_per_s;     /* over the last interval */
+    int64_t total_requests;     /* the --requests limit; 0 when there is none */
+    int sends_done;             /* 1: nothing more will be sent; offered_per_s is then the
+                                   rate over the whole run (first to last send) */
 };
 
 struct rt_engine_hooks {

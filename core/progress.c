@@ -8,6 +8,7 @@
  */
 #include "core/progress.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,11 +56,20 @@ int64_t rt_hist_quantile(const struct rt_hist *h, double q)
 {
     if (h->count <= 0)
         return -1;
-    int64_t rank = (int64_t)(q * (double)h->count);
-    if ((double)rank < q * (double)h->count)
-        rank++;
+    /*
+     * Nearest rank ceil(q * count), computed in integers as core/stats.c's rt_stats_rank
+     * does: in floating point 0.07 * 100 is 7.000000000000001 and would round up to 8.
+     */
+    if (!(q > 0))
+        q = 0;
+    if (q > 1)
+        q = 1;
+    uint64_t ppm = (uint64_t)llround(q * 1e6);
+    int64_t rank = (int64_t)((ppm * (uint64_t)h->count + 999999) / 1000000);
     if (rank < 1)
         rank = 1;
+    if (rank > h->count)
+        rank = h->count;
     int64_t seen = 0;
     for (size_t i = 0; i < (size_t)RT_HIST_POW * RT_HIST_SUB; i++) {
         seen += h->buckets[i];
@@ -103,20 +113,25 @@ static const char *rate(char *b, size_t n, double r)
 
 char *rt_progress_format(char *buf, size_t len, const struct rt_progress *p, int live)
 {
-    char el[32], tot[32], p50[32], p90[32], off[32], ach[32];
+    char el[32], tot[48], p50[32], p90[32], off[32], ach[32];
     clock_text(el, sizeof el, p->elapsed_us);
+    /* The run's total: its duration, else the --requests count (as sent/total), else "-". */
     if (p->duration_us > 0)
-        clock_text(tot, sizeof tot, p->duration_us + 999999);
+        snprintf(tot, sizeof tot, "/%s", clock_text(ach, sizeof ach, p->duration_us + 999999));
+    else if (p->total_requests > 0)
+        snprintf(tot, sizeof tot, live ? " sent %lld/%lld" : " sent=%lld/%lld",
+                 (long long)p->sent, (long long)p->total_requests);
     else
-        snprintf(tot, sizeof tot, "-");
+        snprintf(tot, sizeof tot, "/-");
     int64_t errors = p->http_errors + p->net_errors;
     double err_pct = p->done > 0 ? 100.0 * (double)errors / (double)p->done : 0;
     snprintf(buf, len,
-             live ? "%s/%s  offered %s  achieved %s  in flight %lld  p50 %s  p90 %s  "
+             live ? "%s%s  offered %s%s  achieved %s  in flight %lld  p50 %s  p90 %s  "
                     "done %lld  errors %lld (%.1f%%)"
-                  : "%s/%s offered=%s achieved=%s inflight=%lld p50=%s p90=%s done=%lld "
+                  : "%s%s offered=%s%s achieved=%s inflight=%lld p50=%s p90=%s done=%lld "
                     "errors=%lld (%.1f%%)",
              el, tot, rate(off, sizeof off, p->offered_per_s),
+             p->sends_done ? (live ? " overall" : "(overall)") : "",
              rate(ach, sizeof ach, p->achieved_per_s), (long long)p->inflight,
              ms(p50, sizeof p50, p->p50_us), ms(p90, sizeof p90, p->p90_us),
              (long long)p->done, (long long)errors, err_pct);

@@ -10,13 +10,16 @@
  * 'failed' (exit 3).  A kill -9 leaves it 'running' with every row up to the writer's last
  * commit.
  *
+ * At the end the rows the run holds in the database are counted against the records the
+ * engine made; a difference fails the run (exit 3) with a message, even with --quiet.
+ *
  * Scheduled time 0 is set a little in the future (RT_SESSION_LEAD_US) so that setting up the
  * engine does not make the first sends late; with --start-at it is that wall-clock time, and
  * the wall and monotonic clocks are read back to back to map one onto the other.
  *
  * Signals: the first SIGINT/SIGTERM sets the stop flag (the engine stops scheduling and
  * waits for in-flight answers up to the deadline); a second one makes it give up on them.
- * The exit status names the first signal (130 or 143).
+ * The exit status names the first signal (130 or 143); with --quiet it is the only word of it.
  */
 #include "core/session.h"
 
@@ -136,6 +139,21 @@ static int countdown(struct sess_ctx *c, int64_t t_unix_us)
             step = 1000000;
         rt_sleep_until_us(rt_mono_us() + step);
     }
+}
+
+/* The rows of run run_id in the requests table, or -1 when they cannot be counted. */
+static int64_t count_rows(struct rt_db *db, int64_t run_id)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n = -1;
+    if (sqlite3_prepare_v2(rt_db_handle(db), "SELECT count(*) FROM requests WHERE run_id = ?1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, run_id);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return n;
 }
 
 static void default_name(char *buf, size_t len, const char *kind, int64_t unix_us)
@@ -283,6 +301,14 @@ int rt_session_run(struct rt_session *s)
         rt_msg_error("%s: %s", s->cmd, err);
         goto out;
     }
+    /* The last word on "nothing lost": the rows on disk are the records the engine made. */
+    int64_t rows = count_rows(db, run_id);
+    if (rows != c.records || c.records != res.done) {
+        rt_msg_error("%s: internal error: %lld requests recorded but %lld rows written to %s "
+                     "(run %s); the run is marked failed", s->cmd, (long long)c.records,
+                     (long long)rows, o->db_path, name);
+        goto out;
+    }
 
 stopped:
     if (writer) {
@@ -297,7 +323,7 @@ stopped:
     }
     status = stop_flag ? "interrupted" : "complete";
     rc = !stop_flag ? RT_EXIT_OK : first_signal == SIGTERM ? RT_EXIT_SIGTERM : RT_EXIT_SIGINT;
-    if (!o->quiet || stop_flag) {
+    if (!o->quiet) {     /* --quiet: the exit status alone tells of a signal */
         double secs = (double)(end_mono - t0_mono) / 1e6;
         if (secs <= 0)
             secs = 0;

@@ -16,6 +16,8 @@
  * busy timeout; if BEGIN still finds the database locked, the batch stays queued and is
  * retried on the next round, so nothing is lost, only delayed.  A row that fails on its own
  * (e.g. a duplicate seq) is skipped and reported as the first error by rt_writer_finish.
+ * rt_writer_finish also checks the books: every pushed record must be a committed row or
+ * counted as failed or dropped; anything else is reported as an error, never lost silently.
  *
  * The thread's connection is opened in rt_writer_start, on the caller's thread, so that a
  * bad path or run id is reported synchronously; afterwards only the writer thread uses it.
@@ -58,6 +60,7 @@ struct rt_writer {
     int nspare;
     int stop;
     int64_t dropped;                /* records lost for want of memory */
+    int64_t pushed;                 /* records handed to rt_writer_push */
 
     /* Writer thread only: */
     struct rt_db *db;
@@ -117,6 +120,7 @@ void rt_writer_push(struct rt_writer *w, struct rt_record *r)
 {
     struct chunk *fresh = NULL;
     pthread_mutex_lock(&w->mu);
+    w->pushed++;
     struct chunk *c = w->tail;
     if (!c || c->n == RT_WRITER_CHUNK) {
         if (w->spare) {
@@ -513,6 +517,12 @@ int rt_writer_finish(struct rt_writer *w, char *err, size_t errlen)
     if (w->dropped && !w->err_set)
         first_error(w, "%lld requests were not recorded: out of memory",
                     (long long)w->dropped);
+    /* Every pushed record is a committed row, or counted as failed or dropped (and reported
+       above); a difference would be rows lost without a word. */
+    int64_t committed = atomic_load(&w->committed);
+    if (committed + w->failed + w->dropped != w->pushed && !w->err_set)
+        first_error(w, "internal error: %lld requests were queued but %lld rows were written",
+                    (long long)w->pushed, (long long)committed);
     if (w->err_set || w->failed || w->dropped) {
         if (err && errlen) {
             if (w->failed && w->failed + w->dropped > 0)

@@ -81,4 +81,26 @@ timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 100/s --requ
 expect_eq "huge answers: exit 0" "$?" 0
 expect_eq "huge answers: error 'too_large'" \
     "$(sql "$T/big.db" "SELECT count(*) FROM requests WHERE error = 'too_large'")" 5
+# A connection closed before the answer is a fault to record, never a silent re-send (libcurl
+# retries such a request on a fresh connection when the closed one was a reused keep-alive
+# one).  The emulator decides each fault from (seed, request number), and counts every
+# request it receives: with no re-sends the 200 requests are numbers 0..199, and with
+# --reset-ratio 0.2 --seed 1 exactly 44 of those are reset (rt_emu_uniform(1, 1, n) < 0.2).
+start_emulator --profile fast --reset-ratio 0.2 --seed 1
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 100/s --requests 200 \
+    --db "$T/reset.db" --quiet 2>"$T/reset.err"
+expect_eq "resets: exit 0" "$?" 0
+expect_eq "resets: the emulator's 44 resets are 44 'reset' rows, status 0, the rest 200" \
+    "$(sql "$T/reset.db" "SELECT sum(error = 'reset' AND status = 0), sum(error IS NULL AND status = 200), count(*) FROM requests")" "44|156|200"
+stop_emulator
+
+# A stall ends with a close and no answer: the request is a 'reset' row that waited the
+# stall out, not a 200 from a second, silent try (33 stalls: rt_emu_uniform(1, 2, n) < 0.2).
+start_emulator --profile fast --stall-ratio 0.2 --stall-time 300ms --seed 1
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 100/s --requests 200 \
+    --db "$T/stall.db" --quiet 2>"$T/stall.err"
+expect_eq "stalls: exit 0" "$?" 0
+expect_eq "stalls: 33 'reset' rows of at least the stall time, no 200 that took that long" \
+    "$(sql "$T/stall.db" "SELECT sum(error = 'reset' AND total_us >= 300000), sum(status = 200 AND total_us >= 300000), count(*) FROM requests")" "33|0|200"
+stop_emulator
 finish

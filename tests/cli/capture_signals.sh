@@ -80,6 +80,7 @@ check "one slot: the first answers are committed" wait_rows "$T/cap.db" 1
 kill -INT $pid
 wait $pid
 expect_eq "one slot: exit 130" "$?" 130
+check "--quiet: nothing on stderr on SIGINT either (the exit status tells)" test ! -s "$T/cap.err"
 expect_eq "due-but-unsent requests: rows with sent_us NULL, status 0, error 'canceled'" \
     "$(sql "$T/cap.db" "SELECT count(*) > 5 FROM requests WHERE sent_us IS NULL AND status = 0 AND error = 'canceled'")" 1
 expect_eq "one slot: sent requests were answered (waited for, not canceled)" \

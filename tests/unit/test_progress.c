@@ -91,6 +91,16 @@ static void test_hist_nearest_rank(void **state)
     assert_int_equal(rt_hist_quantile(h, 0.5), 5);
     assert_int_equal(rt_hist_quantile(h, 0.9), 5);     /* rank 90 is still fast */
     assert_int_equal(rt_hist_quantile(h, 0.91), 25);
+
+    /* 1..100: ranks whose product q * n is not exact in floating point (0.07 * 100 is
+       7.000000000000001) are still the exact nearest rank, as rt_stats_rank gives. */
+    rt_hist_reset(h);
+    for (int64_t v = 1; v <= 100; v++)
+        rt_hist_add(h, v);
+    assert_int_equal(rt_hist_quantile(h, 0.07), 7);
+    assert_int_equal(rt_hist_quantile(h, 0.14), 14);
+    assert_int_equal(rt_hist_quantile(h, 0.28), 28);
+    assert_int_equal(rt_hist_quantile(h, 0.071), 8);   /* 7.1 -> rank 8 */
     free(h);
 }
 
@@ -300,6 +310,37 @@ static void test_format_truncates(void **state)
     assert_int_equal(buf[16], 'Z');          /* nothing past len */
 }
 
+static void test_format_requests_total(void **state)
+{
+    (void)state;
+    char buf[256];
+    /* --requests 3000 and no duration: the total is a count of requests, not a time. */
+    struct rt_progress p = { .elapsed_us = 12300000, .duration_us = 0, .total_requests = 3000,
+                             .sent = 1230, .done = 1228, .p50_us = -1, .p90_us = -1,
+                             .offered_per_s = 100, .achieved_per_s = 99.8 };
+    rt_progress_format(buf, sizeof buf, &p, 1);
+    one_line(buf);
+    assert_true(strncmp(buf, "12s sent 1230/3000", 18) == 0);
+    has(buf, "offered 100/s ");
+    assert_null(strstr(buf, "overall"));
+    rt_progress_format(buf, sizeof buf, &p, 0);
+    assert_true(strncmp(buf, "12s sent=1230/3000 ", 19) == 0);
+    /* Every send done: the offered rate is the whole run's, and says so. */
+    p.sent = 3000;
+    p.sends_done = 1;
+    p.offered_per_s = 100.0;
+    rt_progress_format(buf, sizeof buf, &p, 1);
+    assert_true(strncmp(buf, "12s sent 3000/3000", 18) == 0);
+    has(buf, "offered 100/s overall");
+    rt_progress_format(buf, sizeof buf, &p, 0);
+    has(buf, "offered=100/s(overall) ");
+    assert_null(strstr(buf, "  "));
+    /* A duration, when given, is the total shown. */
+    p.duration_us = 60000000;
+    rt_progress_format(buf, sizeof buf, &p, 1);
+    assert_true(strncmp(buf, "12s/1m00s ", 10) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_format_no_2xx_yet),
         cmocka_unit_test(test_format_durations),
         cmocka_unit_test(test_format_truncates),
+        cmocka_unit_test(test_format_requests_total),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
