@@ -28,7 +28,7 @@ static const struct rt_opt server_opts[] = {
       "address to listen on (default 127.0.0.1:8080; port 0 picks a free one)" },
     { "port-file", 0, "FILE", O_PORT_FILE,
       "write the port number there once accepting (atomic rename)" },
-    { "threads", 0, "N", O_THREADS, "HTTP worker threads (default 2)" },
+    { "threads", 0, "N", O_THREADS, "HTTP threads (default 2; 1 = one event loop)" },
     { "quiet", 'q', NULL, O_QUIET, "no start-up line on stderr" },
     { NULL, 0, NULL, 0, NULL },
 };

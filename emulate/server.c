@@ -1,5 +1,6 @@
 /*
- * server.c - the HTTP side of `revtrace emulate`: libmicrohttpd with an epoll thread pool,
+ * server.c - the HTTP side of `revtrace emulate`: libmicrohttpd with an epoll thread pool (one
+ * thread: our own epoll loop around MHD_run, see loop_main),
  * the KServe v1 paths, validation with jansson, and delays by suspended connections.
  *
  * A request that must wait (any profile but fast, a stall) is handed to the service model
@@ -13,7 +14,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -60,6 +63,11 @@ struct server {
     int64_t wake_us;                /* when the timer thread means to wake */
     pthread_t timer;
     int timer_started;
+
+    pthread_t loop;                 /* --threads 1: our own thread driving MHD_run */
+    int loop_started;
+    atomic_int loop_stop;
+    int wake_pipe[2];               /* --threads 1: non-blocking; a byte wakes the loop */
 
     struct creq **ready;            /* timer thread only: answered, to resume */
     size_t n_ready, cap_ready;
@@ -203,6 +211,19 @@ static enum MHD_Result send_outcome(struct server *s, struct creq *r)
 
 /* ---- the timer thread ---- */
 
+/* Wake the --threads 1 loop after resumes: MHD ignores its ITC without an internal polling
+ * thread, so MHD_resume_connection alone would not interrupt its wait.  A full pipe already
+ * holds a wake-up, so EAGAIN is fine. */
+static void wake_loop(struct server *s)
+{
+    if (s->wake_pipe[1] < 0)
+        return;
+    ssize_t w;
+    do
+        w = write(s->wake_pipe[1], "w", 1);
+    while (w < 0 && errno == EINTR);
+}
+
 static void on_done(void *ctx, void *tag, int status, int64_t at_us)
 {
     struct server *s = ctx;
@@ -215,6 +236,7 @@ static void on_done(void *ctx, void *tag, int status, int64_t at_us)
         struct creq **v = realloc(s->ready, cap * sizeof *v);
         if (!v) {       /* cannot happen in practice; resume at once under the lock */
             MHD_resume_connection(r->conn);
+            wake_loop(s);
             return;
         }
         s->ready = v;
@@ -245,6 +267,7 @@ static void *timer_main(void *arg)
             pthread_mutex_unlock(&s->lock);
             for (size_t i = 0; i < n; i++)
                 MHD_resume_connection(v[i]->conn);
+            wake_loop(s);
             free(v);
             pthread_mutex_lock(&s->lock);
             continue;
@@ -266,6 +289,7 @@ static void *timer_main(void *arg)
     for (size_t i = 0; i < s->n_ready; i++)
         MHD_resume_connection(s->ready[i]->conn);
     s->n_ready = 0;
+    wake_loop(s);
     return NULL;
 }
 
@@ -452,6 +476,48 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
     }
 }
 
+/* ---- the single-thread event loop ---- */
+
+/*
+ * --threads 1 does not use MHD's internal epoll thread: in libmicrohttpd 0.9.75 that thread
+ * drains epoll in batches of 128 and, when a batch is full, calls epoll_wait again with the
+ * connection timeout (120 s) while the connections it already collected are still waiting
+ * to be processed; with edge-triggered epoll and every client waiting for an answer nothing
+ * new arrives, so 256 (384, ...) simultaneously ready keep-alive connections stall until a
+ * client gives up (measured: 128, 128, then a 1.9 s epoll_wait with timeout 119988 ms).
+ * MHD_run() processes with a zero timeout, so this thread waits on MHD's epoll descriptor
+ * itself, for MHD_get_timeout() (0 while MHD has ready connections queued), and calls
+ * MHD_run().  MHD creates no ITC without an internal thread, so the timer thread wakes this
+ * one through wake_pipe after its resumes; loop_stop plus a wake-up ends it.
+ */
+static void *loop_main(void *arg)
+{
+    struct server *s = arg;
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    struct pollfd pf[2] = {
+        { .fd = di ? di->epoll_fd : -1, .events = POLLIN },
+        { .fd = s->wake_pipe[0], .events = POLLIN },
+    };
+    while (!atomic_load(&s->loop_stop)) {
+        MHD_UNSIGNED_LONG_LONG to_ms = 0;
+        int timeout_ms = -1;
+        if (MHD_get_timeout(s->daemon, &to_ms) == MHD_YES)
+            timeout_ms = to_ms > 1000 ? 1000 : (int)to_ms;
+        int n = poll(pf, 2, timeout_ms);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (n > 0 && pf[1].revents) {
+            char buf[256];
+            while (read(s->wake_pipe[0], buf, sizeof buf) > 0)
+                ;
+            if (atomic_load(&s->loop_stop))
+                break;
+        }
+        MHD_run(s->daemon);
+    }
+    return NULL;
+}
+
 /* ---- start, port file, stop ---- */
 
 static int write_port_file(const char *path, int port, char *err, size_t errlen)
@@ -489,6 +555,8 @@ int emu_server_run(const struct emu_config *cfg)
     char err[4400];
     int rc = RT_EXIT_RUNTIME;
     memset(&s, 0, sizeof s);
+    s.wake_pipe[0] = s.wake_pipe[1] = -1;
+    atomic_init(&s.loop_stop, 0);
     s.cfg = cfg;
     atomic_init(&s.seq, 0);
     pthread_mutex_init(&s.lock, NULL);
@@ -513,6 +581,13 @@ int emu_server_run(const struct emu_config *cfg)
         rt_msg_error("cannot set up the model: %s", s.model ? "out of memory" : err);
         goto out;
     }
+    /* Before the timer thread, which reads wake_pipe[1]. */
+    if (cfg->threads <= 1 &&
+        (pipe(s.wake_pipe) != 0 || fcntl(s.wake_pipe[0], F_SETFL, O_NONBLOCK) != 0 ||
+         fcntl(s.wake_pipe[1], F_SETFL, O_NONBLOCK) != 0)) {
+        rt_msg_error("cannot set up the HTTP loop: %s", strerror(errno));
+        goto out;
+    }
     if (pthread_create(&s.timer, NULL, timer_main, &s) != 0) {
         rt_msg_error("cannot start the timer thread");
         goto out;
@@ -527,11 +602,15 @@ int emu_server_run(const struct emu_config *cfg)
         rt_msg_error("cannot listen on '%s': not an IPv4 address", cfg->listen_addr);
         goto out;
     }
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    /* One thread: our own loop around MHD_run (see loop_main); more: MHD's epoll pool. */
+    int own_loop = cfg->threads <= 1;
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    if (!own_loop)
+        flags |= MHD_USE_INTERNAL_POLLING_THREAD;
     s.daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, &s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads > 1 ? cfg->threads : 0),
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(own_loop ? 0 : cfg->threads),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
@@ -542,6 +621,13 @@ int emu_server_run(const struct emu_config *cfg)
         rt_msg_error("cannot listen on %s:%d (address in use, or not allowed?); pick another "
                      "with --listen ADDR:PORT", cfg->listen_addr, cfg->listen_port);
         goto out;
+    }
+    if (own_loop) {
+        if (pthread_create(&s.loop, NULL, loop_main, &s) != 0) {
+            rt_msg_error("cannot start the HTTP loop thread");
+            goto out;
+        }
+        s.loop_started = 1;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s.daemon, MHD_DAEMON_INFO_BIND_PORT);
     int port = di ? (int)di->port : cfg->listen_port;
@@ -565,9 +651,18 @@ out:
         pthread_mutex_unlock(&s.lock);
         pthread_join(s.timer, NULL);
     }
+    if (s.loop_started) {
+        /* The timer thread is gone; MHD_stop_daemon closes what its last resumes left. */
+        atomic_store(&s.loop_stop, 1);
+        wake_loop(&s);
+        pthread_join(s.loop, NULL);
+    }
     if (s.daemon)
         MHD_stop_daemon(s.daemon);
     free(s.ready);
+    for (int i = 0; i < 2; i++)
+        if (s.wake_pipe[i] >= 0)
+            close(s.wake_pipe[i]);
     rt_emu_model_free(s.model);
     emu_faults_free(s.faults);
     pthread_cond_destroy(&s.cond);

@@ -125,4 +125,59 @@ t=$(curl -s -m 20 -o /dev/null -w '%{http_code} %{time_total}' -X POST -d '{"rev
 expect_cmp "staging answers after the upstream wait (got $t)" \
     "$(echo "$t" | awk '{print ($1 == 200 && $2 >= 0.3) ? 1 : 0}')" = 1
 stop_emulator
+# ---- --threads 1 under many simultaneous keep-alive connections.  With libmicrohttpd's
+# internal epoll thread, 256 requests that become ready at once (two full batches of 128)
+# stalled until the client gave up.  The emulator is stopped (SIGSTOP) while every
+# connection sends, so all requests are ready when it continues: deterministic, no timing.
+cat >"$T/burst.py" <<'PY'
+import os, signal, socket, sys
+pid, port, conns, rounds = (int(a) for a in sys.argv[1:5])
+req = (b"POST /v1/models/revertrisk-wikidata:predict HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+       b"Content-Length: 13\r\n\r\n{\"rev_id\": 7}")
+def status(s):
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = s.recv(4096)
+        if not d:
+            return "closed"
+        buf += d
+    head, _, body = buf.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    n = int([l.split(b":")[1] for l in lines if l.lower().startswith(b"content-length:")][0])
+    while len(body) < n:
+        d = s.recv(4096)
+        if not d:
+            return "closed"
+        body += d
+    return lines[0].split()[1].decode()
+socks = [socket.create_connection(("127.0.0.1", port), timeout=8) for _ in range(conns)]
+got = {}
+try:
+    for r in range(rounds):
+        if r:
+            os.kill(pid, signal.SIGSTOP)
+        for s in socks:
+            s.sendall(req)
+        if r:
+            os.kill(pid, signal.SIGCONT)
+        for s in socks:
+            st = status(s)
+            got[st] = got.get(st, 0) + 1
+except OSError as e:
+    got[type(e).__name__] = 1
+    os.kill(pid, signal.SIGCONT)
+print(" ".join("%s=%d" % kv for kv in sorted(got.items())))
+PY
+start_emulator --threads 1
+expect_eq "--threads 1: 256 connections x 3 simultaneous rounds all answer 200" \
+    "$(timeout 30 python3 "$T/burst.py" "$EMU_PID" "$EMU_PORT" 256 3)" "200=768"
+stop_emulator
+start_emulator --threads 1 --delay-median 20ms --delay-p90 40ms
+expect_eq "--threads 1 with delays: 300 waiting connections x 2 rounds all answer 200" \
+    "$(timeout 30 python3 "$T/burst.py" "$EMU_PID" "$EMU_PORT" 300 2)" "200=600"
+stop_emulator
+start_emulator
+expect_eq "default pool: 256 connections x 3 simultaneous rounds all answer 200" \
+    "$(timeout 30 python3 "$T/burst.py" "$EMU_PID" "$EMU_PORT" 256 3)" "200=768"
+stop_emulator
 finish
