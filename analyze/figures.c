@@ -23,6 +23,7 @@
  * series and rates describe the whole as one run.  Latencies need no shift.
  */
 #include "analyze/analyze.h"
+#include "core/grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,27 +36,8 @@ const char *const an_phase_names[AN_NPHASES] = {
     "dns", "connect", "tls", "first_byte", "transfer",
 };
 
-/*
- * Growing arrays (curl dynbuf style: once growth fails they stop growing and say so, and
- * the caller reports out of memory).  grow() makes room for one more element of size elem.
- */
-static int grow(void **v, size_t n, size_t *cap, size_t elem, int *oom)
-{
-    if (n < *cap)
-        return 0;
-    if (*oom)
-        return -1;
-    size_t c = *cap ? *cap * 2 : 4096;
-    void *p = realloc(*v, c * elem);
-    if (!p) {
-        *oom = 1;
-        return -1;
-    }
-    *v = p;
-    *cap = c;
-    return 0;
-}
-
+/* Growing arrays (curl dynbuf style: once growth fails they stop growing and say so, and
+ * the caller reports out of memory). */
 struct vec {
     int64_t *v;
     size_t n, cap;
@@ -64,8 +46,13 @@ struct vec {
 
 static void vec_push(struct vec *a, int64_t x)
 {
-    if (grow((void **)&a->v, a->n, &a->cap, sizeof *a->v, &a->oom) == 0)
-        a->v[a->n++] = x;
+    int64_t *p = a->oom ? NULL : rt_grow(a->v, a->n, &a->cap, sizeof *a->v, 4096);
+    if (!p) {
+        a->oom = 1;
+        return;
+    }
+    a->v = p;
+    a->v[a->n++] = x;
 }
 
 struct vec32 {
@@ -76,8 +63,13 @@ struct vec32 {
 
 static void vec32_push(struct vec32 *a, uint32_t x)
 {
-    if (grow((void **)&a->v, a->n, &a->cap, sizeof *a->v, &a->oom) == 0)
-        a->v[a->n++] = x;
+    uint32_t *p = a->oom ? NULL : rt_grow(a->v, a->n, &a->cap, sizeof *a->v, 4096);
+    if (!p) {
+        a->oom = 1;
+        return;
+    }
+    a->v = p;
+    a->v[a->n++] = x;
 }
 
 /* Everything collected while the rows stream by. */

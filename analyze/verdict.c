@@ -7,6 +7,7 @@
  * and passing would be a lie).
  */
 #include "analyze/analyze.h"
+#include "core/grow.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -70,14 +71,10 @@ int an_slo_parse(const char *s, struct an_slo *slo, char *err, size_t errlen)
 
 struct an_verdict *an_verdict_add(struct an_report *r, size_t *cap)
 {
-    if (r->nverdicts == *cap) {
-        size_t n = *cap ? *cap * 2 : 16;
-        struct an_verdict *p = realloc(r->verdicts, n * sizeof *p);
-        if (!p)
-            return NULL;
-        r->verdicts = p;
-        *cap = n;
-    }
+    struct an_verdict *p = rt_grow(r->verdicts, r->nverdicts, cap, sizeof *p, 16);
+    if (!p)
+        return NULL;
+    r->verdicts = p;
     struct an_verdict *v = &r->verdicts[r->nverdicts++];
     memset(v, 0, sizeof *v);
     return v;

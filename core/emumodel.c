@@ -12,6 +12,7 @@
  */
 #include "core/emumodel.h"
 #include "core/rng.h"
+#include "core/grow.h"
 
 #include <errno.h>
 #include <math.h>
@@ -225,14 +226,10 @@ static int ev_less(const struct event *a, const struct event *b)
 
 static int ev_push(struct rt_emu_model *m, int64_t t_us, int kind, uint32_t idx, uint32_t gen)
 {
-    if (m->n_ev == m->cap_ev) {
-        size_t cap = m->cap_ev ? m->cap_ev * 2 : 1024;
-        struct event *e = realloc(m->ev, cap * sizeof *e);
-        if (!e)
-            return -1;
-        m->ev = e;
-        m->cap_ev = cap;
-    }
+    struct event *ev = rt_grow(m->ev, m->n_ev, &m->cap_ev, sizeof *ev, 1024);
+    if (!ev)
+        return -1;
+    m->ev = ev;
     struct event x = { t_us, m->order++, idx, gen, kind };
     size_t i = m->n_ev++;
     while (i > 0) {

@@ -215,6 +215,21 @@ static int plan_pull(struct engine *e, struct rt_plan_item *it)
     return 1;
 }
 
+/*
+ * Closed loop: take the user whose think time ends first and the plan's next rev ID; the
+ * request is scheduled at that user's due time.  Returns the user, or -1 when the plan has
+ * ended (the user is then retired).
+ */
+static int user_take(struct engine *e, struct rt_plan_item *it)
+{
+    int u = heap_pop(e);
+    if (!plan_pull(e, it))
+        return -1;
+    it->scheduled_us = e->users[u].due_us;
+    e->taken++;
+    return u;
+}
+
 static void open_refill(struct engine *e)
 {
     if (!e->have_pending && plan_pull(e, &e->pending))
@@ -571,15 +586,10 @@ static void begin_stop(struct engine *e, int64_t now_rel)
             open_refill(e);
         }
     } else {
-        while (e->heap_n > 0 && e->users[e->heap[0]].due_us <= now_rel) {
-            int u = heap_pop(e);
-            struct rt_plan_item it;
-            if (!plan_pull(e, &it))
-                break;
-            it.scheduled_us = e->users[u].due_us;
-            e->taken++;
+        struct rt_plan_item it;
+        while (e->heap_n > 0 && e->users[e->heap[0]].due_us <= now_rel &&
+               user_take(e, &it) >= 0)
             record_unsent(e, &it);
-        }
     }
     e->have_pending = 0;
     e->plan_done = 1;
@@ -626,12 +636,10 @@ static int send_due(struct engine *e, int64_t *now_rel)
         if (e->load->closed_loop) {
             if (e->heap_n == 0 || e->plan_done || e->users[e->heap[0]].due_us > *now_rel)
                 break;
-            int u = heap_pop(e);
             struct rt_plan_item it;
-            if (!plan_pull(e, &it))
+            int u = user_take(e, &it);
+            if (u < 0)
                 break;
-            it.scheduled_us = e->users[u].due_us;
-            e->taken++;
             start(e, &it, u);
         } else {
             if (!e->have_pending || e->pending.scheduled_us > *now_rel)

@@ -9,6 +9,7 @@
  */
 #include "core/synthgen.h"
 #include "core/rng.h"
+#include "core/grow.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -50,14 +51,10 @@ struct evbuf {
 
 static int push(struct evbuf *b, int64_t t_us)
 {
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        struct rt_synth_event *v = realloc(b->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        b->v = v;
-        b->cap = cap;
-    }
+    struct rt_synth_event *v = rt_grow(b->v, b->n, &b->cap, sizeof *v, 4096);
+    if (!v)
+        return -1;
+    b->v = v;
     b->v[b->n].t_unix_us = t_us;
     b->v[b->n].rev_id = (int64_t)b->n;
     b->n++;

@@ -11,6 +11,7 @@
  * fast profile answers in the access handler itself, with no lock on the way.
  */
 #include "emulate/emulate.h"
+#include "core/grow.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -231,17 +232,13 @@ static void on_done(void *ctx, void *tag, int status, int64_t at_us)
     (void)at_us;
     r->status = status;
     r->state = C_DONE;
-    if (s->n_ready == s->cap_ready) {
-        size_t cap = s->cap_ready ? s->cap_ready * 2 : 256;
-        struct creq **v = realloc(s->ready, cap * sizeof *v);
-        if (!v) {       /* cannot happen in practice; resume at once under the lock */
-            MHD_resume_connection(r->conn);
-            wake_loop(s);
-            return;
-        }
-        s->ready = v;
-        s->cap_ready = cap;
+    struct creq **v = rt_grow(s->ready, s->n_ready, &s->cap_ready, sizeof *v, 256);
+    if (!v) {           /* cannot happen in practice; resume at once under the lock */
+        MHD_resume_connection(r->conn);
+        wake_loop(s);
+        return;
     }
+    s->ready = v;
     s->ready[s->n_ready++] = r;
 }
 

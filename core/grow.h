@@ -1,0 +1,19 @@
+/*
+ * grow.h - the one growing-array step every module uses: double the capacity (or start at
+ * `initial`) when an array of n used elements is full.  Kept as a function rather than a
+ * macro so overflow is checked in one place.
+ */
+#ifndef RT_GROW_H
+#define RT_GROW_H
+
+#include <stddef.h>
+
+/*
+ * Return an array with room for at least n + 1 elements of elem bytes: v itself when
+ * n < *cap, else v reallocated to twice *cap (initial when *cap is 0) with *cap updated.
+ * Returns NULL on overflow or allocation failure; v is then still valid and owned by the
+ * caller, and *cap unchanged.
+ */
+void *rt_grow(void *v, size_t n, size_t *cap, size_t elem, size_t initial);
+
+#endif
