@@ -90,7 +90,6 @@ struct an_run {
     int64_t s429, s4xx, s5xx;
     double error_ratio;     /* failed / requests; 0 without requests */
 
-    int64_t first_sched_us, last_sched_us, first_sent_us, last_done_us;  /* after t0 */
     double duration_s;      /* the completion span: first send to last completion (info) */
     /* Rates are per second of the run's schedule window (rt_stats_schedule_window_us): the
      * realized schedule span (last - first scheduled) * n / (n - 1) for n >= 2 scheduled
@@ -229,6 +228,12 @@ struct an_report {
 
 /* Append a zeroed verdict (cap: the allocated count, start with r->nverdicts); NULL on OOM. */
 struct an_verdict *an_verdict_add(struct an_report *r, size_t *cap);
+/* Do the verdicts judge run i?  (--judge; no --judge: every run.) */
+static inline int an_is_judged(const struct an_report *r, size_t i)
+{
+    return !r->judged || r->judged[i];
+}
+
 /* Evaluate every verdict of opts over every judged run (r->judged; NULL: every run);
  * fills r->verdicts and r->failed. */
 int an_verdicts_eval(struct an_report *r);
@@ -288,11 +293,9 @@ int an_out_html(const struct an_report *r, FILE *out);
 
 /* Shared by markdown and remarkup: the dialect hooks of one table-and-heading writer. */
 struct an_md_dialect {
-    const char *name;
     void (*heading)(FILE *out, int level, const char *text);
     void (*cell)(FILE *out, const char *text);     /* one escaped table cell's text */
     void (*text)(FILE *out, const char *text);     /* escaped running text */
-    const char *code_open, *code_close;            /* a preformatted block */
     const char *pass, *fail;                       /* verdict markers */
 };
 int an_out_md_common(const struct an_report *r, FILE *out, const struct an_md_dialect *d);

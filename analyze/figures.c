@@ -493,10 +493,6 @@ static int finish_figures(struct an_run *run, struct acc *a, int cumulative)
     for (int p = 0; p < AN_NPHASES; p++)
         dist_from_vec(&run->phase[p], &a->ph[p], 0);
 
-    run->first_sched_us = a->t_first_sched;
-    run->last_sched_us = a->t_last_sched;
-    run->first_sent_us = a->t_first_sent;
-    run->last_done_us = a->t_last_done;
     run->error_ratio = run->requests ? (double)run->failed / (double)run->requests : 0;
     if (a->have_sent && a->have_done && a->t_last_done > a->t_first_sent)
         run->duration_s = (double)(a->t_last_done - a->t_first_sent) / 1e6;

@@ -130,7 +130,7 @@ static void t_stats(struct an_csv *c, const struct an_report *r)
             an_csv_fmt(c, "%.6f", run->requests_per_s);
         else
             an_csv_str(c, NULL);
-        an_csv_fmt(c, "%d", !r->judged || r->judged[i]);
+        an_csv_fmt(c, "%d", an_is_judged(r, i));
         an_csv_end(c);
     }
 }

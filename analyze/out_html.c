@@ -600,7 +600,7 @@ static void summary(FILE *out, const struct an_report *r)
             }
         if (nv == 0)
             fprintf(out, "<td>%s</td></tr>\n",
-                    r->judged && !r->judged[i] ? "not judged" : "none");
+                    !an_is_judged(r, i) ? "not judged" : "none");
         else if (nfail == 0)
             fprintf(out, "<td class=\"pass\">PASS (%zu)</td></tr>\n", nv);
         else
@@ -677,7 +677,7 @@ static void run_section(FILE *out, const struct an_report *r, size_t i)
         fprintf(out, " Completion span (first send to last answer) %.1f s.", run->duration_s);
     fputs("</p>\n", out);
     chart_throughput(out, run, palette[i % NPAL],
-                     !r->judged || r->judged[i] ? r->opts->min_rate_per_s : 0);
+                     an_is_judged(r, i) ? r->opts->min_rate_per_s : 0);
     chart_latency_time(out, run);
 
     fputs("<h3>HTTP status and errors</h3><table><tr><th>status or error</th><th>count</th>"

@@ -62,7 +62,7 @@ static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *ed
     for (size_t k = 0; k < run->nparts; k++)
         json_array_append_new(pu, str_or_null(run->part_uuids[k]));
     json_object_set_new(o, "part_uuids", pu);
-    json_object_set_new(o, "judged", json_boolean(!r->judged || r->judged[idx]));
+    json_object_set_new(o, "judged", json_boolean(an_is_judged(r, idx)));
     json_object_set_new(o, "source_run_uuid", str_or_null(ri->source_run_uuid));
     json_object_set_new(o, "speed", ri->speed > 0 ? json_real(ri->speed) : json_null());
     json_object_set_new(o, "shard", str_or_null(ri->shard));

@@ -310,12 +310,9 @@ static void md_text(FILE *out, const char *text)
 }
 
 static const struct an_md_dialect markdown = {
-    .name = "markdown",
     .heading = md_heading,
     .cell = md_cell,
     .text = md_text,
-    .code_open = "```\n",
-    .code_close = "```\n",
     .pass = "**PASS**",
     .fail = "**FAIL**",
 };

@@ -56,12 +56,9 @@ static void rm_heading(FILE *out, int level, const char *text)
 }
 
 static const struct an_md_dialect remarkup = {
-    .name = "remarkup",
     .heading = rm_heading,
     .cell = rm_escape,
     .text = rm_escape,
-    .code_open = "```lang=text\n",
-    .code_close = "```\n",
     .pass = "**PASS**",
     .fail = "!!FAIL!!",
 };

@@ -101,7 +101,7 @@ int an_verdicts_eval(struct an_report *r)
     size_t cap = r->nverdicts;
     for (size_t i = 0; i < r->nruns; i++) {
         const struct an_run *run = &r->runs[i];
-        if (r->judged && !r->judged[i])
+        if (!an_is_judged(r, i))
             continue;
         for (size_t k = 0; k < o->nslo; k++) {
             const struct an_slo *slo = &o->slo[k];
