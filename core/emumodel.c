@@ -23,7 +23,7 @@
 #define EMU_MAX_REPLICAS 64
 #define NIL UINT32_MAX
 
-enum ev_kind { EV_HOLD, EV_UPSTREAM, EV_CPU_DONE, EV_GW_TIMEOUT, EV_RESET, EV_TICK, EV_READY };
+enum ev_kind { EV_HOLD, EV_UPSTREAM, EV_CPU_DONE, EV_GW_TIMEOUT, EV_TICK, EV_READY };
 enum loc { L_NONE, L_HOLD, L_QUEUE, L_UPSTREAM, L_CPUQ, L_CPU };
 enum rep_state { R_OFF, R_STARTING, R_READY, R_DRAINING };
 
@@ -669,14 +669,8 @@ int rt_emu_model_submit(struct rt_emu_model *m, int64_t now_us, void *tag)
         return rt_emu_model_hold(m, now_us, m->p.reset_delay_us, 502, tag);
     struct replica *rp = &m->rep[k];
     double u = rng_unit(m);
-    if (u < m->p.reset_per_inflight * rep_inflight(rp)) {
-        uint32_t i = req_alloc(m, tag);
-        if (i == NIL)
-            return -1;
-        m->req[i].loc = L_HOLD;
-        m->req[i].status = 502;
-        return ev_push(m, now_us + m->p.reset_delay_us, EV_RESET, i, m->req[i].gen);
-    }
+    if (u < m->p.reset_per_inflight * rep_inflight(rp))
+        return rt_emu_model_hold(m, now_us, m->p.reset_delay_us, 502, tag);
     uint32_t i = req_alloc(m, tag);
     if (i == NIL)
         return -1;
@@ -684,8 +678,11 @@ int rt_emu_model_submit(struct rt_emu_model *m, int64_t now_us, void *tag)
     r->replica = k;
     m->in_flight++;
     if (m->p.gateway_timeout_us > 0 &&
-        ev_push(m, now_us + m->p.gateway_timeout_us, EV_GW_TIMEOUT, i, r->gen) != 0)
+        ev_push(m, now_us + m->p.gateway_timeout_us, EV_GW_TIMEOUT, i, r->gen) != 0) {
+        m->in_flight--;         /* undo: the request never entered the replica */
+        req_free(m, i);
         return -1;
+    }
     if (m->p.admit_limit <= 0 || rp->admitted < m->p.admit_limit)
         return admit(m, k, i, now_us);
     r->loc = L_QUEUE;
@@ -787,7 +784,6 @@ size_t rt_emu_model_advance(struct rt_emu_model *m, int64_t now_us, rt_emu_done_
             continue;               /* the request has ended since */
         switch (e.kind) {
         case EV_HOLD:
-        case EV_RESET:
             answer(m, e.idx, r->status, t, fn, ctx, &count);
             req_free(m, e.idx);
             break;
