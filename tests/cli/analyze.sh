@@ -88,10 +88,10 @@ expect_eq "no HTTP-200: the default SLO fails (exit 1), no crash" "$?" 1
 check "no HTTP-200: a clear message" grep -q 'no HTTP-200 answers' "$T/c.err"
 check "no HTTP-200: percentile cells say N/A" grep -q 'N/A' "$T/c.txt"
 check "no HTTP-200: the verdict says why" grep -q 'FAIL  p90<=500ms .*no HTTP-200 answers' "$T/c.txt"
-if grep -qi 'nan' "$T/c.txt"; then notok "no HTTP-200: no NaN in the text"; else ok "no HTTP-200: no NaN in the text"; fi
+if grep -qiw 'nan' "$T/c.txt"; then notok "no HTTP-200: no NaN in the text"; else ok "no HTTP-200: no NaN in the text"; fi
 "$REVTRACE" analyze --db "$C" -f json >"$T/c.json" 2>/dev/null
 check "no HTTP-200: JSON percentiles are null" grep -q '"90": null' "$T/c.json"
-if grep -qi 'nan' "$T/c.json"; then notok "no HTTP-200: no NaN in JSON"; else ok "no HTTP-200: no NaN in JSON"; fi
+if grep -qiw 'nan' "$T/c.json"; then notok "no HTTP-200: no NaN in JSON"; else ok "no HTTP-200: no NaN in JSON"; fi
 
 # --- verdicts both ways ------------------------------------------------------------------------
 p90=$(sql_pct "$A" 1 90 100)
