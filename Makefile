@@ -48,15 +48,22 @@ B        := build/$(VARIANT)
 ALL_CFLAGS = $(WARN) $(DEFS) -I. -I$(B) $(PKG_CFLAGS) $(CFLAGS) $(VFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(VFLAGS)
 
-CORE_SRC := $(sort $(wildcard core/*.c))
-CMD_SRC  := $(sort $(wildcard capture/*.c replay/*.c analyze/*.c emulate/*.c synth/*.c))
+# The layers, one archive per folder: core/ (the library: no printing, no exit, no signals),
+# tool/ (options, messages, the run session, the progress display) and one folder per command
+# with the modules only it uses.  A command's main file (capture/capture.c, ...) stays out of
+# its archive, so a unit test links exactly the folder it tests plus the layers below.
+CMDS     := capture replay analyze emulate synth
+LAYERS   := $(CMDS) tool core
 SCHEMA   := $(sort $(wildcard schema/*.sql))
-CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o
-CMD_OBJ  := $(CMD_SRC:%.c=$(B)/%.o)
-MAIN_OBJ := $(B)/revtrace.o
-UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+MAIN_SRC := revtrace.c $(foreach c,$(CMDS),$(c)/$(c).c)
+MAIN_OBJ := $(MAIN_SRC:%.c=$(B)/%.o)
+lib_src   = $(filter-out $(1)/$(1).c,$(sort $(wildcard $(1)/*.c)))
+$(foreach l,$(LAYERS),$(eval LIB_$(l) := $(B)/lib$(l).a))
+LIBS_ALL := $(foreach l,$(LAYERS),$(LIB_$(l)))
+UNIT_SRC := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-CORE_LIB := $(B)/librevtrace.a
+# What a unit test of folder F links: F's archive, then the layers below it.
+unit_libs = $(if $(filter core,$(1)),$(LIB_core),$(if $(filter tool,$(1)),$(LIB_tool) $(LIB_core),$(LIB_$(1)) $(LIB_tool) $(LIB_core)))
 
 .PHONY: all deps check test demo bench calibrate asan ubsan fuzz install uninstall clean \
         binary unit-tests run-tests
@@ -71,13 +78,20 @@ endif
 
 binary: $(B)/revtrace
 
-$(B)/revtrace: $(MAIN_OBJ) $(CMD_OBJ) $(CORE_LIB)
+$(B)/revtrace: $(MAIN_OBJ) $(LIBS_ALL)
 	@echo "  LD      $@"
-	$(Q)$(CC) -o $@ $(MAIN_OBJ) $(CMD_OBJ) $(CORE_LIB) $(ALL_LDFLAGS) $(PKG_LIBS) $(LIBS)
+	$(Q)$(CC) -o $@ $(MAIN_OBJ) $(LIBS_ALL) $(ALL_LDFLAGS) $(PKG_LIBS) $(LIBS)
 
-$(CORE_LIB): $(CORE_OBJ)
+$(B)/libcore.a: $(patsubst %.c,$(B)/%.o,$(call lib_src,core)) $(B)/schema_sql.o
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+define lib_rule
+$(B)/lib$(1).a: $(patsubst %.c,$(B)/%.o,$(call lib_src,$(1)))
+	@echo "  AR      $$@"
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach l,tool $(CMDS),$(eval $(call lib_rule,$(l))))
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -94,10 +108,13 @@ $(B)/schema_sql.o: $(B)/schema_sql.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/tests/%: tests/unit/%.c $(CORE_LIB)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) $(ALL_LDFLAGS) $(PKG_LIBS) $(LIBS) -lcmocka
+define unit_rule
+$(B)/tests/$(1)/%: tests/unit/$(1)/%.c $(call unit_libs,$(1))
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$<"
+	$(Q)$(CC) $$(ALL_CFLAGS) -o $$@ $$< $(call unit_libs,$(1)) $$(ALL_LDFLAGS) $$(PKG_LIBS) $$(LIBS) -lcmocka
+endef
+$(foreach l,$(LAYERS),$(eval $(call unit_rule,$(l))))
 
 unit-tests: $(UNIT_BIN)
 

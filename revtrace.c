@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 #include "commands.h"
-#include "core/cli.h"
+#include "tool/cli.h"
 
 static const struct {
     const char *name;

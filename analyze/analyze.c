@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
-#include "core/cli.h"
+#include "tool/cli.h"
 #include "core/clock.h"
 #include "core/units.h"
 

@@ -19,7 +19,7 @@
 #include <stdio.h>
 
 #include "core/db.h"
-#include "core/stats.h"
+#include "analyze/stats.h"
 
 #define AN_CMD "analyze"
 #define AN_NSTATUS 600          /* HTTP statuses 0..599 are counted one by one */

@@ -6,7 +6,7 @@
  * is read with ONE prepared SELECT in primary-key order (the table is WITHOUT ROWID, so that
  * is a plain b-tree walk), every value goes into a growing int64 array (doubling, so no
  * per-row allocation), error words are interned into a small fixed table, and statuses are
- * counted in a flat array.  Afterwards each array is radix-sorted once (core/stats.c) and the
+ * counted in a flat array.  Afterwards each array is radix-sorted once (analyze/stats.c) and the
  * percentiles are read off by rank.  The time series groups HTTP-200 latencies by interval
  * with a counting sort, then sorts each interval's slice: exact percentiles per interval
  * without a second pass over the database.
@@ -30,7 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/cli.h"
+#include "tool/cli.h"
 
 const char *const an_phase_names[AN_NPHASES] = {
     "dns", "connect", "tls", "first_byte", "transfer",

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cli.h"
+#include "tool/cli.h"
 
 static void run_cols(struct an_csv *c, const struct an_report *r, size_t i)
 {

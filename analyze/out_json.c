@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/cli.h"
+#include "tool/cli.h"
 
 #define JSON_FORMAT_VERSION 1
 

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cli.h"
+#include "tool/cli.h"
 
 static const char *const stats_cols[] = {
     "Type", "Name", "Request Count", "Failure Count", "Median Response Time",

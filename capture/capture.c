@@ -4,8 +4,8 @@
  *
  * This file holds only what is capture's own: the workload options (arrivals, users, stop
  * conditions, the rev-ID pool and its order) and their checks.  The HTTP, storage and output
- * options come from core/runopts (shared with replay), the schedule from core/schedule, and
- * the run itself (store, writer, signals, engine, summary) from core/session.
+ * options come from tool/runopts (shared with replay), the schedule from capture/schedule, and
+ * the run itself (store, writer, signals, engine, summary) from tool/session.
  *
  * Every input is checked, and the rev-ID file read whole, before the database is opened: a
  * usage or input error exits 2 and leaves the database untouched (not even created).
@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "core/cli.h"
+#include "tool/cli.h"
 #include "core/clock.h"
-#include "core/runopts.h"
-#include "core/schedule.h"
-#include "core/session.h"
+#include "tool/runopts.h"
+#include "capture/schedule.h"
+#include "tool/session.h"
 #include "core/trace.h"
 #include "core/units.h"
 

@@ -70,9 +70,8 @@
 
 #include "core/answer.h"
 #include "core/clock.h"
-#include "core/progress.h"
-#include "core/runopts.h"
-#include "core/schedule.h"
+#include "core/hist.h"
+#include "core/rng.h"
 
 #ifndef RT_VERSION
 #define RT_VERSION "dev"

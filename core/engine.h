@@ -19,34 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/http.h"
+#include "core/plan.h"
 #include "core/record.h"
-
-enum rt_keep_bodies { RT_KEEP_ERRORS = 0, RT_KEEP_ALL = 1, RT_KEEP_NONE = 2 };
-
-/* HTTP options shared by capture and replay (see httpopts.h for the command-line side). */
-struct rt_http_config {
-    char *url;                  /* owned */
-    int64_t deadline_us;        /* per request, default 5 s; later answers: error "deadline" */
-    int max_inflight;           /* default 1024 */
-    char **headers;             /* owned, n_headers "Name: value" strings */
-    size_t n_headers;
-    char *host;                 /* owned; Host header override, NULL: from the URL */
-    char *body_template;        /* owned; one %d (or %lld) for the rev ID; default
-                                   {"rev_id": %d} */
-    int insecure;               /* 1: do not verify TLS */
-    int http2;                  /* 1: allow HTTP/2 (ALPN) */
-    enum rt_keep_bodies keep_bodies;
-    int64_t max_body_bytes;     /* answers beyond this are cut: error "too_large"; default 1 MiB */
-};
-
-struct rt_plan_item {
-    int64_t seq;
-    int64_t rev_id;
-    int64_t scheduled_us;       /* after t0; ignored in closed loop */
-};
-
-/* Pull the next item: return 1 (filled), 0 (no more), or -1 (error, message in err). */
-typedef int (*rt_plan_next_fn)(void *ctx, struct rt_plan_item *it, char *err, size_t errlen);
 
 struct rt_load {
     int closed_loop;            /* 0: open loop from the plan's schedule */
@@ -98,9 +73,5 @@ struct rt_engine_result {
 int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
                   const struct rt_engine_hooks *hooks, int64_t t0_mono_us,
                   struct rt_engine_result *res, char *err, size_t errlen);
-
-/* Defaults into a zeroed config (deadline 5 s, max-inflight 1024, template, 1 MiB cap). */
-int rt_http_config_init(struct rt_http_config *c);
-void rt_http_config_free(struct rt_http_config *c);
 
 #endif

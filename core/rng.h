@@ -13,7 +13,7 @@
  * The generator's whole state, a plain value owned by the caller (no allocation, nothing to
  * free; a copy replays the same stream).  Not thread-safe: one per thread or a lock.  The stream
  * for a seed is part of revtrace's output contract (same --seed, same schedule, on every
- * machine and version): tests/unit/test_rng.c pins it.
+ * machine and version): tests/unit/core/test_rng.c pins it.
  */
 struct rt_rng { uint64_t s[4]; };
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "core/cli.h"
+#include "tool/cli.h"
 #include "core/units.h"
 
 enum {

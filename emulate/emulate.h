@@ -1,7 +1,7 @@
 /*
  * emulate.h - the pieces of `revtrace emulate`: options (emulate.c), the HTTP server
  * (server.c), the fault injector (faults.c) and the parameter description (describe.c).
- * The service model itself is core/emumodel.c so that it can be unit-tested in virtual time.
+ * The service model itself is emulate/emumodel.c, apart from the server, so that it can be unit-tested in virtual time.
  */
 #ifndef RT_EMULATE_H
 #define RT_EMULATE_H
@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/emumodel.h"
+#include "emulate/emumodel.h"
 
 #define EMU_MAX_ERROR_RULES 16
 

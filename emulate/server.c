@@ -4,7 +4,7 @@
  * the KServe v1 paths, validation with jansson, and delays by suspended connections.
  *
  * A request that must wait (any profile but fast, a stall) is handed to the service model
- * (core/emumodel.c) with its connection as the tag and the connection is suspended; one timer
+ * (emulate/emumodel.c) with its connection as the tag and the connection is suspended; one timer
  * thread sleeps on a condition variable until the model's next event, advances the model
  * and resumes the connections it answered.  So waiting costs a few hundred bytes per request
  * and no thread, and ten thousand waiting requests are only ten thousand heap entries.  The
@@ -30,7 +30,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
-#include "core/cli.h"
+#include "tool/cli.h"
 #include "core/clock.h"
 
 #define MODEL_PREFIX "/v1/models/"

@@ -3,7 +3,7 @@
  * re-issue a recorded run or a timed trace at a speed factor, as a new run of kind 'replay'.
  *
  * This file only decides WHAT to send: it reads the source, checks it, and hands the engine a
- * plan source (rt_plan_next_fn) built on core/replayplan.c.  HOW it is sent and recorded is
+ * plan source (rt_plan_next_fn) built on replay/replayplan.c.  HOW it is sent and recorded is
  * the same code as capture's: rt_runopt_table for the HTTP/storage options and rt_session_run
  * for the store, the writer thread, signals, --start-at countdown, progress and summary.
  *
@@ -26,12 +26,12 @@
 #include <sqlite3.h>
 
 #include "commands.h"
-#include "core/cli.h"
+#include "tool/cli.h"
 #include "core/clock.h"
 #include "core/db.h"
-#include "core/replayplan.h"
-#include "core/runopts.h"
-#include "core/session.h"
+#include "replay/replayplan.h"
+#include "tool/runopts.h"
+#include "tool/session.h"
 #include "core/trace.h"
 #include "core/units.h"
 

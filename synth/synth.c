@@ -2,7 +2,7 @@
  * synth.c - `revtrace synth`: write a synthetic, production-like timed trace (timestamp,rev_id)
  * that `revtrace replay --trace` reads.
  *
- * The generator is core/synthgen.c (seeded, deterministic); this file is options and output.
+ * The generator is synth/synthgen.c (seeded, deterministic); this file is options and output.
  * Output is CSV with a header, ISO-8601 UTC timestamps to the microsecond; a name ending in
  * ".gz" is written gzip-compressed (zlib, no timestamp in the gzip header, so the bytes are
  * reproducible).  The file is written under a temporary name and renamed at the end, so an
@@ -17,9 +17,9 @@
 #include <zlib.h>
 
 #include "commands.h"
-#include "core/cli.h"
+#include "tool/cli.h"
 #include "core/clock.h"
-#include "core/synthgen.h"
+#include "synth/synthgen.h"
 #include "core/units.h"
 
 enum { O_DURATION = 1, O_REQUESTS, O_RATE, O_SEED, O_START, O_FIRST_REV, O_BURSTS, O_OUTPUT };

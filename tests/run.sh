@@ -13,7 +13,7 @@ pass=0
 fail=0
 log=$(mktemp)
 pattern=${RT_TESTS:-*}
-for t in "$B"/tests/test_*; do
+for t in "$B"/tests/*/test_*; do
     [ -x "$t" ] || continue
     case $(basename "$t") in $pattern) ;; *) continue ;; esac
     timeout 300 "$t" >"$log" 2>&1

@@ -6,7 +6,7 @@
 #
 # Needs clang with libFuzzer (Debian: apt-get install clang libclang-rt-14-dev); without it
 # this says so and exits 0, since the saved corpus is replayed by `make check` anyway
-# (tests/unit/test_fuzz_corpus.c).  Runs start from the seeds in tests/fuzz/corpus/NAME/ and
+# (tests/unit/core/test_fuzz_corpus.c).  Runs start from the seeds in tests/fuzz/corpus/NAME/ and
 # write what they discover to build/fuzz/corpus-NAME/ (never into the repository); a crash is
 # saved as build/fuzz/crash-NAME-*: fix it, then copy it into tests/fuzz/corpus/NAME/.
 set -eu

@@ -4,7 +4,7 @@
  * The input is copied into an exactly-sized heap buffer so that ASan sees any read past len
  * (the parser must not need a NUL).  On success the outputs obey the contract; on failure
  * they are untouched.  Replayed over the saved corpus in every `make check` by
- * tests/unit/test_fuzz_corpus.c (RT_FUZZ_NO_MAIN).
+ * tests/unit/core/test_fuzz_corpus.c (RT_FUZZ_NO_MAIN).
  */
 #include <math.h>
 #include <stddef.h>

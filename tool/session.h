@@ -13,7 +13,7 @@
 
 #include "core/db.h"
 #include "core/engine.h"
-#include "core/runopts.h"
+#include "tool/runopts.h"
 
 struct rt_session {
     const char *cmd;                  /* "capture" | "replay", for messages */

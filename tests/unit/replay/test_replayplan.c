@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "core/replayplan.h"
+#include "replay/replayplan.h"
 
 /* A deterministic source: n times with gaps of 1 us .. ~50 ms, starting at a Unix time. */
 static void make_source(int64_t *t, size_t n, uint64_t seed)

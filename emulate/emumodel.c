@@ -10,7 +10,7 @@
  * cheap.  Requests live in one growable pool addressed by index; events carry (index,
  * generation) so an event for a request that has since ended is recognised and skipped.
  */
-#include "core/emumodel.h"
+#include "emulate/emumodel.h"
 #include "core/rng.h"
 #include "core/grow.h"
 

@@ -6,7 +6,7 @@
  * bytes, and passes where every key has the same byte are skipped, so a million values sort
  * in a few passes over 8 MB: several times faster than qsort's comparator calls.
  */
-#include "core/stats.h"
+#include "analyze/stats.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * test_stats.c - core/stats: the radix sort against qsort, nearest-rank percentiles against a
+ * test_stats.c - analyze/stats: the radix sort against qsort, nearest-rank percentiles against a
  * brute-force reference written independently (rational arithmetic on the percentile as
  * num/den, a linear scan for the rank), on random data full of ties, and the edge cases
  * N = 0 (no value: an error, never a NaN) and N = 1.
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "core/stats.h"
+#include "analyze/stats.h"
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint64_t rnd(void)

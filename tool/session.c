@@ -21,7 +21,7 @@
  * waits for in-flight answers up to the deadline); a second one makes it give up on them.
  * The exit status names the first signal (130 or 143); with --quiet it is the only word of it.
  */
-#include "core/session.h"
+#include "tool/session.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -30,9 +30,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cli.h"
+#include "tool/cli.h"
 #include "core/clock.h"
-#include "core/progress.h"
+#include "tool/progress.h"
 #include "core/units.h"
 #include "core/writer.h"
 

@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "core/cli.h"
+#include "tool/cli.h"
 #include "core/engine.h"
 
 enum { RT_RUNOPT_FIRST = 100, RT_RUNOPT_LAST = 200 };
@@ -49,16 +49,5 @@ void rt_runopt_to_json(const struct rt_run_opts *o, json_t *obj);
 int rt_header_is_secret(const char *name, size_t len);
 /* A copy of url with any user:password replaced by REDACTED; caller frees. */
 char *rt_url_redact(const char *url);
-
-/*
- * Check a --body template: exactly one %d (or %lld) for the rev ID; %% is a literal %; no
- * other conversion.  Returns 0, or -1 with err.
- */
-int rt_body_template_check(const char *tmpl, char *err, size_t errlen);
-/*
- * Split a checked template around its placeholder, with %% unescaped: *prefix and *suffix
- * are new strings the caller frees.  Returns 0, or -1 (invalid template or out of memory).
- */
-int rt_body_template_split(const char *tmpl, char **prefix, char **suffix);
 
 #endif

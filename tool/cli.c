@@ -5,7 +5,7 @@
  * the entry, so long options need no separate id space; short options are mapped back to
  * their entry by letter.
  */
-#include "core/cli.h"
+#include "tool/cli.h"
 
 #include <getopt.h>
 #include <stdarg.h>

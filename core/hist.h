@@ -1,18 +1,14 @@
 /*
- * progress.h - what the user sees while a run is going: a log-bucket latency histogram for
- * live percentiles (p50/p90 "so far") and the progress line's text.
+ * hist.h - a log-bucket latency histogram for live percentiles (p50/p90 "so far").
  *
  * The histogram is an estimate for the screen only (about 3 % relative error: 32 buckets per
  * power of two); exact percentiles are analyze's job, from the database.  It is fixed-size,
- * so memory does not grow with the run.
+ * so memory does not grow with the run, and adding a value is a clz and a shift.
  */
-#ifndef RT_PROGRESS_H
-#define RT_PROGRESS_H
+#ifndef RT_HIST_H
+#define RT_HIST_H
 
-#include <stddef.h>
 #include <stdint.h>
-
-#include "core/engine.h"
 
 #define RT_HIST_SUB 32          /* buckets per power of two */
 #define RT_HIST_POW 40          /* up to 2^40 us (12 days) */
@@ -27,11 +23,5 @@ void rt_hist_reset(struct rt_hist *h);
 void rt_hist_add(struct rt_hist *h, int64_t us);
 /* The q-quantile (0 < q <= 1) by nearest rank, as its bucket's midpoint; -1 when empty. */
 int64_t rt_hist_quantile(const struct rt_hist *h, double q);
-
-/*
- * The progress text for p into buf (no newline, no \r).  live: the compact form redrawn on a
- * terminal; else the periodic log-line form.  Returns buf.
- */
-char *rt_progress_format(char *buf, size_t len, const struct rt_progress *p, int live);
 
 #endif

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "core/emumodel.h"
+#include "emulate/emumodel.h"
 
 #define MAXREQ 200000
 

@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "core/cli.h"
+#include "tool/cli.h"
 
 enum { ID_VERBOSE = 1, ID_OUTPUT, ID_HEADER, ID_RATE, ID_DRY, ID_FAIL, ID_TOKEN };
 

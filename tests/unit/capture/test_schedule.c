@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "core/schedule.h"
+#include "capture/schedule.h"
 
 static const int64_t pool[] = { 11, 22, 33, 44, 55 };
 

@@ -9,7 +9,7 @@
  * tau = 2*delta / (r0 + sqrt(r0^2 + 4*a*delta)).  Doubles carry Lambda: at 10^7 requests the
  * error is far below a microsecond.
  */
-#include "core/schedule.h"
+#include "capture/schedule.h"
 
 #include <math.h>
 #include <stdio.h>

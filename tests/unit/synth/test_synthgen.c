@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/synthgen.h"
+#include "synth/synthgen.h"
 
 static struct rt_synth_event *gen(const struct rt_synth_cfg *c, size_t *n)
 {

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/engine.h"
+#include "core/plan.h"
 
 struct rt_replayplan_cfg {
     double speed;           /* > 0, finite */

@@ -6,7 +6,7 @@
  * not add up over a long trace: every scheduled time is within half a microsecond of the
  * exact (t_i - t_0) / F.  Doubles hold offsets exactly up to 2^53 us (285 years).
  */
-#include "core/replayplan.h"
+#include "replay/replayplan.h"
 
 #include <errno.h>
 #include <math.h>

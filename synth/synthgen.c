@@ -7,7 +7,7 @@
  * generation index), so the output is the same for the same seed on every libc.
  * In --requests mode the window is sized from the rate and grown until it holds enough edits.
  */
-#include "core/synthgen.h"
+#include "synth/synthgen.h"
 #include "core/rng.h"
 #include "core/grow.h"
 

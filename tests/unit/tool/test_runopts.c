@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/runopts.h"
+#include "tool/runopts.h"
 
 /* Find a shared option's id by its long name. */
 static int opt_id(const char *name)

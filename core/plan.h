@@ -1,0 +1,21 @@
+/*
+ * plan.h - the unit of a load plan: which request to send, and when.  Schedules (capture),
+ * replayed traces (replay) and the engine share only this: plain data and one callback type,
+ * no HTTP and no storage, so the arithmetic that makes a plan does not depend on the engine.
+ */
+#ifndef RT_PLAN_H
+#define RT_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rt_plan_item {
+    int64_t seq;
+    int64_t rev_id;
+    int64_t scheduled_us;       /* after t0; ignored in closed loop */
+};
+
+/* Pull the next item: return 1 (filled), 0 (no more), or -1 (error, message in err). */
+typedef int (*rt_plan_next_fn)(void *ctx, struct rt_plan_item *it, char *err, size_t errlen);
+
+#endif
