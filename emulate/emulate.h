@@ -1,7 +1,8 @@
 /*
- * emulate.h - the pieces of `revtrace emulate`: options (emulate.c), the HTTP server
- * (server.c), the fault injector (faults.c) and the parameter description (describe.c).
- * The service model itself is emulate/emumodel.c, apart from the server, so that it can be unit-tested in virtual time.
+ * emulate.h - the pieces of `revtrace emulate`: options (options.c), the HTTP server
+ * (server.c), the fault injector (faults.c) and the parameter description (describe.c); the
+ * main is emulate.c.  The service model itself is emulate/emumodel.c, apart from the server, so
+ * that it can be unit-tested in virtual time.
  */
 #ifndef RT_EMULATE_H
 #define RT_EMULATE_H
@@ -43,6 +44,16 @@ struct emu_config {
     int64_t huge_bytes;
     int quiet;
 };
+
+/* ---- options.c ---- */
+
+/*
+ * Fill *cfg from `revtrace emulate` arguments (argv[0] is "emulate"): the defaults, every
+ * option, the checks across options, and the profile's parameters with the overrides.  The
+ * strings in cfg are borrowed from argv.  Returns 0 to go on, 1 after printing --help (exit 0),
+ * or 2 after printing a usage message (exit 2).
+ */
+int emu_config_parse(struct emu_config *cfg, int argc, char **argv);
 
 /* ---- faults.c ---- */
 
