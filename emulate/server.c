@@ -546,22 +546,149 @@ static void raise_nofile(void)
     }
 }
 
-int emu_server_run(const struct emu_config *cfg)
+/* Everything server_stop looks at, so that it can run after a failure at any later step. */
+static void server_init(struct server *s, const struct emu_config *cfg)
 {
-    struct server s;
-    char err[4400];
-    int rc = RT_EXIT_RUNTIME;
-    memset(&s, 0, sizeof s);
-    s.wake_pipe[0] = s.wake_pipe[1] = -1;
-    atomic_init(&s.loop_stop, 0);
-    s.cfg = cfg;
-    atomic_init(&s.seq, 0);
-    pthread_mutex_init(&s.lock, NULL);
+    memset(s, 0, sizeof *s);
+    s->wake_pipe[0] = s->wake_pipe[1] = -1;
+    atomic_init(&s->loop_stop, 0);
+    s->cfg = cfg;
+    atomic_init(&s->seq, 0);
+    pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s.cond, &ca);
+    pthread_cond_init(&s->cond, &ca);
     pthread_condattr_destroy(&ca);
+}
+
+/*
+ * The model, the fault injector, the --threads 1 wake-up pipe and the timer thread.  Returns 0,
+ * or -1 after saying why.
+ */
+static int start_model(struct server *s)
+{
+    const struct emu_config *cfg = s->cfg;
+    char err[256];
+    s->faults = emu_faults_new(cfg);
+    s->model = rt_emu_model_new(&cfg->params, cfg->seed, rt_mono_us(), err, sizeof err);
+    if (!s->faults || !s->model) {
+        rt_msg_error("cannot set up the model: %s", s->model ? "out of memory" : err);
+        return -1;
+    }
+    /* Before the timer thread, which reads wake_pipe[1]. */
+    if (cfg->threads <= 1 &&
+        (pipe(s->wake_pipe) != 0 || fcntl(s->wake_pipe[0], F_SETFL, O_NONBLOCK) != 0 ||
+         fcntl(s->wake_pipe[1], F_SETFL, O_NONBLOCK) != 0)) {
+        rt_msg_error("cannot set up the HTTP loop: %s", strerror(errno));
+        return -1;
+    }
+    if (pthread_create(&s->timer, NULL, timer_main, s) != 0) {
+        rt_msg_error("cannot start the timer thread");
+        return -1;
+    }
+    s->timer_started = 1;
+    return 0;
+}
+
+/*
+ * The MHD daemon on cfg's address and, for --threads 1, the loop thread around it.  Returns 0,
+ * or -1 after saying why.
+ */
+static int start_http(struct server *s)
+{
+    const struct emu_config *cfg = s->cfg;
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)cfg->listen_port);
+    if (inet_pton(AF_INET, cfg->listen_addr, &sa.sin_addr) != 1) {
+        rt_msg_error("cannot listen on '%s': not an IPv4 address", cfg->listen_addr);
+        return -1;
+    }
+    /* One thread: our own loop around MHD_run (see loop_main); more: MHD's epoll pool. */
+    int own_loop = cfg->threads <= 1;
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    if (!own_loop)
+        flags |= MHD_USE_INTERNAL_POLLING_THREAD;
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, handle, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(own_loop ? 0 : cfg->threads),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)6144,
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        rt_msg_error("cannot listen on %s:%d (address in use, or not allowed?); pick another "
+                     "with --listen ADDR:PORT", cfg->listen_addr, cfg->listen_port);
+        return -1;
+    }
+    if (own_loop) {
+        if (pthread_create(&s->loop, NULL, loop_main, s) != 0) {
+            rt_msg_error("cannot start the HTTP loop thread");
+            return -1;
+        }
+        s->loop_started = 1;
+    }
+    return 0;
+}
+
+/* The port actually bound, into --port-file, then the start-up line.  Returns 0 or -1. */
+static int announce(const struct server *s)
+{
+    const struct emu_config *cfg = s->cfg;
+    char err[4400];
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    int port = di ? (int)di->port : cfg->listen_port;
+    if (cfg->port_file && write_port_file(cfg->port_file, port, err, sizeof err) != 0) {
+        rt_msg_error("%s", err);
+        return -1;
+    }
+    if (!cfg->quiet)
+        fprintf(stderr, "revtrace emulate: listening on http://%s:%d (profile %s)\n",
+                cfg->listen_addr, port, cfg->params.profile);
+    return 0;
+}
+
+/*
+ * Undo whatever server_init and the start functions did: the timer thread first (its shutdown
+ * drain resumes every waiting connection), then the loop thread, then the daemon.
+ */
+static void server_stop(struct server *s)
+{
+    if (s->timer_started) {
+        pthread_mutex_lock(&s->lock);
+        s->stop = 1;
+        pthread_cond_signal(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(s->timer, NULL);
+    }
+    if (s->loop_started) {
+        /* The timer thread is gone; MHD_stop_daemon closes what its last resumes left. */
+        atomic_store(&s->loop_stop, 1);
+        wake_loop(s);
+        pthread_join(s->loop, NULL);
+    }
+    if (s->daemon)
+        MHD_stop_daemon(s->daemon);
+    free(s->ready);
+    for (int i = 0; i < 2; i++)
+        if (s->wake_pipe[i] >= 0)
+            close(s->wake_pipe[i]);
+    rt_emu_model_free(s->model);
+    emu_faults_free(s->faults);
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->lock);
+}
+
+int emu_server_run(const struct emu_config *cfg)
+{
+    struct server s;
+    int rc = RT_EXIT_RUNTIME;
+    server_init(&s, cfg);
 
     /* Signals are taken by sigwait in this thread; every other thread inherits the mask. */
     sigset_t sigs;
@@ -572,97 +699,13 @@ int emu_server_run(const struct emu_config *cfg)
     signal(SIGPIPE, SIG_IGN);
     raise_nofile();
 
-    s.faults = emu_faults_new(cfg);
-    s.model = rt_emu_model_new(&cfg->params, cfg->seed, rt_mono_us(), err, sizeof err);
-    if (!s.faults || !s.model) {
-        rt_msg_error("cannot set up the model: %s", s.model ? "out of memory" : err);
+    if (start_model(&s) != 0 || start_http(&s) != 0 || announce(&s) != 0)
         goto out;
-    }
-    /* Before the timer thread, which reads wake_pipe[1]. */
-    if (cfg->threads <= 1 &&
-        (pipe(s.wake_pipe) != 0 || fcntl(s.wake_pipe[0], F_SETFL, O_NONBLOCK) != 0 ||
-         fcntl(s.wake_pipe[1], F_SETFL, O_NONBLOCK) != 0)) {
-        rt_msg_error("cannot set up the HTTP loop: %s", strerror(errno));
-        goto out;
-    }
-    if (pthread_create(&s.timer, NULL, timer_main, &s) != 0) {
-        rt_msg_error("cannot start the timer thread");
-        goto out;
-    }
-    s.timer_started = 1;
-
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)cfg->listen_port);
-    if (inet_pton(AF_INET, cfg->listen_addr, &sa.sin_addr) != 1) {
-        rt_msg_error("cannot listen on '%s': not an IPv4 address", cfg->listen_addr);
-        goto out;
-    }
-    /* One thread: our own loop around MHD_run (see loop_main); more: MHD's epoll pool. */
-    int own_loop = cfg->threads <= 1;
-    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
-    if (!own_loop)
-        flags |= MHD_USE_INTERNAL_POLLING_THREAD;
-    s.daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, handle, &s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(own_loop ? 0 : cfg->threads),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)6144,
-        MHD_OPTION_NOTIFY_COMPLETED, request_completed, &s,
-        MHD_OPTION_END);
-    if (!s.daemon) {
-        rt_msg_error("cannot listen on %s:%d (address in use, or not allowed?); pick another "
-                     "with --listen ADDR:PORT", cfg->listen_addr, cfg->listen_port);
-        goto out;
-    }
-    if (own_loop) {
-        if (pthread_create(&s.loop, NULL, loop_main, &s) != 0) {
-            rt_msg_error("cannot start the HTTP loop thread");
-            goto out;
-        }
-        s.loop_started = 1;
-    }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s.daemon, MHD_DAEMON_INFO_BIND_PORT);
-    int port = di ? (int)di->port : cfg->listen_port;
-    if (cfg->port_file && write_port_file(cfg->port_file, port, err, sizeof err) != 0) {
-        rt_msg_error("%s", err);
-        goto out;
-    }
-    if (!cfg->quiet)
-        fprintf(stderr, "revtrace emulate: listening on http://%s:%d (profile %s)\n",
-                cfg->listen_addr, port, cfg->params.profile);
-
     int sig = 0;
     while (sigwait(&sigs, &sig) != 0)
         ;
     rc = RT_EXIT_OK;
 out:
-    if (s.timer_started) {
-        pthread_mutex_lock(&s.lock);
-        s.stop = 1;
-        pthread_cond_signal(&s.cond);
-        pthread_mutex_unlock(&s.lock);
-        pthread_join(s.timer, NULL);
-    }
-    if (s.loop_started) {
-        /* The timer thread is gone; MHD_stop_daemon closes what its last resumes left. */
-        atomic_store(&s.loop_stop, 1);
-        wake_loop(&s);
-        pthread_join(s.loop, NULL);
-    }
-    if (s.daemon)
-        MHD_stop_daemon(s.daemon);
-    free(s.ready);
-    for (int i = 0; i < 2; i++)
-        if (s.wake_pipe[i] >= 0)
-            close(s.wake_pipe[i]);
-    rt_emu_model_free(s.model);
-    emu_faults_free(s.faults);
-    pthread_cond_destroy(&s.cond);
-    pthread_mutex_destroy(&s.lock);
+    server_stop(&s);
     return rc;
 }
