@@ -89,10 +89,11 @@ golden down-json json 1 5 -f json
 golden baseline txt 0 --baseline 1 2 --slo none --interval 5s
 
 # The creation time is the one variable byte.
+ISO='[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9:]\{8\}Z'
 for f in "$W"/*; do
     case $f in */golden.db*) continue ;; esac
     if [ ! -s "$f" ]; then rm -f "$f"; continue; fi
-    sed -e 's/Generated [0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9:]\{8\}Z by/Generated GENERATED_AT by/' \
+    sed -e "s/Generated $ISO by/Generated GENERATED_AT by/" \
         -e 's/"generated_at": "[^"]*"/"generated_at": "GENERATED_AT"/' "$f" >"$f.n" &&
         mv "$f.n" "$f"
 done
