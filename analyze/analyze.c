@@ -114,6 +114,62 @@ static int push_str(char ***arr, size_t *n, const char *s)
     return 0;
 }
 
+/* --slo: the first one replaces the default p90<=500ms; "none" asks for no SLO. */
+static int slo_opt(struct an_opts *o, const char *arg, char *err, size_t errlen)
+{
+    struct an_criteria *c = &o->crit;
+    if (!o->slo_given)
+        c->nslo = 0;
+    o->slo_given = 1;
+    if (strcmp(arg, "none") == 0) {
+        o->slo_none = 1;
+        return 0;
+    }
+    if (c->nslo == AN_MAX_SLO) {
+        snprintf(err, errlen, "at most %d --slo", AN_MAX_SLO);
+        return -1;
+    }
+    return an_slo_parse(arg, &c->slo[c->nslo++], err, errlen);
+}
+
+/* The verdict options (the rest of on_opt): they fill o->crit. */
+static int verdict_opt(struct an_opts *o, int id, const char *arg, char *err, size_t errlen)
+{
+    struct an_criteria *c = &o->crit;
+    switch (id) {
+    case OPT_SLO:
+        return slo_opt(o, arg, err, errlen);
+    case OPT_MIN_RATE:
+        if (rt_parse_rate_per_s(arg, &c->min_rate_per_s) != 0 || !(c->min_rate_per_s > 0)) {
+            snprintf(err, errlen, "expected a positive rate such as 150000/h, 42/s, 2500/min");
+            return -1;
+        }
+        snprintf(c->min_rate_text, sizeof c->min_rate_text, "%s", arg);
+        return 0;
+    case OPT_MAX_ERRORS:
+        if (rt_parse_ratio(arg, &c->max_errors) != 0) {
+            snprintf(err, errlen, "expected a ratio such as 1%% or 0.01");
+            return -1;
+        }
+        snprintf(c->max_errors_text, sizeof c->max_errors_text, "%s", arg);
+        return 0;
+    case OPT_THRESHOLD: {
+        double t;
+        char *end;
+        t = strtod(arg, &end);
+        if (end == arg || (strcmp(end, "%") != 0 && *end) || !(t >= 0) || t > 1e6) {
+            snprintf(err, errlen, "expected a percentage such as 10%%");
+            return -1;
+        }
+        c->threshold = strcmp(end, "%") == 0 ? t / 100.0 : t;
+        snprintf(c->threshold_text, sizeof c->threshold_text, "%s", arg);
+        return 0;
+    }
+    }
+    snprintf(err, errlen, "unhandled option");
+    return -1;
+}
+
 static int on_opt(void *ctx, int id, const char *arg, char *err, size_t errlen)
 {
     struct an_opts *o = ctx;
@@ -158,48 +214,8 @@ static int on_opt(void *ctx, int id, const char *arg, char *err, size_t errlen)
             return -1;
         }
         return 0;
-    case OPT_SLO:
-        if (!o->slo_given)
-            o->nslo = 0;   /* the first --slo replaces the default */
-        o->slo_given = 1;
-        if (strcmp(arg, "none") == 0) {
-            o->slo_none = 1;
-            return 0;
-        }
-        if (o->nslo == AN_MAX_SLO) {
-            snprintf(err, errlen, "at most %d --slo", AN_MAX_SLO);
-            return -1;
-        }
-        return an_slo_parse(arg, &o->slo[o->nslo++], err, errlen);
-    case OPT_MIN_RATE:
-        if (rt_parse_rate_per_s(arg, &o->min_rate_per_s) != 0 || !(o->min_rate_per_s > 0)) {
-            snprintf(err, errlen, "expected a positive rate such as 150000/h, 42/s, 2500/min");
-            return -1;
-        }
-        snprintf(o->min_rate_text, sizeof o->min_rate_text, "%s", arg);
-        return 0;
-    case OPT_MAX_ERRORS:
-        if (rt_parse_ratio(arg, &o->max_errors) != 0) {
-            snprintf(err, errlen, "expected a ratio such as 1%% or 0.01");
-            return -1;
-        }
-        snprintf(o->max_errors_text, sizeof o->max_errors_text, "%s", arg);
-        return 0;
-    case OPT_THRESHOLD: {
-        double t;
-        char *end;
-        t = strtod(arg, &end);
-        if (end == arg || (strcmp(end, "%") != 0 && *end) || !(t >= 0) || t > 1e6) {
-            snprintf(err, errlen, "expected a percentage such as 10%%");
-            return -1;
-        }
-        o->threshold = strcmp(end, "%") == 0 ? t / 100.0 : t;
-        snprintf(o->threshold_text, sizeof o->threshold_text, "%s", arg);
-        return 0;
     }
-    }
-    snprintf(err, errlen, "unhandled option");
-    return -1;
+    return verdict_opt(o, id, arg, err, errlen);
 }
 
 static int is_regular_file(const char *path)
@@ -396,123 +412,152 @@ static void print_verdict_lines(const struct an_report *r)
     }
 }
 
-int analyze_main(int argc, char **argv)
+static int out_of_memory(void)
 {
-    struct an_opts o;
-    struct an_report r;
-    struct an_ref *refs = NULL;
-    size_t nrefs = 0;
+    rt_msg_error("out of memory");
+    return RT_EXIT_RUNTIME;
+}
+
+static void opts_init(struct an_opts *o)
+{
+    char err[256];
+    memset(o, 0, sizeof *o);
+    o->format = "text";
+    o->interval_us = 0;   /* chosen per run from its span (an_auto_interval_us) */
+    o->crit.max_errors = -1;
+    o->crit.threshold = -1;
+    if (an_slo_parse("p90<=500ms", &o->crit.slo[0], err, sizeof err) == 0)
+        o->crit.nslo = 1;
+}
+
+/* What the parser cannot check option by option.  0, or RT_EXIT_* after a message. */
+static int opts_check(struct an_opts *o)
+{
+    if (o->slo_none && o->crit.nslo > 0)
+        return rt_msg_usage(AN_CMD, "--slo none cannot be combined with other --slo");
+    if (o->ndbs == 0 && push_str(&o->dbs, &o->ndbs, "revtrace.db") != 0)
+        return out_of_memory();
+    if (strcmp(o->format, "locust") == 0 && (!o->out_path || strcmp(o->out_path, "-") == 0))
+        return rt_msg_usage(AN_CMD, "--format locust is three files (PREFIX_stats.csv, "
+                            "PREFIX_stats_history.csv, PREFIX_failures.csv), not one stream: "
+                            "give their prefix with -o PREFIX (e.g. -o results)");
+    return 0;
+}
+
+/* --list: the runs of every --db.  0, or RT_EXIT_* after a message. */
+static int list_runs(const struct an_opts *o)
+{
     char err[1024] = "";
-    int rc = RT_EXIT_OK, first = 0;
-    memset(&o, 0, sizeof o);
-    memset(&r, 0, sizeof r);
-    o.format = "text";
-    o.interval_us = 0;   /* chosen per run from its span (an_auto_interval_us) */
-    o.max_errors = -1;
-    o.threshold = -1;
-    if (an_slo_parse("p90<=500ms", &o.slo[0], err, sizeof err) == 0)
-        o.nslo = 1;
-
-    int prc = rt_cli_parse(&spec, argc, argv, on_opt, &o, &first);
-    if (prc == 1)
-        goto out;
-    if (prc != 0) {
-        rc = RT_EXIT_USAGE;
-        goto out;
-    }
-    if (o.slo_none && o.nslo > 0) {
-        rc = rt_msg_usage(AN_CMD, "--slo none cannot be combined with other --slo");
-        goto out;
-    }
-    if (o.ndbs == 0 && push_str(&o.dbs, &o.ndbs, "revtrace.db") != 0)
-        goto oom;
-    if (strcmp(o.format, "locust") == 0 && (!o.out_path || strcmp(o.out_path, "-") == 0)) {
-        rc = rt_msg_usage(AN_CMD, "--format locust is three files (PREFIX_stats.csv, "
-                          "PREFIX_stats_history.csv, PREFIX_failures.csv), not one stream: "
-                          "give their prefix with -o PREFIX (e.g. -o results)");
-        goto out;
-    }
-
-    if (o.list) {
-        for (size_t i = 0; i < o.ndbs; i++) {
-            rc = an_list_runs(o.dbs[i], o.ndbs > 1, stdout, err, sizeof err);
-            if (rc) {
-                rt_msg_error("%s", err);
-                goto out;
-            }
+    for (size_t i = 0; i < o->ndbs; i++) {
+        int rc = an_list_runs(o->dbs[i], o->ndbs > 1, stdout, err, sizeof err);
+        if (rc) {
+            rt_msg_error("%s", err);
+            return rc;
         }
-        goto out;
     }
+    return 0;
+}
 
-    /* Which runs: positionals, --group, or the latest of every --db. */
-    size_t want = (size_t)(argc - first) + o.ngroups + o.ndbs + 1;
-    refs = calloc(want, sizeof *refs);
-    if (!refs)
-        goto oom;
+/*
+ * Which runs: the positionals argv[first..argc), then every --group, or with neither the
+ * latest run of every --db.  *refs (owned by the caller, free each with ref_free, then the
+ * array) gets room for all; *nrefs counts the filled ones, even on failure.  0, or -1 out
+ * of memory.
+ */
+static int make_refs(const struct an_opts *o, int argc, char **argv, int first,
+                     struct an_ref **refs, size_t *nrefs)
+{
+    size_t want = (size_t)(argc - first) + o->ngroups + o->ndbs + 1;
+    struct an_ref *v = *refs = calloc(want, sizeof *v);
+    if (!v)
+        return -1;
     for (int i = first; i < argc; i++)
-        if (parse_ref(argv[i], o.dbs[0], &refs[nrefs++], o.merge_group) != 0)
-            goto oom;
-    for (size_t g = 0; g < o.ngroups; g++) {
-        struct an_ref *ref = &refs[nrefs++];
-        ref->group = strdup(o.groups[g]);
+        if (parse_ref(argv[i], o->dbs[0], &v[(*nrefs)++], o->merge_group) != 0)
+            return -1;
+    for (size_t g = 0; g < o->ngroups; g++) {
+        struct an_ref *ref = &v[(*nrefs)++];
+        ref->group = strdup(o->groups[g]);
         if (!ref->group)
-            goto oom;
+            return -1;
     }
-    if (nrefs == 0) {
-        for (size_t i = 0; i < o.ndbs; i++) {
-            struct an_ref *ref = &refs[nrefs++];
-            ref->db_path = strdup(o.dbs[i]);
-            ref->merge_group = o.merge_group;
+    if (*nrefs == 0) {
+        for (size_t i = 0; i < o->ndbs; i++) {
+            struct an_ref *ref = &v[(*nrefs)++];
+            ref->db_path = strdup(o->dbs[i]);
+            ref->merge_group = o->merge_group;
             if (!ref->db_path)
-                goto oom;
+                return -1;
         }
     }
+    return 0;
+}
 
+/*
+ * --baseline: load it, and unless it is among the runs already loaded put it in front.
+ * Sets r->baseline.  0, or RT_EXIT_* after a message.
+ */
+static int load_baseline(struct an_report *r, const struct an_opts *o, int load_flags)
+{
+    struct an_ref bref;
+    struct an_run brun;
+    char err[1024] = "";
+    if (parse_ref(o->baseline, o->dbs[0], &bref, o->merge_group) != 0) {
+        ref_free(&bref);
+        return out_of_memory();
+    }
+    int rc = an_run_load(&bref, o->dbs, o->merge_group ? o->ndbs : 0, o->interval_us,
+                         load_flags, &brun, err, sizeof err);
+    ref_free(&bref);
+    if (rc) {
+        rt_msg_error("--baseline: %s", err);
+        return rc;
+    }
+    size_t k;
+    for (k = 0; k < r->nruns && !same_run(&r->runs[k], &brun); k++)
+        ;
+    if (k < r->nruns) {
+        an_run_free(&brun);
+    } else {
+        /* Not among the runs named: it leads the comparison. */
+        memmove(&r->runs[1], &r->runs[0], r->nruns * sizeof *r->runs);
+        r->runs[0] = brun;
+        r->nruns++;
+        k = 0;
+    }
+    r->baseline = k;
+    return 0;
+}
+
+/* Load every ref, then the baseline, into r->runs.  0, or RT_EXIT_* after a message. */
+static int load_runs(struct an_report *r, const struct an_opts *o, const struct an_ref *refs,
+                     size_t nrefs)
+{
+    char err[1024] = "";
     /* One thread reads: connection mutexes would cost ~10% of a million-row read.  Must
      * precede SQLite's initialisation; harmless (SQLITE_MISUSE) if it is too late. */
     sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
-    int load_flags = strcmp(o.format, "locust") == 0 ? AN_LOAD_CUMULATIVE : 0;
-    r.opts = &o;
-    r.runs = calloc(nrefs + 1, sizeof *r.runs);
-    if (!r.runs)
-        goto oom;
+    int load_flags = strcmp(o->format, "locust") == 0 ? AN_LOAD_CUMULATIVE : 0;
+    r->runs = calloc(nrefs + 1, sizeof *r->runs);
+    if (!r->runs)
+        return out_of_memory();
     for (size_t i = 0; i < nrefs; i++) {
-        rc = an_run_load(&refs[i], o.dbs, refs[i].group || refs[i].merge_group ? o.ndbs : 0,
-                         o.interval_us, load_flags, &r.runs[r.nruns], err, sizeof err);
+        int rc = an_run_load(&refs[i], o->dbs,
+                             refs[i].group || refs[i].merge_group ? o->ndbs : 0,
+                             o->interval_us, load_flags, &r->runs[r->nruns], err, sizeof err);
         if (rc) {
             rt_msg_error("%s", err);
-            goto out;
+            return rc;
         }
-        r.nruns++;
+        r->nruns++;
     }
-    if (o.baseline) {
-        struct an_ref bref;
-        struct an_run brun;
-        if (parse_ref(o.baseline, o.dbs[0], &bref, o.merge_group) != 0)
-            goto oom;
-        rc = an_run_load(&bref, o.dbs, o.merge_group ? o.ndbs : 0, o.interval_us, load_flags,
-                         &brun, err, sizeof err);
-        ref_free(&bref);
-        if (rc) {
-            rt_msg_error("--baseline: %s", err);
-            goto out;
-        }
-        size_t k;
-        for (k = 0; k < r.nruns && !same_run(&r.runs[k], &brun); k++)
-            ;
-        if (k < r.nruns) {
-            an_run_free(&brun);
-        } else {
-            /* Not among the runs named: it leads the comparison. */
-            memmove(&r.runs[1], &r.runs[0], r.nruns * sizeof *r.runs);
-            r.runs[0] = brun;
-            r.nruns++;
-            k = 0;
-        }
-        r.baseline = k;
-    }
-    for (size_t i = 0; i < r.nruns; i++) {
-        const struct an_run *run = &r.runs[i];
+    return o->baseline ? load_baseline(r, o, load_flags) : 0;
+}
+
+/* Say on stderr what a reader of the report should not miss. */
+static void warn_runs(const struct an_report *r)
+{
+    for (size_t i = 0; i < r->nruns; i++) {
+        const struct an_run *run = &r->runs[i];
         if (run->partial)
             rt_msg_warn("run %s is %s: its figures cover what was recorded so far",
                         run->label, run->info.status);
@@ -520,23 +565,58 @@ int analyze_main(int argc, char **argv)
             rt_msg_warn("run %s has no HTTP-200 answers (%lld requests): no latency "
                         "percentiles", run->label, (long long)run->requests);
     }
-    if (o.threshold >= 0 && r.nruns < 2)
+    if (r->crit.threshold >= 0 && r->nruns < 2)
         rt_msg_warn("--threshold %s: only one run (%s), nothing to compare it with; name a "
-                    "second RUN or --baseline RUN", o.threshold_text, r.runs[0].label);
-    if ((rc = resolve_judges(&r, &o)) != 0)
-        goto out;
-    rt_iso8601_utc_s(r.generated_at, sizeof r.generated_at, rt_wall_us());
-    if (an_verdicts_eval(&r) != 0 || an_compare_build(&r) != 0)
-        goto oom;
-    rc = write_report(&r, &o);
-    if (rc == 0 && o.out_path)
-        print_verdict_lines(&r);
-    if (rc == 0 && r.failed)
+                    "second RUN or --baseline RUN", r->crit.threshold_text, r->runs[0].label);
+}
+
+/* Judge, compare, write; the exit status (RT_EXIT_VERDICT when a verdict failed). */
+static int judge_and_write(struct an_report *r, const struct an_opts *o)
+{
+    int rc = resolve_judges(r, o);
+    if (rc)
+        return rc;
+    rt_iso8601_utc_s(r->generated_at, sizeof r->generated_at, rt_wall_us());
+    if (an_verdicts_eval(r) != 0 || an_compare_build(r) != 0)
+        return out_of_memory();
+    rc = write_report(r, o);
+    if (rc == 0 && o->out_path)
+        print_verdict_lines(r);
+    if (rc == 0 && r->failed)
         rc = RT_EXIT_VERDICT;
-    goto out;
-oom:
-    rt_msg_error("out of memory");
-    rc = RT_EXIT_RUNTIME;
+    return rc;
+}
+
+int analyze_main(int argc, char **argv)
+{
+    struct an_opts o;
+    struct an_report r;
+    struct an_ref *refs = NULL;
+    size_t nrefs = 0;
+    int rc, first = 0;
+    opts_init(&o);
+    memset(&r, 0, sizeof r);
+
+    int prc = rt_cli_parse(&spec, argc, argv, on_opt, &o, &first);
+    if (prc != 0) {
+        rc = prc == 1 ? RT_EXIT_OK : RT_EXIT_USAGE;   /* 1: --help was printed */
+        goto out;
+    }
+    if ((rc = opts_check(&o)) != 0)
+        goto out;
+    if (o.list) {
+        rc = list_runs(&o);
+        goto out;
+    }
+    if (make_refs(&o, argc, argv, first, &refs, &nrefs) != 0) {
+        rc = out_of_memory();
+        goto out;
+    }
+    if ((rc = load_runs(&r, &o, refs, nrefs)) != 0)
+        goto out;
+    r.crit = o.crit;   /* what the writers present of the options lives in the report */
+    warn_runs(&r);
+    rc = judge_and_write(&r, &o);
 out:
     for (size_t i = 0; i < nrefs; i++)
         ref_free(&refs[i]);

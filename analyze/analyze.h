@@ -9,7 +9,10 @@
  *               against a baseline (--threshold);
  *   out_*.c     present the finished report, one file per --format.
  * Presentation never queries the database and never recomputes a figure, so every format
- * shows the same numbers.
+ * shows the same numbers.  The writers read the report alone, never the options: what they
+ * present beyond the figures (the criteria the verdicts applied, which runs were judged) is
+ * set in the report once, by analyze_main.  A run's distributions are laid out by one table
+ * model (table.c: a row per distribution, one column list) that every writer walks.
  */
 #ifndef RT_ANALYZE_H
 #define RT_ANALYZE_H
@@ -186,6 +189,19 @@ struct an_cmp_row {
 };
 enum { AN_U_COUNT, AN_U_US, AN_U_PER_S, AN_U_RATIO };
 
+/* What the verdicts judge by: the verdict options, parsed (plain values, no pointers, so a
+ * report holds its own copy). */
+struct an_criteria {
+    struct an_slo slo[AN_MAX_SLO];  /* the latency SLOs (html draws their limits) */
+    size_t nslo;
+    double min_rate_per_s;  /* 0: not asked */
+    char min_rate_text[32];
+    double max_errors;      /* < 0: not asked */
+    char max_errors_text[32];
+    double threshold;       /* < 0: not asked */
+    char threshold_text[32];
+};
+
 struct an_opts {
     char **dbs;             /* owned array of owned strings; dbs[0] is the default */
     size_t ndbs;
@@ -199,20 +215,18 @@ struct an_opts {
     const char *format;     /* static */
     char *out_path;         /* owned; NULL: stdout */
     int64_t interval_us;
-    struct an_slo slo[AN_MAX_SLO];
-    size_t nslo;
+    struct an_criteria crit;
     int slo_given;          /* --slo seen (the default p90 one is dropped) */
     int slo_none;           /* --slo none */
-    double min_rate_per_s;  /* 0: not asked */
-    char min_rate_text[32];
-    double max_errors;      /* < 0: not asked */
-    char max_errors_text[32];
-    double threshold;       /* < 0: not asked */
-    char threshold_text[32];
 };
 
+/*
+ * The report every writer presents.  Writers read it and nothing else: no option, no
+ * database.  analyze_main fills crit and judged from the options, then the figures,
+ * verdicts and comparison.
+ */
 struct an_report {
-    const struct an_opts *opts;  /* borrowed */
+    struct an_criteria crit;     /* what the verdicts applied (copied from the options) */
     struct an_run *runs;         /* owned, nruns */
     size_t nruns;
     size_t baseline;             /* index of the baseline run */
@@ -234,12 +248,82 @@ static inline int an_is_judged(const struct an_report *r, size_t i)
     return !r->judged || r->judged[i];
 }
 
-/* Evaluate every verdict of opts over every judged run (r->judged; NULL: every run);
- * fills r->verdicts and r->failed. */
+/*
+ * Evaluate r->crit's --slo, --min-rate and --max-errors verdicts over every judged run
+ * (r->judged; NULL: every run), in run order, each run's SLOs first.  Appends to
+ * r->verdicts and sets r->failed when one fails.  Returns 0, or -1 out of memory.
+ */
 int an_verdicts_eval(struct an_report *r);
-/* Build r->cmp (when nruns >= 2) and the regression verdicts (with --threshold). */
+/*
+ * Build r->cmp (when nruns >= 2: every comparison row, a value per run) and, with
+ * r->crit.threshold >= 0, a regression verdict per checked row and non-baseline run: it fails
+ * when the run is worse than r->baseline by more than the threshold (relative), or has no
+ * value where the baseline has one.  Sets r->failed when one fails.  Returns 0, or -1 out of
+ * memory (r stays freeable).
+ */
 int an_compare_build(struct an_report *r);
+/* Free everything r owns (its runs too) and zero it. */
 void an_report_free(struct an_report *r);
+
+/* ---- the table model (table.c) ------------------------------------------------------- */
+
+/*
+ * A run's distributions in every format are one table: a row per distribution (latency,
+ * service, lag, then each phase), a column per figure (n, mean, min, the percentiles, max).
+ * Rows and columns are listed once, in table.c; a writer walks them, keeps the columns of
+ * its view, and only formats the cells.
+ */
+
+/* Indexes into rt_stats_pcts and an_dist.pct (test_table.c checks they agree). */
+enum {
+    AN_P50, AN_P66, AN_P75, AN_P80, AN_P90, AN_P95, AN_P98, AN_P99, AN_P99_9, AN_P99_99,
+    AN_P100
+};
+
+enum an_col_kind { AN_COL_N, AN_COL_MEAN, AN_COL_MIN, AN_COL_PCT, AN_COL_MAX };
+
+/* Views: the columns a layout shows, bits of an_col.views (csv's percentiles table and json
+ * show every column). */
+enum {
+    AN_VIEW_TABLE = 1,  /* n, mean, min, the percentiles (100% is the max): markdown, html */
+    AN_VIEW_BRIEF = 2,  /* n, mean, min, p50, p90, p99, max: text's phases, csv's stats */
+    AN_VIEW_PCTS = 4,   /* the percentiles alone: locust's tables (text and csv) */
+};
+
+struct an_col {
+    enum an_col_kind kind;
+    int pct;                /* AN_COL_PCT: the percentile, AN_P50 ... */
+    const char *head;       /* static: table header ("n", "mean", "min", "50%", "max") */
+    const char *name;       /* static: short name ("n", "mean", "min", "p50", "max") */
+    const char *key;        /* static: csv column ("n", "mean_us", "min_us", "p50_us") */
+    unsigned views;         /* AN_VIEW_* bits */
+};
+#define AN_NCOLS (RT_STATS_NPCTS + 4)
+extern const struct an_col an_cols[AN_NCOLS];   /* n, mean, min, p50 .. p100, max */
+
+/* One cell: column c of a distribution. */
+struct an_cell {
+    int have;               /* 0: the figure does not exist (an empty distribution) */
+    int real;               /* 1: a mean, print x; 0: an integer (a count or us), print i */
+    int64_t i;
+    double x;               /* the value as a double, for either kind */
+};
+struct an_cell an_dist_cell(const struct an_dist *d, const struct an_col *c);
+/* The column of percentile p (AN_P50 ... AN_P100); NULL for any other p. */
+const struct an_col *an_pct_col(int p);
+
+enum an_drow_kind { AN_D_LATENCY, AN_D_SERVICE, AN_D_LAG, AN_D_PHASE };
+
+/* One row: a distribution of a run, with its names. */
+struct an_drow {
+    enum an_drow_kind kind;
+    const char *key;        /* static: csv metric and json key ("latency", "dns", ...) */
+    const char *label;      /* static: a table's row label ("schedule lag (all sent)") */
+    const struct an_dist *d;    /* borrowed from the run */
+};
+#define AN_NDROWS (3 + AN_NPHASES)
+/* Fill rows[0..AN_NDROWS) with run's distributions: latency, service, lag, the phases. */
+void an_dist_rows(const struct an_run *run, struct an_drow rows[AN_NDROWS]);
 
 /* ---- presentation helpers (present.c) ------------------------------------------------- */
 
@@ -247,6 +331,9 @@ void an_report_free(struct an_report *r);
 char *an_fmt_ms(char *buf, size_t len, int64_t us);
 /* A figure that may be missing, in ms: "n/a", "412.3" below 1 s, "1234" from 1 s on. */
 char *an_fmt_ms_or_na(char *buf, size_t len, int have, double us);
+/* Column c of distribution d for a table in ms: the count as an integer, a figure as by
+ * an_fmt_ms_or_na ("n/a" when the distribution is empty). */
+char *an_fmt_dist_cell(char *buf, size_t len, const struct an_dist *d, const struct an_col *c);
 /* A comparison value in its unit: "412.3 ms", "41.95/s", "0.20%", "6126". */
 char *an_fmt_value(char *buf, size_t len, int unit, double v);
 /* Delta against the baseline: "+12.3%", "-0.5%", "=" or "n/a". */

@@ -27,22 +27,22 @@ static const struct {
     { "achieved rate", "achieved_per_s", AN_U_PER_S, 0, 1, SRC_ACHIEVED, 0 },
     { "HTTP-200 rate", "ok_per_s", AN_U_PER_S, 0, 0, SRC_OKRATE, 0 },
     { "latency mean", "latency_mean_us", AN_U_US, 1, 1, SRC_LAT_MEAN, 0 },
-    { "latency p50", "latency_p50_us", AN_U_US, 1, 1, SRC_LAT_PCT, 0 },
-    { "latency p66", "latency_p66_us", AN_U_US, 1, 0, SRC_LAT_PCT, 1 },
-    { "latency p75", "latency_p75_us", AN_U_US, 1, 0, SRC_LAT_PCT, 2 },
-    { "latency p80", "latency_p80_us", AN_U_US, 1, 0, SRC_LAT_PCT, 3 },
-    { "latency p90", "latency_p90_us", AN_U_US, 1, 1, SRC_LAT_PCT, 4 },
-    { "latency p95", "latency_p95_us", AN_U_US, 1, 0, SRC_LAT_PCT, 5 },
-    { "latency p98", "latency_p98_us", AN_U_US, 1, 0, SRC_LAT_PCT, 6 },
-    { "latency p99", "latency_p99_us", AN_U_US, 1, 1, SRC_LAT_PCT, 7 },
-    { "latency p99.9", "latency_p99.9_us", AN_U_US, 1, 0, SRC_LAT_PCT, 8 },
-    { "latency p99.99", "latency_p99.99_us", AN_U_US, 1, 0, SRC_LAT_PCT, 9 },
+    { "latency p50", "latency_p50_us", AN_U_US, 1, 1, SRC_LAT_PCT, AN_P50 },
+    { "latency p66", "latency_p66_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P66 },
+    { "latency p75", "latency_p75_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P75 },
+    { "latency p80", "latency_p80_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P80 },
+    { "latency p90", "latency_p90_us", AN_U_US, 1, 1, SRC_LAT_PCT, AN_P90 },
+    { "latency p95", "latency_p95_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P95 },
+    { "latency p98", "latency_p98_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P98 },
+    { "latency p99", "latency_p99_us", AN_U_US, 1, 1, SRC_LAT_PCT, AN_P99 },
+    { "latency p99.9", "latency_p99.9_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P99_9 },
+    { "latency p99.99", "latency_p99.99_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P99_99 },
     { "latency max", "latency_max_us", AN_U_US, 1, 0, SRC_LAT_MAX, 0 },
-    { "service p50", "service_p50_us", AN_U_US, 1, 0, SRC_SVC_PCT, 0 },
-    { "service p90", "service_p90_us", AN_U_US, 1, 0, SRC_SVC_PCT, 4 },
-    { "service p99", "service_p99_us", AN_U_US, 1, 0, SRC_SVC_PCT, 7 },
+    { "service p50", "service_p50_us", AN_U_US, 1, 0, SRC_SVC_PCT, AN_P50 },
+    { "service p90", "service_p90_us", AN_U_US, 1, 0, SRC_SVC_PCT, AN_P90 },
+    { "service p99", "service_p99_us", AN_U_US, 1, 0, SRC_SVC_PCT, AN_P99 },
     { "service mean", "service_mean_us", AN_U_US, 1, 0, SRC_SVC_MEAN, 0 },
-    { "lag p99", "lag_p99_us", AN_U_US, 1, 0, SRC_LAG_PCT, 7 },
+    { "lag p99", "lag_p99_us", AN_U_US, 1, 0, SRC_LAG_PCT, AN_P99 },
 };
 
 static int value_of(const struct an_run *run, int src, int pi, double *v)
@@ -88,6 +88,33 @@ static int value_of(const struct an_run *run, int src, int pi, double *v)
     return 0;
 }
 
+/* Run i against the baseline on one checked row: worse by more than the threshold fails. */
+static void regression_verdict(struct an_verdict *v, const struct an_cmp_row *c, size_t i,
+                               size_t b, const struct an_criteria *crit)
+{
+    v->run = i;
+    v->kind = AN_V_REGRESSION;
+    snprintf(v->what, sizeof v->what, "%s %s baseline%c%s", c->name,
+             c->worse_when_higher == 1 ? "<=" : ">=", c->worse_when_higher == 1 ? '+' : '-',
+             crit->threshold_text);
+    char a[48], bb[48], d[32];
+    if (!c->have[i] || !c->have[b]) {
+        /* Nothing to compare is not a pass: a run with no answers regressed. */
+        v->pass = c->have[i] == c->have[b] ? 1 : !c->have[b];
+        snprintf(v->measured, sizeof v->measured, "%s vs baseline %s",
+                 c->have[i] ? an_fmt_value(a, sizeof a, c->unit, c->v[i]) : "n/a",
+                 c->have[b] ? an_fmt_value(bb, sizeof bb, c->unit, c->v[b]) : "n/a");
+        return;
+    }
+    double base = c->v[b], val = c->v[i];
+    double change = base != 0 ? (val - base) / fabs(base) : (val == 0 ? 0 : INFINITY);
+    double worse = c->worse_when_higher == 1 ? change : -change;
+    v->pass = !(worse > crit->threshold + 1e-12);
+    snprintf(v->measured, sizeof v->measured, "%s vs baseline %s (%s)",
+             an_fmt_value(a, sizeof a, c->unit, val), an_fmt_value(bb, sizeof bb, c->unit, base),
+             an_fmt_delta(d, sizeof d, base, val));
+}
+
 int an_compare_build(struct an_report *r)
 {
     if (r->nruns < 2)
@@ -111,42 +138,19 @@ int an_compare_build(struct an_report *r)
         for (size_t i = 0; i < r->nruns; i++)
             c->have[i] = value_of(&r->runs[i], rows[k].src, rows[k].pct_idx, &c->v[i]);
     }
-    const struct an_opts *o = r->opts;
-    if (o->threshold < 0)
+    if (r->crit.threshold < 0)
         return 0;
-    size_t cap = r->nverdicts, b = r->baseline;
+    size_t cap = r->nverdicts;
     for (size_t i = 0; i < r->nruns; i++) {
-        if (i == b)
+        if (i == r->baseline)
             continue;
         for (size_t k = 0; k < nrows; k++) {
-            const struct an_cmp_row *c = &r->cmp[k];
-            if (!c->checked)
+            if (!r->cmp[k].checked)
                 continue;
             struct an_verdict *v = an_verdict_add(r, &cap);
             if (!v)
                 return -1;
-            v->run = i;
-            v->kind = AN_V_REGRESSION;
-            snprintf(v->what, sizeof v->what, "%s %s baseline%c%s", c->name,
-                     c->worse_when_higher == 1 ? "<=" : ">=",
-                     c->worse_when_higher == 1 ? '+' : '-', o->threshold_text);
-            char a[48], bb[48], d[32];
-            if (!c->have[i] || !c->have[b]) {
-                /* Nothing to compare is not a pass: a run with no answers regressed. */
-                v->pass = c->have[i] == c->have[b] ? 1 : !c->have[b];
-                snprintf(v->measured, sizeof v->measured, "%s vs baseline %s",
-                         c->have[i] ? an_fmt_value(a, sizeof a, c->unit, c->v[i]) : "n/a",
-                         c->have[b] ? an_fmt_value(bb, sizeof bb, c->unit, c->v[b]) : "n/a");
-                continue;
-            }
-            double base = c->v[b], val = c->v[i];
-            double change = base != 0 ? (val - base) / fabs(base) : (val == 0 ? 0 : INFINITY);
-            double worse = c->worse_when_higher == 1 ? change : -change;
-            v->pass = !(worse > o->threshold + 1e-12);
-            snprintf(v->measured, sizeof v->measured, "%s vs baseline %s (%s)",
-                     an_fmt_value(a, sizeof a, c->unit, val),
-                     an_fmt_value(bb, sizeof bb, c->unit, base),
-                     an_fmt_delta(d, sizeof d, base, val));
+            regression_verdict(v, &r->cmp[k], i, r->baseline, &r->crit);
         }
     }
     for (size_t k = 0; k < r->nverdicts; k++)

@@ -26,111 +26,124 @@ static void run_cols(struct an_csv *c, const struct an_report *r, size_t i)
     an_csv_str(c, r->runs[i].label);
 }
 
-static void t_stats(struct an_csv *c, const struct an_report *r)
+/* A cell of a distribution: integer microseconds (or the count), a mean with one decimal,
+ * empty when the figure does not exist. */
+static void dist_cell(struct an_csv *c, struct an_cell v)
 {
-    static const char *const hdr[] = {
+    if (!v.have)
+        an_csv_str(c, NULL);
+    else if (v.real)
+        an_csv_fmt(c, "%.1f", v.x);
+    else
+        an_csv_fmt(c, "%lld", (long long)v.i);
+}
+
+/* A rate per second of the window, empty without one. */
+static void rate_cell(struct an_csv *c, int have, double per_s)
+{
+    if (have)
+        an_csv_fmt(c, "%.6f", per_s);
+    else
+        an_csv_str(c, NULL);
+}
+
+/* The stats table's header: what names the run, its counts, its rates, then latency_<col>
+ * for the brief columns, the service percentiles, lag p99 and the window. */
+static void stats_header(struct an_csv *c)
+{
+    static const char *const head[] = {
         "run", "label", "db", "id", "uuid", "name", "kind", "status", "partial", "target",
         "group_id", "merged_runs", "started_at", "finished_at", "requests", "sent",
         "never_sent", "answered", "ok", "failed", "error_ratio", "status_429", "status_5xx",
         "status_4xx_other", "offered_per_s", "achieved_per_s", "ok_per_s", "failed_per_s",
-        "duration_s", "latency_n", "latency_mean_us", "latency_min_us", "latency_p50_us",
-        "latency_p90_us", "latency_p99_us", "latency_max_us", "service_p50_us",
-        "service_p90_us", "service_p99_us", "lag_p99_us", "rate_window_from_us",
-        "rate_window_to_us", "rate_window", "window_s", "completion_span_s", "target_per_s",
-        "requests_per_s", "judged",
+        "duration_s",
     };
-    for (size_t k = 0; k < sizeof hdr / sizeof hdr[0]; k++)
-        an_csv_str(c, hdr[k]);
+    static const char *const tail[] = {
+        "rate_window_from_us", "rate_window_to_us", "rate_window", "window_s",
+        "completion_span_s", "target_per_s", "requests_per_s", "judged",
+    };
+    for (size_t k = 0; k < sizeof head / sizeof head[0]; k++)
+        an_csv_str(c, head[k]);
+    for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++)
+        if (k->views & AN_VIEW_BRIEF)
+            an_csv_fmt(c, "latency_%s", k->key);
+    for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++)
+        if ((k->views & AN_VIEW_BRIEF) && k->kind == AN_COL_PCT)
+            an_csv_fmt(c, "service_%s", k->key);
+    an_csv_fmt(c, "lag_%s", an_pct_col(AN_P99)->key);
+    for (size_t k = 0; k < sizeof tail / sizeof tail[0]; k++)
+        an_csv_str(c, tail[k]);
     an_csv_end(c);
+}
+
+/* The stats row up to duration_s: who the run is, its counts and its rates. */
+static void stats_counts(struct an_csv *c, const struct an_report *r, size_t i)
+{
+    const struct an_run *run = &r->runs[i];
+    const struct rt_run_info *ri = &run->info;
+    run_cols(c, r, i);
+    an_csv_str(c, run->db_path);
+    an_csv_fmt(c, "%lld", (long long)ri->id);
+    an_csv_str(c, ri->uuid);
+    an_csv_str(c, ri->name);
+    an_csv_str(c, ri->kind);
+    an_csv_str(c, ri->status);
+    an_csv_fmt(c, "%d", run->partial);
+    an_csv_str(c, ri->target);
+    an_csv_str(c, ri->group_id);
+    an_csv_fmt(c, "%zu", run->nparts);
+    an_csv_str(c, ri->started_at);
+    an_csv_str(c, ri->finished_at);
+    an_csv_fmt(c, "%lld", (long long)run->requests);
+    an_csv_fmt(c, "%lld", (long long)run->sent);
+    an_csv_fmt(c, "%lld", (long long)run->never_sent);
+    an_csv_fmt(c, "%lld", (long long)run->answered);
+    an_csv_fmt(c, "%lld", (long long)run->ok);
+    an_csv_fmt(c, "%lld", (long long)run->failed);
+    an_csv_fmt(c, "%.6f", run->error_ratio);
+    an_csv_fmt(c, "%lld", (long long)run->s429);
+    an_csv_fmt(c, "%lld", (long long)run->s5xx);
+    an_csv_fmt(c, "%lld", (long long)run->s4xx);
+    rate_cell(c, run->offered_per_s > 0, run->offered_per_s);
+    rate_cell(c, run->have_rate, run->achieved_per_s);
+    rate_cell(c, run->have_rate, run->ok_per_s);
+    rate_cell(c, run->have_rate, run->failed_per_s);
+    rate_cell(c, run->duration_s > 0, run->duration_s);
+}
+
+/* The stats row from latency_n on: the distributions (the same columns as stats_header),
+ * the window and what follows. */
+static void stats_figures(struct an_csv *c, const struct an_report *r, size_t i)
+{
+    const struct an_run *run = &r->runs[i];
+    for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++)
+        if (k->views & AN_VIEW_BRIEF)
+            dist_cell(c, an_dist_cell(&run->latency, k));
+    for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++)
+        if ((k->views & AN_VIEW_BRIEF) && k->kind == AN_COL_PCT)
+            dist_cell(c, an_dist_cell(&run->service, k));
+    dist_cell(c, an_dist_cell(&run->lag, an_pct_col(AN_P99)));
+    if (run->have_rate) {
+        an_csv_fmt(c, "%lld", (long long)run->rate_from_us);
+        an_csv_fmt(c, "%lld", (long long)run->rate_to_us);
+        an_csv_str(c, run->rate_from_schedule ? "schedule" : "completion_span");
+        an_csv_fmt(c, "%.6f", run->window_s);
+    } else {
+        for (int k = 0; k < 4; k++)
+            an_csv_str(c, NULL);
+    }
+    rate_cell(c, run->duration_s > 0, run->duration_s);
+    rate_cell(c, run->target_per_s > 0, run->target_per_s);
+    rate_cell(c, run->have_rate, run->requests_per_s);
+    an_csv_fmt(c, "%d", an_is_judged(r, i));
+}
+
+static void t_stats(struct an_csv *c, const struct an_report *r)
+{
+    stats_header(c);
     for (size_t i = 0; i < r->nruns; i++) {
-        const struct an_run *run = &r->runs[i];
-        const struct rt_run_info *ri = &run->info;
-        run_cols(c, r, i);
-        an_csv_str(c, run->db_path);
-        an_csv_fmt(c, "%lld", (long long)ri->id);
-        an_csv_str(c, ri->uuid);
-        an_csv_str(c, ri->name);
-        an_csv_str(c, ri->kind);
-        an_csv_str(c, ri->status);
-        an_csv_fmt(c, "%d", run->partial);
-        an_csv_str(c, ri->target);
-        an_csv_str(c, ri->group_id);
-        an_csv_fmt(c, "%zu", run->nparts);
-        an_csv_str(c, ri->started_at);
-        an_csv_str(c, ri->finished_at);
-        an_csv_fmt(c, "%lld", (long long)run->requests);
-        an_csv_fmt(c, "%lld", (long long)run->sent);
-        an_csv_fmt(c, "%lld", (long long)run->never_sent);
-        an_csv_fmt(c, "%lld", (long long)run->answered);
-        an_csv_fmt(c, "%lld", (long long)run->ok);
-        an_csv_fmt(c, "%lld", (long long)run->failed);
-        an_csv_fmt(c, "%.6f", run->error_ratio);
-        an_csv_fmt(c, "%lld", (long long)run->s429);
-        an_csv_fmt(c, "%lld", (long long)run->s5xx);
-        an_csv_fmt(c, "%lld", (long long)run->s4xx);
-        if (run->offered_per_s > 0)
-            an_csv_fmt(c, "%.6f", run->offered_per_s);
-        else
-            an_csv_str(c, NULL);
-        if (run->have_rate) {
-            an_csv_fmt(c, "%.6f", run->achieved_per_s);
-            an_csv_fmt(c, "%.6f", run->ok_per_s);
-            an_csv_fmt(c, "%.6f", run->failed_per_s);
-        } else {
-            for (int k = 0; k < 3; k++)
-                an_csv_str(c, NULL);
-        }
-        if (run->duration_s > 0)
-            an_csv_fmt(c, "%.6f", run->duration_s);
-        else
-            an_csv_str(c, NULL);
-        const struct an_dist *l = &run->latency;
-        an_csv_fmt(c, "%zu", l->n);
-        if (l->n) {
-            an_csv_fmt(c, "%.1f", l->s.mean);
-            an_csv_fmt(c, "%lld", (long long)l->s.min);
-            an_csv_fmt(c, "%lld", (long long)l->pct[0]);
-            an_csv_fmt(c, "%lld", (long long)l->pct[4]);
-            an_csv_fmt(c, "%lld", (long long)l->pct[7]);
-            an_csv_fmt(c, "%lld", (long long)l->s.max);
-        } else {
-            for (int k = 0; k < 6; k++)
-                an_csv_str(c, NULL);
-        }
-        const struct an_dist *s = &run->service;
-        for (int k = 0; k < 3; k++) {
-            static const int idx[3] = { 0, 4, 7 };
-            if (s->n)
-                an_csv_fmt(c, "%lld", (long long)s->pct[idx[k]]);
-            else
-                an_csv_str(c, NULL);
-        }
-        if (run->lag.n)
-            an_csv_fmt(c, "%lld", (long long)run->lag.pct[7]);
-        else
-            an_csv_str(c, NULL);
-        if (run->have_rate) {
-            an_csv_fmt(c, "%lld", (long long)run->rate_from_us);
-            an_csv_fmt(c, "%lld", (long long)run->rate_to_us);
-            an_csv_str(c, run->rate_from_schedule ? "schedule" : "completion_span");
-            an_csv_fmt(c, "%.6f", run->window_s);
-        } else {
-            for (int k = 0; k < 4; k++)
-                an_csv_str(c, NULL);
-        }
-        if (run->duration_s > 0)
-            an_csv_fmt(c, "%.6f", run->duration_s);
-        else
-            an_csv_str(c, NULL);
-        if (run->target_per_s > 0)
-            an_csv_fmt(c, "%.6f", run->target_per_s);
-        else
-            an_csv_str(c, NULL);
-        if (run->have_rate)
-            an_csv_fmt(c, "%.6f", run->requests_per_s);
-        else
-            an_csv_str(c, NULL);
-        an_csv_fmt(c, "%d", an_is_judged(r, i));
+        stats_counts(c, r, i);
+        stats_figures(c, r, i);
         an_csv_end(c);
     }
 }
@@ -170,44 +183,25 @@ static void t_breakdown(struct an_csv *c, const struct an_report *r)
     }
 }
 
-static void dist_row(struct an_csv *c, const struct an_report *r, size_t i, const char *metric,
-                     const struct an_dist *d)
-{
-    run_cols(c, r, i);
-    an_csv_str(c, metric);
-    an_csv_fmt(c, "%zu", d->n);
-    if (d->n) {
-        an_csv_fmt(c, "%.1f", d->s.mean);
-        an_csv_fmt(c, "%lld", (long long)d->s.min);
-        for (int p = 0; p < RT_STATS_NPCTS; p++)
-            an_csv_fmt(c, "%lld", (long long)d->pct[p]);
-        an_csv_fmt(c, "%lld", (long long)d->s.max);
-    } else {
-        for (int p = 0; p < RT_STATS_NPCTS + 3; p++)
-            an_csv_str(c, NULL);
-    }
-    an_csv_end(c);
-}
-
+/* Every distribution of every run, a row each, every column. */
 static void t_percentiles(struct an_csv *c, const struct an_report *r)
 {
     an_csv_str(c, "run");
     an_csv_str(c, "label");
     an_csv_str(c, "metric");
-    an_csv_str(c, "n");
-    an_csv_str(c, "mean_us");
-    an_csv_str(c, "min_us");
-    for (int p = 0; p < RT_STATS_NPCTS; p++)
-        an_csv_fmt(c, "p%g_us", rt_stats_pcts[p]);
-    an_csv_str(c, "max_us");
+    for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++)
+        an_csv_str(c, k->key);
     an_csv_end(c);
     for (size_t i = 0; i < r->nruns; i++) {
-        const struct an_run *run = &r->runs[i];
-        dist_row(c, r, i, "latency", &run->latency);
-        dist_row(c, r, i, "service", &run->service);
-        dist_row(c, r, i, "lag", &run->lag);
-        for (int p = 0; p < AN_NPHASES; p++)
-            dist_row(c, r, i, an_phase_names[p], &run->phase[p]);
+        struct an_drow rows[AN_NDROWS];
+        an_dist_rows(&r->runs[i], rows);
+        for (size_t d = 0; d < AN_NDROWS; d++) {
+            run_cols(c, r, i);
+            an_csv_str(c, rows[d].key);
+            for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++)
+                dist_cell(c, an_dist_cell(rows[d].d, k));
+            an_csv_end(c);
+        }
     }
 }
 

@@ -258,9 +258,9 @@ static int latency_axis(const struct an_report *r, const int64_t *edges, size_t 
     if (ne < 2)
         return -1;
     double lo = edges[0] < 1 ? 1 : (double)edges[0], hi = (double)edges[ne - 1];
-    const struct an_opts *o = r->opts;
-    for (size_t k = 0; k < o->nslo; k++) {
-        double lim = (double)o->slo[k].limit_us;
+    const struct an_criteria *c = &r->crit;
+    for (size_t k = 0; k < c->nslo; k++) {
+        double lim = (double)c->slo[k].limit_us;
         if (lim <= 0)
             continue;
         if (lim / 1.25 < lo)
@@ -280,9 +280,9 @@ static int latency_axis(const struct an_report *r, const int64_t *edges, size_t 
  * percentile SLO also gets its horizontal line, so the check reads off the crossing. */
 static void slo_marks(const struct plot *p, const struct an_report *r, int cdf)
 {
-    const struct an_opts *o = r->opts;
-    for (size_t k = 0; k < o->nslo; k++) {
-        const struct an_slo *s = &o->slo[k];
+    const struct an_criteria *c = &r->crit;
+    for (size_t k = 0; k < c->nslo; k++) {
+        const struct an_slo *s = &c->slo[k];
         double x = px(p, (double)s->limit_us);
         double ytop = cdf && s->metric == AN_M_PCT ? py(p, s->pct) : (double)p->mt;
         fprintf(p->out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" class=\"slo\"/>",
@@ -340,7 +340,7 @@ static void chart_histogram(FILE *out, const struct an_report *r, const int64_t 
             items[ni++] = (struct legend_item){ r->runs[i].label, palette[i % NPAL], NULL };
     }
     slo_marks(&p, r, 0);
-    if (r->opts->nslo)
+    if (r->crit.nslo)
         items[ni++] = (struct legend_item){ "SLO limit", "#555", "4 3" };
     plot_end(&p, items, ni);
 }
@@ -402,7 +402,7 @@ static void chart_cdf(FILE *out, const struct an_report *r, const struct axis *x
             items[ni++] = (struct legend_item){ r->runs[i].label, palette[i % NPAL], NULL };
     }
     slo_marks(&p, r, 1);
-    if (r->opts->nslo)
+    if (r->crit.nslo)
         items[ni++] = (struct legend_item){ "SLO", "#555", "4 3" };
     plot_end(&p, items, ni);
 }
@@ -542,35 +542,33 @@ static void verdicts(FILE *out, const struct an_report *r)
         fputs("</td></tr>\n", out);
     }
     fputs("</table>\n", out);
-    if (r->opts->njudges) {
-        /* Say which runs were left unjudged, lest a reader take them for passes. */
-        int any = 0;
-        for (size_t i = 0; i < r->nruns; i++) {
-            if (r->judged && r->judged[i])
-                continue;
-            fputs(any ? ", " : "<p class=\"meta\">Not judged (--judge): ", out);
-            esc(out, r->runs[i].label);
-            any = 1;
-        }
-        if (any)
-            fputs(".</p>\n", out);
+    /* Say which runs --judge left unjudged, lest a reader take them for passes. */
+    int any = 0;
+    for (size_t i = 0; i < r->nruns; i++) {
+        if (an_is_judged(r, i))
+            continue;
+        fputs(any ? ", " : "<p class=\"meta\">Not judged (--judge): ", out);
+        esc(out, r->runs[i].label);
+        any = 1;
     }
+    if (any)
+        fputs(".</p>\n", out);
     fputs("</section>\n", out);
 }
 
 static void summary(FILE *out, const struct an_report *r)
 {
-    fputs("<section id=\"summary\"><h2>Summary</h2><table class=\"sum\"><tr><th>run</th><th>status</th>"
-          "<th>requests</th><th>failed</th><th>offered/h</th><th>achieved/h</th>"
+    fputs("<section id=\"summary\"><h2>Summary</h2><table class=\"sum\"><tr><th>run</th>"
+          "<th>status</th><th>requests</th><th>failed</th><th>offered/h</th><th>achieved/h</th>"
           "<th>HTTP-200/h</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th>"
           "<th>verdicts</th></tr>\n", out);
     for (size_t i = 0; i < r->nruns; i++) {
         const struct an_run *run = &r->runs[i];
         const struct an_dist *d = &run->latency;
         char c[4][32];
-        an_fmt_ms_or_na(c[0], 32, d->n > 0, (double)d->pct[0]);
-        an_fmt_ms_or_na(c[1], 32, d->n > 0, (double)d->pct[4]);
-        an_fmt_ms_or_na(c[2], 32, d->n > 0, (double)d->pct[7]);
+        an_fmt_ms_or_na(c[0], 32, d->n > 0, (double)d->pct[AN_P50]);
+        an_fmt_ms_or_na(c[1], 32, d->n > 0, (double)d->pct[AN_P90]);
+        an_fmt_ms_or_na(c[2], 32, d->n > 0, (double)d->pct[AN_P99]);
         an_fmt_ms_or_na(c[3], 32, d->n > 0, (double)d->s.max);
         fprintf(out, "<tr><td><span class=\"sw\" style=\"background:%s\"></span><a "
                 "href=\"#run%zu\">", palette[i % NPAL], i);
@@ -616,21 +614,33 @@ static void summary(FILE *out, const struct an_report *r)
     fputs("</section>\n", out);
 }
 
-static void dist_tr(FILE *out, const char *name, const struct an_dist *d)
+/* The distributions of a run as one table: a row each, the AN_VIEW_TABLE columns. */
+static void dist_table(FILE *out, const struct an_run *run)
 {
-    char c[32];
-    fputs("<tr><td>", out);
-    esc(out, name);
-    fprintf(out, "</td><td>%zu</td>", d->n);
-    an_fmt_ms_or_na(c, sizeof c, d->n > 0, d->s.mean);
-    fprintf(out, "<td>%s</td>", c);
-    an_fmt_ms_or_na(c, sizeof c, d->n > 0, (double)d->s.min);
-    fprintf(out, "<td>%s</td>", c);
-    for (int p = 0; p < RT_STATS_NPCTS; p++) {
-        an_fmt_ms_or_na(c, sizeof c, d->n > 0, (double)d->pct[p]);
-        fprintf(out, "<td>%s</td>", c);
+    struct an_drow rows[AN_NDROWS];
+    an_dist_rows(run, rows);
+    fputs("<h3>Percentiles and phases (ms; exact, nearest rank)</h3><table><tr><th></th>",
+          out);
+    for (const struct an_col *c = an_cols; c < an_cols + AN_NCOLS; c++) {
+        if (c->views & AN_VIEW_TABLE) {
+            fputs("<th>", out);
+            esc(out, c->head);
+            fputs("</th>", out);
+        }
     }
     fputs("</tr>\n", out);
+    for (size_t k = 0; k < AN_NDROWS; k++) {
+        fputs("<tr><td>", out);
+        esc(out, rows[k].label);
+        fputs("</td>", out);
+        for (const struct an_col *c = an_cols; c < an_cols + AN_NCOLS; c++) {
+            char b[32];
+            if (c->views & AN_VIEW_TABLE)
+                fprintf(out, "<td>%s</td>", an_fmt_dist_cell(b, sizeof b, rows[k].d, c));
+        }
+        fputs("</tr>\n", out);
+    }
+    fputs("</table>\n", out);
 }
 
 static void run_section(FILE *out, const struct an_report *r, size_t i)
@@ -677,7 +687,7 @@ static void run_section(FILE *out, const struct an_report *r, size_t i)
         fprintf(out, " Completion span (first send to last answer) %.1f s.", run->duration_s);
     fputs("</p>\n", out);
     chart_throughput(out, run, palette[i % NPAL],
-                     an_is_judged(r, i) ? r->opts->min_rate_per_s : 0);
+                     an_is_judged(r, i) ? r->crit.min_rate_per_s : 0);
     chart_latency_time(out, run);
 
     fputs("<h3>HTTP status and errors</h3><table><tr><th>status or error</th><th>count</th>"
@@ -709,17 +719,8 @@ static void run_section(FILE *out, const struct an_report *r, size_t i)
     }
     fputs("</table>\n", out);
 
-    fputs("<h3>Percentiles and phases (ms; exact, nearest rank)</h3><table><tr><th></th>"
-          "<th>n</th><th>mean</th><th>min</th>", out);
-    for (int p = 0; p < RT_STATS_NPCTS; p++)
-        fprintf(out, "<th>%s</th>", rt_stats_pct_names[p]);
-    fputs("</tr>\n", out);
-    dist_tr(out, "latency (HTTP-200, from scheduled send)", &run->latency);
-    dist_tr(out, "service (HTTP-200, from actual send)", &run->service);
-    dist_tr(out, "schedule lag (all sent)", &run->lag);
-    for (int p = 0; p < AN_NPHASES; p++)
-        dist_tr(out, an_phase_names[p], &run->phase[p]);
-    fputs("</table>\n</section>\n", out);
+    dist_table(out, run);
+    fputs("</section>\n", out);
 }
 
 static void comparison(FILE *out, const struct an_report *r)

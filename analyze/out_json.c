@@ -20,30 +20,30 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* A distribution: every column, the percentiles nested under percentiles_us by value. */
 static json_t *dist_json(const struct an_dist *d)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "n", json_integer((json_int_t)d->n));
-    int h = d->n > 0;
-    json_object_set_new(o, "mean_us", h ? json_real(d->s.mean) : json_null());
-    json_object_set_new(o, "min_us", h ? json_integer(d->s.min) : json_null());
-    json_object_set_new(o, "max_us", h ? json_integer(d->s.max) : json_null());
-    json_t *p = json_object();
-    for (int k = 0; k < RT_STATS_NPCTS; k++) {
-        char key[16];
-        snprintf(key, sizeof key, "%g", rt_stats_pcts[k]);
-        json_object_set_new(p, key, h ? json_integer(d->pct[k]) : json_null());
+    json_t *o = json_object(), *p = json_object();
+    for (const struct an_col *c = an_cols; c < an_cols + AN_NCOLS; c++) {
+        struct an_cell v = an_dist_cell(d, c);
+        json_t *j = !v.have ? json_null() : v.real ? json_real(v.x) : json_integer(v.i);
+        if (c->kind == AN_COL_PCT) {
+            char key[16];
+            snprintf(key, sizeof key, "%g", rt_stats_pcts[c->pct]);
+            json_object_set_new(p, key, j);
+        } else {
+            json_object_set_new(o, c->key, j);
+        }
     }
     json_object_set_new(o, "percentiles_us", p);
     return o;
 }
 
-static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *edges,
-                        size_t nedges)
+/* What names the run and how it ran: the run's row, for a group its parts. */
+static void identity_json(json_t *o, const struct an_report *r, size_t idx)
 {
     const struct an_run *run = &r->runs[idx];
     const struct rt_run_info *ri = &run->info;
-    json_t *o = json_object();
     json_object_set_new(o, "label", json_string(run->label));
     json_object_set_new(o, "db", json_string(run->db_path));
     /* A merged group has no id, uuid or shard of its own: null, and group_id,
@@ -73,7 +73,11 @@ static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *ed
     json_object_set_new(o, "hostname", str_or_null(ri->hostname));
     json_t *cfg = ri->config_json ? json_loads(ri->config_json, 0, NULL) : NULL;
     json_object_set_new(o, "config", cfg ? cfg : str_or_null(ri->config_json));
+}
 
+/* requests, http_status, status_classes, errors. */
+static void counts_json(json_t *o, const struct an_run *run)
+{
     json_t *req = json_object();
     json_object_set_new(req, "scheduled", json_integer(run->requests));
     json_object_set_new(req, "sent", json_integer(run->sent));
@@ -105,42 +109,57 @@ static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *ed
     if (run->errors_other)
         json_object_set_new(er, "other", json_integer(run->errors_other));
     json_object_set_new(o, "errors", er);
+}
 
+static json_t *real_if(int have, double v)
+{
+    return have ? json_real(v) : json_null();
+}
+
+/* The rates, per second of the window; null where there is no window. */
+static json_t *rate_json(const struct an_run *run)
+{
     json_t *rate = json_object();
-    json_object_set_new(rate, "offered_per_s",
-                        run->offered_per_s > 0 ? json_real(run->offered_per_s) : json_null());
+    int d = run->have_rate;
+    json_object_set_new(rate, "offered_per_s", real_if(run->offered_per_s > 0,
+                                                       run->offered_per_s));
     json_object_set_new(rate, "offered_source", run->offered_per_s > 0
                         ? json_string(run->offered_from_run ? "run"
                                       : run->rate_from_schedule ? "schedule"
                                                                 : "completion_span")
                         : json_null());
-    json_object_set_new(rate, "target_per_s",
-                        run->target_per_s > 0 ? json_real(run->target_per_s) : json_null());
-    int d = run->have_rate;
+    json_object_set_new(rate, "target_per_s", real_if(run->target_per_s > 0,
+                                                      run->target_per_s));
     json_object_set_new(rate, "window", d ? json_string(run->rate_from_schedule
                                                         ? "schedule" : "completion_span")
                                           : json_null());
-    json_object_set_new(rate, "window_s", d ? json_real(run->window_s) : json_null());
-    json_object_set_new(rate, "achieved_per_s", d ? json_real(run->achieved_per_s) : json_null());
-    json_object_set_new(rate, "ok_per_s", d ? json_real(run->ok_per_s) : json_null());
-    json_object_set_new(rate, "failed_per_s", d ? json_real(run->failed_per_s) : json_null());
-    json_object_set_new(rate, "requests_per_s", d ? json_real(run->requests_per_s) : json_null());
+    json_object_set_new(rate, "window_s", real_if(d, run->window_s));
+    json_object_set_new(rate, "achieved_per_s", real_if(d, run->achieved_per_s));
+    json_object_set_new(rate, "ok_per_s", real_if(d, run->ok_per_s));
+    json_object_set_new(rate, "failed_per_s", real_if(d, run->failed_per_s));
+    json_object_set_new(rate, "requests_per_s", real_if(d, run->requests_per_s));
     json_object_set_new(rate, "window_from_us", d ? json_integer(run->rate_from_us) : json_null());
     json_object_set_new(rate, "window_to_us", d ? json_integer(run->rate_to_us) : json_null());
-    json_object_set_new(rate, "duration_s",
-                        run->duration_s > 0 ? json_real(run->duration_s) : json_null());
-    json_object_set_new(rate, "completion_span_s",
-                        run->duration_s > 0 ? json_real(run->duration_s) : json_null());
-    json_object_set_new(o, "rate", rate);
+    json_object_set_new(rate, "duration_s", real_if(run->duration_s > 0, run->duration_s));
+    json_object_set_new(rate, "completion_span_s", real_if(run->duration_s > 0,
+                                                           run->duration_s));
+    return rate;
+}
 
-    json_object_set_new(o, "latency", dist_json(&run->latency));
-    json_object_set_new(o, "service", dist_json(&run->service));
-    json_object_set_new(o, "lag", dist_json(&run->lag));
+/* latency, service, lag at the top, the phases under "phases". */
+static void dists_json(json_t *o, const struct an_run *run)
+{
+    struct an_drow rows[AN_NDROWS];
     json_t *ph = json_object();
-    for (int p = 0; p < AN_NPHASES; p++)
-        json_object_set_new(ph, an_phase_names[p], dist_json(&run->phase[p]));
+    an_dist_rows(run, rows);
+    for (size_t k = 0; k < AN_NDROWS; k++)
+        json_object_set_new(rows[k].kind == AN_D_PHASE ? ph : o, rows[k].key,
+                            dist_json(rows[k].d));
     json_object_set_new(o, "phases", ph);
+}
 
+static json_t *histogram_json(const struct an_run *run, const int64_t *edges, size_t nedges)
+{
     json_t *hist = json_object();
     json_t *je = json_array(), *jc = json_array();
     if (nedges >= 2 && run->latency.n && run->latency.v) {
@@ -153,8 +172,11 @@ static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *ed
     }
     json_object_set_new(hist, "edges_us", je);
     json_object_set_new(hist, "counts", jc);
-    json_object_set_new(o, "histogram", hist);
+    return hist;
+}
 
+static json_t *series_json(const struct an_run *run)
+{
     json_t *ser = json_object();
     json_object_set_new(ser, "interval_us", json_integer(run->interval_us));
     json_t *rows = json_array();
@@ -172,7 +194,7 @@ static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *ed
         json_object_set_new(row, "status_5xx", json_integer(k->s5xx));
         json_object_set_new(row, "inflight", json_integer(k->inflight));
         json_object_set_new(row, "latency_n", json_integer((json_int_t)k->lat_n));
-        json_object_set_new(row, "latency_mean_us", h ? json_real(k->lat_mean) : json_null());
+        json_object_set_new(row, "latency_mean_us", real_if(h, k->lat_mean));
         json_object_set_new(row, "latency_p50_us", h ? json_integer(k->lat_p50) : json_null());
         json_object_set_new(row, "latency_p90_us", h ? json_integer(k->lat_p90) : json_null());
         json_object_set_new(row, "latency_p99_us", h ? json_integer(k->lat_p99) : json_null());
@@ -180,8 +202,65 @@ static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *ed
         json_array_append_new(rows, row);
     }
     json_object_set_new(ser, "rows", rows);
-    json_object_set_new(o, "series", ser);
+    return ser;
+}
+
+static json_t *run_json(const struct an_report *r, size_t idx, const int64_t *edges,
+                        size_t nedges)
+{
+    const struct an_run *run = &r->runs[idx];
+    json_t *o = json_object();
+    identity_json(o, r, idx);
+    counts_json(o, run);
+    json_object_set_new(o, "rate", rate_json(run));
+    dists_json(o, run);
+    json_object_set_new(o, "histogram", histogram_json(run, edges, nedges));
+    json_object_set_new(o, "series", series_json(run));
     return o;
+}
+
+/* One row per comparison figure: its values and its deltas relative to the baseline. */
+static json_t *comparison_json(const struct an_report *r)
+{
+    static const char *const units[] = { "count", "us", "per_s", "ratio" };
+    json_t *cmp = json_array();
+    for (size_t k = 0; k < r->ncmp; k++) {
+        const struct an_cmp_row *c = &r->cmp[k];
+        json_t *row = json_object(), *vals = json_array(), *deltas = json_array();
+        json_object_set_new(row, "figure", json_string(c->name));
+        json_object_set_new(row, "key", json_string(c->key));
+        json_object_set_new(row, "unit", json_string(units[c->unit]));
+        json_object_set_new(row, "regression_checked", json_boolean(c->checked));
+        double base = c->v[r->baseline];
+        for (size_t i = 0; i < r->nruns; i++) {
+            json_array_append_new(vals, c->have[i] ? json_real(c->v[i]) : json_null());
+            int ok = c->have[i] && c->have[r->baseline] && base != 0;
+            json_array_append_new(deltas, ok ? json_real((c->v[i] - base) / (base < 0 ? -base
+                                                                                : base))
+                                             : json_null());
+        }
+        json_object_set_new(row, "values", vals);
+        json_object_set_new(row, "relative_deltas", deltas);
+        json_array_append_new(cmp, row);
+    }
+    return cmp;
+}
+
+static json_t *verdicts_json(const struct an_report *r)
+{
+    json_t *ver = json_array();
+    for (size_t i = 0; i < r->nverdicts; i++) {
+        const struct an_verdict *v = &r->verdicts[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "run", json_integer((json_int_t)v->run));
+        json_object_set_new(o, "run_label", json_string(r->runs[v->run].label));
+        json_object_set_new(o, "kind", json_string(an_vkind_name(v->kind)));
+        json_object_set_new(o, "what", json_string(v->what));
+        json_object_set_new(o, "measured", json_string(v->measured));
+        json_object_set_new(o, "pass", json_boolean(v->pass));
+        json_array_append_new(ver, o);
+    }
+    return ver;
 }
 
 int an_out_json(const struct an_report *r, FILE *out)
@@ -207,42 +286,8 @@ int an_out_json(const struct an_report *r, FILE *out)
     json_object_set_new(root, "runs", runs);
 
     json_object_set_new(root, "baseline", json_integer((json_int_t)r->baseline));
-    json_t *cmp = json_array();
-    for (size_t k = 0; k < r->ncmp; k++) {
-        const struct an_cmp_row *c = &r->cmp[k];
-        json_t *row = json_object(), *vals = json_array(), *deltas = json_array();
-        json_object_set_new(row, "figure", json_string(c->name));
-        json_object_set_new(row, "key", json_string(c->key));
-        static const char *const units[] = { "count", "us", "per_s", "ratio" };
-        json_object_set_new(row, "unit", json_string(units[c->unit]));
-        json_object_set_new(row, "regression_checked", json_boolean(c->checked));
-        double base = c->v[r->baseline];
-        for (size_t i = 0; i < r->nruns; i++) {
-            json_array_append_new(vals, c->have[i] ? json_real(c->v[i]) : json_null());
-            int ok = c->have[i] && c->have[r->baseline] && base != 0;
-            json_array_append_new(deltas, ok ? json_real((c->v[i] - base) / (base < 0 ? -base
-                                                                                : base))
-                                             : json_null());
-        }
-        json_object_set_new(row, "values", vals);
-        json_object_set_new(row, "relative_deltas", deltas);
-        json_array_append_new(cmp, row);
-    }
-    json_object_set_new(root, "comparison", cmp);
-
-    json_t *ver = json_array();
-    for (size_t i = 0; i < r->nverdicts; i++) {
-        const struct an_verdict *v = &r->verdicts[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "run", json_integer((json_int_t)v->run));
-        json_object_set_new(o, "run_label", json_string(r->runs[v->run].label));
-        json_object_set_new(o, "kind", json_string(an_vkind_name(v->kind)));
-        json_object_set_new(o, "what", json_string(v->what));
-        json_object_set_new(o, "measured", json_string(v->measured));
-        json_object_set_new(o, "pass", json_boolean(v->pass));
-        json_array_append_new(ver, o);
-    }
-    json_object_set_new(root, "verdicts", ver);
+    json_object_set_new(root, "comparison", comparison_json(r));
+    json_object_set_new(root, "verdicts", verdicts_json(r));
     json_object_set_new(root, "result", json_string(r->failed ? "fail" : "pass"));
 
     int rc = json_dumpf(root, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));

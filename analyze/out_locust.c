@@ -50,6 +50,27 @@ static void ms_real(struct an_csv *c, double us)
     an_csv_fmt(c, "%.3f", us / 1e3);
 }
 
+/* The percentile headers, locust's "50%" .. "100%". */
+static void pct_heads(struct an_csv *c)
+{
+    for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++)
+        if (k->views & AN_VIEW_PCTS)
+            an_csv_str(c, k->head);
+}
+
+/* The percentile cells in whole ms from pct[] (an_dist.pct, an_bucket.cum_pct), or N/A. */
+static void pct_cells(struct an_csv *c, int have, const int64_t *pct)
+{
+    for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++) {
+        if (!(k->views & AN_VIEW_PCTS))
+            continue;
+        if (have)
+            ms_int(c, pct[k->pct]);
+        else
+            an_csv_str(c, "N/A");
+    }
+}
+
 static void stats_row(struct an_csv *c, const struct an_run *run, const char *type,
                       const char *name)
 {
@@ -59,7 +80,7 @@ static void stats_row(struct an_csv *c, const struct an_run *run, const char *ty
     an_csv_fmt(c, "%lld", (long long)run->requests);
     an_csv_fmt(c, "%lld", (long long)run->failed);
     if (d->n) {
-        ms_int(c, d->pct[0]);
+        ms_int(c, d->pct[AN_P50]);
         ms_real(c, d->s.mean);
         ms_real(c, (double)d->s.min);
         ms_real(c, (double)d->s.max);
@@ -70,15 +91,11 @@ static void stats_row(struct an_csv *c, const struct an_run *run, const char *ty
     an_csv_fmt(c, "%.6f", run->requests ? (double)run->bytes_in / (double)run->requests : 0.0);
     an_csv_fmt(c, "%.6f", run->have_rate ? run->requests_per_s : 0.0);
     an_csv_fmt(c, "%.6f", run->failed_per_s);
-    for (int p = 0; p < RT_STATS_NPCTS; p++) {
-        if (d->n)
-            ms_int(c, d->pct[p]);
-        else
-            an_csv_str(c, "N/A");
-    }
+    pct_cells(c, d->n > 0, d->pct);
     an_csv_end(c);
 }
 
+/* Open PREFIX+suffix for writing; NULL after a message.  The name goes into name[len]. */
 static FILE *open_part(const char *path, const char *suffix, char *name, size_t len)
 {
     snprintf(name, len, "%s%s", path, suffix);
@@ -99,108 +116,113 @@ static int close_part(FILE *f, const char *name)
     return 0;
 }
 
-static int write_run(const struct an_run *run, const char *prefix)
+/* PREFIX_stats.csv: the endpoint row and the Aggregated row (the same figures). */
+static void write_stats(struct an_csv *c, const struct an_run *run, const char *path)
 {
-    char name[4096], path[512];
-    int rc;
-    an_target_path(path, sizeof path, run->info.target);
-
-    FILE *f = open_part(prefix, "_stats.csv", name, sizeof name);
-    if (!f)
-        return RT_EXIT_RUNTIME;
-    struct an_csv c = { f, 0, 1 };
     for (size_t k = 0; k < sizeof stats_cols / sizeof stats_cols[0]; k++)
-        an_csv_str(&c, stats_cols[k]);
-    for (int p = 0; p < RT_STATS_NPCTS; p++)
-        an_csv_str(&c, rt_stats_pct_names[p]);
-    an_csv_end(&c);
-    stats_row(&c, run, "POST", path);
-    stats_row(&c, run, "", "Aggregated");
-    if ((rc = close_part(f, name)))
-        return rc;
+        an_csv_str(c, stats_cols[k]);
+    pct_heads(c);
+    an_csv_end(c);
+    stats_row(c, run, "POST", path);
+    stats_row(c, run, "", "Aggregated");
+}
 
-    f = open_part(prefix, "_stats_history.csv", name, sizeof name);
-    if (!f)
-        return RT_EXIT_RUNTIME;
-    c.f = f;
+/* PREFIX_stats_history.csv: a row per interval, the percentiles and totals cumulative. */
+static void write_history(struct an_csv *c, const struct an_run *run, const char *path)
+{
+    (void)path;   /* the rows are all "Aggregated" */
     for (size_t k = 0; k < sizeof history_cols_head / sizeof history_cols_head[0]; k++)
-        an_csv_str(&c, history_cols_head[k]);
-    for (int p = 0; p < RT_STATS_NPCTS; p++)
-        an_csv_str(&c, rt_stats_pct_names[p]);
+        an_csv_str(c, history_cols_head[k]);
+    pct_heads(c);
     for (size_t k = 0; k < sizeof history_cols_tail / sizeof history_cols_tail[0]; k++)
-        an_csv_str(&c, history_cols_tail[k]);
-    an_csv_end(&c);
+        an_csv_str(c, history_cols_tail[k]);
+    an_csv_end(c);
     double iv = (double)run->interval_us / 1e6;
     for (size_t b = 0; b < run->nseries; b++) {
         const struct an_bucket *k = &run->series[b];
         long long ts = (long long)((run->info.t0_unix_us +
                                     (int64_t)(b + 1) * run->interval_us) / 1000000);
-        an_csv_fmt(&c, "%lld", ts);
-        an_csv_fmt(&c, "%lld", (long long)k->inflight);
-        an_csv_str(&c, "");
-        an_csv_str(&c, "Aggregated");
-        an_csv_fmt(&c, "%.6f", (double)(k->ok + k->failed) / iv);
-        an_csv_fmt(&c, "%.6f", (double)k->failed / iv);
-        for (int p = 0; p < RT_STATS_NPCTS; p++) {
-            if (k->cum_n)
-                ms_int(&c, k->cum_pct[p]);
-            else
-                an_csv_str(&c, "N/A");
-        }
-        an_csv_fmt(&c, "%lld", (long long)k->cum_requests);
-        an_csv_fmt(&c, "%lld", (long long)k->cum_failed);
+        an_csv_fmt(c, "%lld", ts);
+        an_csv_fmt(c, "%lld", (long long)k->inflight);
+        an_csv_str(c, "");
+        an_csv_str(c, "Aggregated");
+        an_csv_fmt(c, "%.6f", (double)(k->ok + k->failed) / iv);
+        an_csv_fmt(c, "%.6f", (double)k->failed / iv);
+        pct_cells(c, k->cum_n > 0, k->cum_pct);
+        an_csv_fmt(c, "%lld", (long long)k->cum_requests);
+        an_csv_fmt(c, "%lld", (long long)k->cum_failed);
         if (k->cum_n) {
-            ms_int(&c, k->cum_pct[0]);
-            ms_real(&c, k->cum_mean);
-            ms_real(&c, (double)k->cum_min);
-            ms_real(&c, (double)k->cum_max);
+            ms_int(c, k->cum_pct[AN_P50]);
+            ms_real(c, k->cum_mean);
+            ms_real(c, (double)k->cum_min);
+            ms_real(c, (double)k->cum_max);
         } else {
             for (int x = 0; x < 4; x++)
-                an_csv_str(&c, "0");
+                an_csv_str(c, "0");
         }
-        an_csv_fmt(&c, "%.6f", k->cum_requests ? (double)k->cum_bytes_in /
-                                                     (double)k->cum_requests : 0.0);
-        an_csv_end(&c);
+        an_csv_fmt(c, "%.6f", k->cum_requests ? (double)k->cum_bytes_in /
+                                                    (double)k->cum_requests : 0.0);
+        an_csv_end(c);
     }
-    if ((rc = close_part(f, name)))
-        return rc;
+}
 
-    f = open_part(prefix, "_failures.csv", name, sizeof name);
-    if (!f)
-        return RT_EXIT_RUNTIME;
-    c.f = f;
+static void failure_row(struct an_csv *c, const char *path, const char *error, int64_t n)
+{
+    an_csv_str(c, "POST");
+    an_csv_str(c, path);
+    an_csv_str(c, error);
+    an_csv_fmt(c, "%lld", (long long)n);
+    an_csv_end(c);
+}
+
+/* PREFIX_failures.csv: failures without an error word by HTTP status, then the words. */
+static void write_failures(struct an_csv *c, const struct an_run *run, const char *path)
+{
     for (size_t k = 0; k < sizeof failures_cols / sizeof failures_cols[0]; k++)
-        an_csv_str(&c, failures_cols[k]);
-    an_csv_end(&c);
+        an_csv_str(c, failures_cols[k]);
+    an_csv_end(c);
     for (int s = 0; s <= AN_NSTATUS; s++) {
         if (!run->fail_status_n[s])
             continue;
-        an_csv_str(&c, "POST");
-        an_csv_str(&c, path);
+        char what[32];
         if (s == AN_NSTATUS)
-            an_csv_str(&c, "HTTP status outside 0-599");
+            snprintf(what, sizeof what, "HTTP status outside 0-599");
         else if (s == 0)
-            an_csv_str(&c, "no HTTP status");
+            snprintf(what, sizeof what, "no HTTP status");
         else
-            an_csv_fmt(&c, "HTTP %d", s);
-        an_csv_fmt(&c, "%lld", (long long)run->fail_status_n[s]);
-        an_csv_end(&c);
+            snprintf(what, sizeof what, "HTTP %d", s);
+        failure_row(c, path, what, run->fail_status_n[s]);
     }
-    for (size_t e = 0; e < run->nerrors; e++) {
-        an_csv_str(&c, "POST");
-        an_csv_str(&c, path);
-        an_csv_str(&c, run->errors[e].word);
-        an_csv_fmt(&c, "%lld", (long long)run->errors[e].n);
-        an_csv_end(&c);
+    for (size_t e = 0; e < run->nerrors; e++)
+        failure_row(c, path, run->errors[e].word, run->errors[e].n);
+    if (run->errors_other)
+        failure_row(c, path, "other", run->errors_other);
+}
+
+/* The three files of one run.  0, or RT_EXIT_RUNTIME after a message. */
+static int write_run(const struct an_run *run, const char *prefix)
+{
+    static const struct {
+        const char *suffix;
+        void (*write)(struct an_csv *c, const struct an_run *run, const char *path);
+    } files[] = {
+        { "_stats.csv", write_stats },
+        { "_stats_history.csv", write_history },
+        { "_failures.csv", write_failures },
+    };
+    char name[4096], path[512];
+    an_target_path(path, sizeof path, run->info.target);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        FILE *f = open_part(prefix, files[i].suffix, name, sizeof name);
+        if (!f)
+            return RT_EXIT_RUNTIME;
+        struct an_csv c = { f, 0, 1 };
+        files[i].write(&c, run, path);
+        int rc = close_part(f, name);
+        if (rc)
+            return rc;
     }
-    if (run->errors_other) {
-        an_csv_str(&c, "POST");
-        an_csv_str(&c, path);
-        an_csv_str(&c, "other");
-        an_csv_fmt(&c, "%lld", (long long)run->errors_other);
-        an_csv_end(&c);
-    }
-    return close_part(f, name);
+    return 0;
 }
 
 int an_out_locust(const struct an_report *r, const char *path)

@@ -56,46 +56,67 @@ static void verdicts(FILE *out, const struct an_report *r, const struct an_md_di
         fputc('\n', out);
     }
     fputc('\n', out);
-    if (r->opts->njudges) {
-        char b[1024];
-        size_t used = (size_t)snprintf(b, sizeof b, "Not judged (--judge):");
-        int any = 0;
-        for (size_t i = 0; i < r->nruns && used < sizeof b; i++) {
-            if (r->judged && r->judged[i])
-                continue;
-            used += (size_t)snprintf(b + used, sizeof b - used, "%s %s", any ? "," : "",
-                                     r->runs[i].label);
-            any = 1;
-        }
-        if (any) {
-            d->text(out, b);
-            fputs("\n\n", out);
-        }
+    /* The runs --judge left out, lest a reader take them for passes. */
+    char b[1024];
+    size_t used = (size_t)snprintf(b, sizeof b, "Not judged (--judge):");
+    int any = 0;
+    for (size_t i = 0; i < r->nruns && used < sizeof b; i++) {
+        if (an_is_judged(r, i))
+            continue;
+        used += (size_t)snprintf(b + used, sizeof b - used, "%s %s", any ? "," : "",
+                                 r->runs[i].label);
+        any = 1;
+    }
+    if (any) {
+        d->text(out, b);
+        fputs("\n\n", out);
     }
 }
 
-static void dist_line(FILE *out, const struct an_md_dialect *d, const char *name,
-                      const struct an_dist *x)
+/* The distributions of a run as one table: a row each, the AN_VIEW_TABLE columns. */
+static void dist_table(FILE *out, const struct an_run *run, const struct an_md_dialect *d)
 {
-    char b[32];
-    row_start(out);
-    cell(out, d, name);
-    fprintf(out, " %zu |", x->n);
-    an_fmt_ms_or_na(b, sizeof b, x->n > 0, x->s.mean);
-    cellf(out, b);
-    an_fmt_ms_or_na(b, sizeof b, x->n > 0, (double)x->s.min);
-    cellf(out, b);
-    for (int p = 0; p < RT_STATS_NPCTS; p++) {
-        an_fmt_ms_or_na(b, sizeof b, x->n > 0, (double)x->pct[p]);
-        cellf(out, b);
+    struct an_drow rows[AN_NDROWS];
+    int ncols = 1;
+    an_dist_rows(run, rows);
+    d->heading(out, 3, "Response times (ms; exact percentiles by nearest rank)");
+    fputs("| |", out);
+    for (const struct an_col *c = an_cols; c < an_cols + AN_NCOLS; c++) {
+        if (c->views & AN_VIEW_TABLE) {
+            fprintf(out, " %s |", c->head);
+            ncols++;
+        }
     }
+    fputc('\n', out);
+    sep(out, ncols, 1);
+    for (size_t k = 0; k < AN_NDROWS; k++) {
+        row_start(out);
+        cell(out, d, rows[k].label);
+        for (const struct an_col *c = an_cols; c < an_cols + AN_NCOLS; c++) {
+            char b[32];
+            if (c->views & AN_VIEW_TABLE)
+                cellf(out, an_fmt_dist_cell(b, sizeof b, rows[k].d, c));
+        }
+        fputc('\n', out);
+    }
+    fputc('\n', out);
+    if (run->latency.n == 0) {
+        d->text(out, "No HTTP-200 answers: there is no latency to take percentiles of.");
+        fputs("\n\n", out);
+    }
+}
+
+static void kv(FILE *out, const struct an_md_dialect *d, const char *k, const char *v)
+{
+    row_start(out);
+    cell(out, d, k);
+    cell(out, d, v);
     fputc('\n', out);
 }
 
-static void one_run(FILE *out, const struct an_report *r, size_t idx,
-                    const struct an_md_dialect *d)
+/* The run's heading and its facts as a two-column table. */
+static void run_facts(FILE *out, const struct an_run *run, const struct an_md_dialect *d)
 {
-    const struct an_run *run = &r->runs[idx];
     const struct rt_run_info *ri = &run->info;
     char title[512], b[256];
     snprintf(title, sizeof title, "Run %s (%s, %s)", run->label, ri->kind ? ri->kind : "?",
@@ -106,44 +127,37 @@ static void one_run(FILE *out, const struct an_report *r, size_t idx,
         fputs("\n\n", out);
     }
     fputs("| | |\n| --- | --- |\n", out);
-#define KV(k, v)                                                                             \
-    do {                                                                                     \
-        row_start(out);                                                                      \
-        cell(out, d, k);                                                                     \
-        cell(out, d, v);                                                                     \
-        fputc('\n', out);                                                                    \
-    } while (0)
-    KV("target", ri->target ? ri->target : "?");
-    KV("database", run->db_path);
+    kv(out, d, "target", ri->target ? ri->target : "?");
+    kv(out, d, "database", run->db_path);
     if (run->nparts > 1) {
         snprintf(b, sizeof b, "%s, %zu parts merged", run->group_id, run->nparts);
-        KV("group", b);
-        KV("merged runs", run->parts ? run->parts : "");
+        kv(out, d, "group", b);
+        kv(out, d, "merged runs", run->parts ? run->parts : "");
         size_t used = 0;
         b[0] = '\0';
         for (size_t k = 0; k < run->nparts && used < sizeof b; k++)
             used += (size_t)snprintf(b + used, sizeof b - used, "%s%s", k ? ", " : "",
                                      run->part_uuids[k] ? run->part_uuids[k] : "?");
-        KV("part uuids", b);
+        kv(out, d, "part uuids", b);
     } else {
-        KV("uuid", ri->uuid ? ri->uuid : "?");
+        kv(out, d, "uuid", ri->uuid ? ri->uuid : "?");
     }
-    KV("started", ri->started_at ? ri->started_at : "?");
-    KV("finished", ri->finished_at ? ri->finished_at : "-");
+    kv(out, d, "started", ri->started_at ? ri->started_at : "?");
+    kv(out, d, "finished", ri->finished_at ? ri->finished_at : "-");
     snprintf(b, sizeof b, "%lld scheduled, %lld sent, %lld answered, %lld HTTP-200",
              (long long)run->requests, (long long)run->sent, (long long)run->answered,
              (long long)run->ok);
-    KV("requests", b);
+    kv(out, d, "requests", b);
     snprintf(b, sizeof b, "%lld (%.2f%%): 429 %lld, 5xx %lld, other 4xx %lld",
              (long long)run->failed, run->error_ratio * 100, (long long)run->s429,
              (long long)run->s5xx, (long long)run->s4xx);
-    KV("failed", b);
+    kv(out, d, "failed", b);
     if (run->offered_per_s > 0)
         snprintf(b, sizeof b, "%.2f/s = %.0f/h", run->offered_per_s,
                  run->offered_per_s * 3600);
     else
         snprintf(b, sizeof b, "n/a");
-    KV("offered rate", b);
+    kv(out, d, "offered rate", b);
     if (run->have_rate)
         snprintf(b, sizeof b, "%.2f/s = %.0f/h answers (HTTP-200: %.2f/s = %.0f/h), per "
                  "second of the %s (%.1f s)", run->achieved_per_s, run->achieved_per_s * 3600,
@@ -152,31 +166,17 @@ static void one_run(FILE *out, const struct an_report *r, size_t idx,
                  run->window_s);
     else
         snprintf(b, sizeof b, "n/a");
-    KV("achieved rate", b);
+    kv(out, d, "achieved rate", b);
     if (run->duration_s > 0) {
         snprintf(b, sizeof b, "%.1f s (first send to last completion)", run->duration_s);
-        KV("completion span", b);
+        kv(out, d, "completion span", b);
     }
-#undef KV
     fputc('\n', out);
+}
 
-    d->heading(out, 3, "Response times (ms; exact percentiles by nearest rank)");
-    fputs("| | n | mean | min |", out);
-    for (int p = 0; p < RT_STATS_NPCTS; p++)
-        fprintf(out, " %s |", rt_stats_pct_names[p]);
-    fputc('\n', out);
-    sep(out, RT_STATS_NPCTS + 4, 1);
-    dist_line(out, d, "latency (HTTP-200, from scheduled send)", &run->latency);
-    dist_line(out, d, "service (HTTP-200, from actual send)", &run->service);
-    dist_line(out, d, "schedule lag (all sent)", &run->lag);
-    for (int p = 0; p < AN_NPHASES; p++)
-        dist_line(out, d, an_phase_names[p], &run->phase[p]);
-    fputc('\n', out);
-    if (run->latency.n == 0) {
-        d->text(out, "No HTTP-200 answers: there is no latency to take percentiles of.");
-        fputs("\n\n", out);
-    }
-
+static void status_table(FILE *out, const struct an_run *run, const struct an_md_dialect *d)
+{
+    char b[256];
     d->heading(out, 3, "HTTP status and errors");
     fputs("| status or error | count |\n| --- | ---: |\n", out);
     for (int s = 0; s <= AN_NSTATUS; s++) {
@@ -199,28 +199,40 @@ static void one_run(FILE *out, const struct an_report *r, size_t idx,
         fprintf(out, " %lld |\n", (long long)run->errors[e].n);
     }
     fputc('\n', out);
+}
 
-    if (run->nseries) {
-        snprintf(b, sizeof b, "Time series (%gs intervals; HTTP-200 latency in ms)",
-                 (double)run->interval_us / 1e6);
-        d->heading(out, 3, b);
-        fputs("| t (s) | offered/s | achieved/s | ok | failed | 429 | 5xx | p50 | p90 | p99 |\n",
-              out);
-        sep(out, 10, 0);
-        double iv = (double)run->interval_us / 1e6;
-        for (size_t k = 0; k < run->nseries; k++) {
-            const struct an_bucket *x = &run->series[k];
-            char c[3][32];
-            an_fmt_ms_or_na(c[0], 32, x->lat_n > 0, (double)x->lat_p50);
-            an_fmt_ms_or_na(c[1], 32, x->lat_n > 0, (double)x->lat_p90);
-            an_fmt_ms_or_na(c[2], 32, x->lat_n > 0, (double)x->lat_p99);
-            fprintf(out, "| %.0f | %.2f | %.2f | %lld | %lld | %lld | %lld | %s | %s | %s |\n",
-                    (double)k * iv, (double)x->scheduled / iv, (double)x->answered / iv,
-                    (long long)x->ok, (long long)x->failed, (long long)x->s429,
-                    (long long)x->s5xx, c[0], c[1], c[2]);
-        }
-        fputc('\n', out);
+static void series_table(FILE *out, const struct an_run *run, const struct an_md_dialect *d)
+{
+    if (!run->nseries)
+        return;
+    char b[256];
+    snprintf(b, sizeof b, "Time series (%gs intervals; HTTP-200 latency in ms)",
+             (double)run->interval_us / 1e6);
+    d->heading(out, 3, b);
+    fputs("| t (s) | offered/s | achieved/s | ok | failed | 429 | 5xx | p50 | p90 | p99 |\n",
+          out);
+    sep(out, 10, 0);
+    double iv = (double)run->interval_us / 1e6;
+    for (size_t k = 0; k < run->nseries; k++) {
+        const struct an_bucket *x = &run->series[k];
+        char c[3][32];
+        an_fmt_ms_or_na(c[0], 32, x->lat_n > 0, (double)x->lat_p50);
+        an_fmt_ms_or_na(c[1], 32, x->lat_n > 0, (double)x->lat_p90);
+        an_fmt_ms_or_na(c[2], 32, x->lat_n > 0, (double)x->lat_p99);
+        fprintf(out, "| %.0f | %.2f | %.2f | %lld | %lld | %lld | %lld | %s | %s | %s |\n",
+                (double)k * iv, (double)x->scheduled / iv, (double)x->answered / iv,
+                (long long)x->ok, (long long)x->failed, (long long)x->s429,
+                (long long)x->s5xx, c[0], c[1], c[2]);
     }
+    fputc('\n', out);
+}
+
+static void one_run(FILE *out, const struct an_run *run, const struct an_md_dialect *d)
+{
+    run_facts(out, run, d);
+    dist_table(out, run, d);
+    status_table(out, run, d);
+    series_table(out, run, d);
 }
 
 static void comparison(FILE *out, const struct an_report *r, const struct an_md_dialect *d)
@@ -267,7 +279,7 @@ int an_out_md_common(const struct an_report *r, FILE *out, const struct an_md_di
     fputs("\n\n", out);
     verdicts(out, r, d);
     for (size_t i = 0; i < r->nruns; i++)
-        one_run(out, r, i, d);
+        one_run(out, &r->runs[i], d);
     if (r->nruns >= 2)
         comparison(out, r, d);
     return 0;

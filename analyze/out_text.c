@@ -51,60 +51,89 @@ static void dashes(FILE *out, int n)
         fputc('-', out);
 }
 
+static void stats_rule(FILE *out, int nw)
+{
+    dashes(out, TYPE_W);
+    fputc('|', out);
+    dashes(out, nw);
+    fputs("|-------|-------------|-------|-------|-------|-------|--------|-----------\n", out);
+}
+
+/* locust's request statistics table: a POST row and the same figures as Aggregated. */
 static void stats_table(FILE *out, const struct an_run *run, const char *path)
 {
     int nw = name_width(path) - 4;
     char a[32], mi[32], ma[32], me[32], fails[48];
     fprintf(out, "%-*s %-*s %7s %12s |%7s %7s %7s%7s | %7s %11s\n", TYPE_W, "Type", nw, "Name",
             "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s", "failures/s");
-    dashes(out, TYPE_W);
-    fputc('|', out);
-    dashes(out, nw);
-    fputs("|-------|-------------|-------|-------|-------|-------|--------|-----------\n", out);
+    stats_rule(out, nw);
     const struct an_dist *d = &run->latency;
     snprintf(fails, sizeof fails, "%lld(%.2f%%)", (long long)run->failed,
              run->error_ratio * 100.0);
     double rps = run->have_rate ? run->requests_per_s : 0;
     for (int row = 0; row < 2; row++) {
-        if (row == 1) {
-            dashes(out, TYPE_W);
-            fputc('|', out);
-            dashes(out, nw);
-            fputs("|-------|-------------|-------|-------|-------|-------|--------|-----------\n",
-                  out);
-        }
+        if (row == 1)
+            stats_rule(out, nw);
         fprintf(out, "%-*s %-*s %7lld %12s |%7s %7s %7s%7s | %7.2f %11.2f\n", TYPE_W,
                 row == 0 ? "POST" : "", nw, row == 0 ? path : "Aggregated",
                 (long long)run->requests, fails, ms_cell(a, sizeof a, d->n > 0, d->s.mean),
                 ms_cell(mi, sizeof mi, d->n > 0, (double)d->s.min),
                 ms_cell(ma, sizeof ma, d->n > 0, (double)d->s.max),
-                ms_cell(me, sizeof me, d->n > 0, (double)d->pct[0]), rps,
+                ms_cell(me, sizeof me, d->n > 0, (double)d->pct[AN_P50]), rps,
                 run->failed_per_s);
     }
 }
 
+/* The rule above each row of pct_table: the first percentile column 8 wide, the rest and
+ * the count 6, as locust. */
+static void pct_rule(FILE *out, int name_w)
+{
+    dashes(out, TYPE_W);
+    fputc('|', out);
+    dashes(out, name_w);
+    int w = 8;
+    for (const struct an_col *c = an_cols; c < an_cols + AN_NCOLS; c++) {
+        if (c->views & AN_VIEW_PCTS) {
+            fputc('|', out);
+            dashes(out, w);
+            w = 6;
+        }
+    }
+    fputc('|', out);
+    dashes(out, 6);
+    fputc('\n', out);
+}
+
+/*
+ * locust's "Response time percentiles" table over one distribution: the percentile columns,
+ * then the count; a POST row and the same figures as the Aggregated row.
+ */
 static void pct_table(FILE *out, const char *title, const struct an_dist *d, const char *path)
 {
     const int NAME_W = name_width(path);
     fprintf(out, "%s\n", title);
-    fprintf(out, "%-*s %-*s %8s", TYPE_W, "Type", NAME_W, "Name", rt_stats_pct_names[0]);
-    for (int p = 1; p < RT_STATS_NPCTS; p++)
-        fprintf(out, " %6s", rt_stats_pct_names[p]);
+    fprintf(out, "%-*s %-*s", TYPE_W, "Type", NAME_W, "Name");
+    int w = 8;
+    for (const struct an_col *c = an_cols; c < an_cols + AN_NCOLS; c++) {
+        if (c->views & AN_VIEW_PCTS) {
+            fprintf(out, " %*s", w, c->head);
+            w = 6;
+        }
+    }
     fprintf(out, " %6s\n", "# reqs");
     for (int row = 0; row < 2; row++) {
-        dashes(out, TYPE_W);
-        fputc('|', out);
-        dashes(out, NAME_W);
-        fputs("|--------", out);
-        for (int p = 1; p <= RT_STATS_NPCTS; p++)
-            fputs("|------", out);
-        fputc('\n', out);
-        char c[32];
-        fprintf(out, "%-*s %-*s %8s", TYPE_W, row == 0 ? "POST" : "", NAME_W,
-                row == 0 ? path : "Aggregated",
-                ms_cell(c, sizeof c, d->n > 0, (double)d->pct[0]));
-        for (int p = 1; p < RT_STATS_NPCTS; p++)
-            fprintf(out, " %6s", ms_cell(c, sizeof c, d->n > 0, (double)d->pct[p]));
+        pct_rule(out, NAME_W);
+        fprintf(out, "%-*s %-*s", TYPE_W, row == 0 ? "POST" : "", NAME_W,
+                row == 0 ? path : "Aggregated");
+        w = 8;
+        for (const struct an_col *c = an_cols; c < an_cols + AN_NCOLS; c++) {
+            if (!(c->views & AN_VIEW_PCTS))
+                continue;
+            struct an_cell v = an_dist_cell(d, c);
+            char b[32];
+            fprintf(out, " %*s", w, ms_cell(b, sizeof b, v.have, v.x));
+            w = 6;
+        }
         fprintf(out, " %6zu\n", d->n);
     }
     if (d->n == 0)
@@ -112,20 +141,30 @@ static void pct_table(FILE *out, const char *title, const struct an_dist *d, con
     fputc('\n', out);
 }
 
-static void dist_row(FILE *out, const char *name, const struct an_dist *d)
+/* A row of the brief distribution tables (phases, lag): the AN_VIEW_BRIEF columns. */
+static void dist_row(FILE *out, const struct an_drow *row)
 {
-    char c[6][32];
-    int h = d->n > 0;
-    fprintf(out, "  %-12s %9zu %9s %9s %9s %9s %9s %9s\n", name, d->n,
-            ms_cell(c[0], 32, h, d->s.mean), ms_cell(c[1], 32, h, (double)d->s.min),
-            ms_cell(c[2], 32, h, (double)d->pct[0]), ms_cell(c[3], 32, h, (double)d->pct[4]),
-            ms_cell(c[4], 32, h, (double)d->pct[7]), ms_cell(c[5], 32, h, (double)d->s.max));
+    fprintf(out, "  %-12s", row->key);
+    for (const struct an_col *c = an_cols; c < an_cols + AN_NCOLS; c++) {
+        if (!(c->views & AN_VIEW_BRIEF))
+            continue;
+        struct an_cell v = an_dist_cell(row->d, c);
+        char b[32];
+        if (c->kind == AN_COL_N)
+            fprintf(out, " %9lld", (long long)v.i);
+        else
+            fprintf(out, " %9s", ms_cell(b, sizeof b, v.have, v.x));
+    }
+    fputc('\n', out);
 }
 
 static void dist_header(FILE *out, const char *title)
 {
-    fprintf(out, "%s\n  %-12s %9s %9s %9s %9s %9s %9s %9s\n", title, "", "n", "mean", "min",
-            "p50", "p90", "p99", "max");
+    fprintf(out, "%s\n  %-12s", title, "");
+    for (const struct an_col *c = an_cols; c < an_cols + AN_NCOLS; c++)
+        if (c->views & AN_VIEW_BRIEF)
+            fprintf(out, " %9s", c->name);
+    fputc('\n', out);
 }
 
 static void run_header(FILE *out, const struct an_run *run)
@@ -219,25 +258,40 @@ static void series_table(FILE *out, const struct an_run *run)
     fputc('\n', out);
 }
 
+/* The brief table of the rows of one kind (the phases, or the lag). */
+static void dist_table(FILE *out, const char *title, const struct an_drow *rows,
+                       enum an_drow_kind kind)
+{
+    dist_header(out, title);
+    for (size_t k = 0; k < AN_NDROWS; k++)
+        if (rows[k].kind == kind)
+            dist_row(out, &rows[k]);
+    fputc('\n', out);
+}
+
 static void one_run(FILE *out, const struct an_run *run)
 {
+    static const char *const pct_titles[] = {
+        [AN_D_LATENCY] = "Response time percentiles (exact, nearest rank; HTTP-200 latency "
+                         "from the scheduled send to the answer, ms)",
+        [AN_D_SERVICE] = "Service time percentiles (exact, nearest rank; HTTP-200, from the "
+                         "actual send, ms)",
+    };
     char path[512];
+    struct an_drow rows[AN_NDROWS];
     an_target_path(path, sizeof path, run->info.target);
+    an_dist_rows(run, rows);
     run_header(out, run);
     stats_table(out, run, path);
     fputc('\n', out);
-    pct_table(out, "Response time percentiles (exact, nearest rank; HTTP-200 latency from the "
-              "scheduled send to the answer, ms)", &run->latency, path);
-    pct_table(out, "Service time percentiles (exact, nearest rank; HTTP-200, from the actual "
-              "send, ms)", &run->service, path);
-    dist_header(out, "Phases of HTTP-200 requests (ms; first_byte = connection ready to first "
-                "byte)");
-    for (int p = 0; p < AN_NPHASES; p++)
-        dist_row(out, an_phase_names[p], &run->phase[p]);
-    fputc('\n', out);
-    dist_header(out, "Schedule lag (actual send - scheduled send, ms; every sent request)");
-    dist_row(out, "lag", &run->lag);
-    fputc('\n', out);
+    /* locust's percentile tables for the response times, brief tables for the rest */
+    for (size_t k = 0; k < AN_NDROWS; k++)
+        if (rows[k].kind == AN_D_LATENCY || rows[k].kind == AN_D_SERVICE)
+            pct_table(out, pct_titles[rows[k].kind], rows[k].d, path);
+    dist_table(out, "Phases of HTTP-200 requests (ms; first_byte = connection ready to first "
+               "byte)", rows, AN_D_PHASE);
+    dist_table(out, "Schedule lag (actual send - scheduled send, ms; every sent request)",
+               rows, AN_D_LAG);
     series_table(out, run);
 }
 
@@ -283,18 +337,15 @@ int an_out_text(const struct an_report *r, FILE *out)
             fprintf(out, "  %s  %-34s %s  [run: %s]\n", v->pass ? "PASS" : "FAIL", v->what,
                     v->measured, r->runs[v->run].label);
         }
-        if (r->opts->njudges) {
-            int any = 0;
-            for (size_t i = 0; i < r->nruns; i++) {
-                if (r->judged && r->judged[i])
-                    continue;
-                fprintf(out, "%s%s", any ? ", " : "  not judged (--judge): ",
-                        r->runs[i].label);
-                any = 1;
-            }
-            if (any)
-                fputc('\n', out);
+        int any = 0;
+        for (size_t i = 0; i < r->nruns; i++) {
+            if (an_is_judged(r, i))
+                continue;
+            fprintf(out, "%s%s", any ? ", " : "  not judged (--judge): ", r->runs[i].label);
+            any = 1;
         }
+        if (any)
+            fputc('\n', out);
         fprintf(out, "Result: %s\n", r->failed ? "FAIL" : "PASS");
     }
     return 0;

@@ -31,6 +31,16 @@ char *an_fmt_ms_or_na(char *buf, size_t len, int have, double us)
     return buf;
 }
 
+char *an_fmt_dist_cell(char *buf, size_t len, const struct an_dist *d, const struct an_col *c)
+{
+    struct an_cell v = an_dist_cell(d, c);
+    if (c->kind == AN_COL_N)
+        snprintf(buf, len, "%lld", (long long)v.i);
+    else
+        an_fmt_ms_or_na(buf, len, v.have, v.x);
+    return buf;
+}
+
 char *an_fmt_value(char *buf, size_t len, int unit, double v)
 {
     switch (unit) {

@@ -95,74 +95,89 @@ static const char *metric_name(const struct an_slo *slo, char *buf, size_t len)
     }
 }
 
+/* --slo: the SLO's metric of the run's HTTP-200 latency against its limit. */
+static void slo_verdict(struct an_verdict *v, const struct an_run *run, const struct an_slo *slo)
+{
+    v->kind = AN_V_SLO;
+    snprintf(v->what, sizeof v->what, "%s", slo->text);
+    double us;
+    char nb[16], ms[32];
+    if (an_dist_metric(&run->latency, slo->metric, slo->pct, &us) != 0) {
+        snprintf(v->measured, sizeof v->measured, "no HTTP-200 answers to measure");
+        v->pass = 0;
+        return;
+    }
+    v->pass = slo->strict ? us < (double)slo->limit_us : us <= (double)slo->limit_us;
+    snprintf(v->measured, sizeof v->measured, "%s = %s ms (%zu HTTP-200)",
+             metric_name(slo, nb, sizeof nb), an_fmt_ms(ms, sizeof ms, (int64_t)(us + 0.5)),
+             run->latency.n);
+}
+
+/* --min-rate: the run's HTTP-200 rate per second of its window. */
+static void rate_verdict(struct an_verdict *v, const struct an_run *run,
+                         const struct an_criteria *crit)
+{
+    v->kind = AN_V_RATE;
+    snprintf(v->what, sizeof v->what, "rate>=%s", crit->min_rate_text);
+    /* 1e-9 relative: 150000/h parsed and 150000 answers / 3600 s may differ in the last
+     * bit. */
+    v->pass = run->have_rate && run->ok_per_s >= crit->min_rate_per_s * (1 - 1e-9);
+    if (!run->have_rate)
+        snprintf(v->measured, sizeof v->measured, "no rate (no schedule span and no "
+                 "completed request)");
+    else
+        snprintf(v->measured, sizeof v->measured, "HTTP-200 %.2f/s = %.0f/h", run->ok_per_s,
+                 run->ok_per_s * 3600.0);
+    /* A run that never offered the rate cannot show it: say so, lest a reader take the
+     * FAIL of a 1x baseline for a failure of the service. */
+    if (!v->pass && run->offered_per_s > 0 &&
+        run->offered_per_s < crit->min_rate_per_s * 0.999) {
+        size_t l = strlen(v->measured);
+        snprintf(v->measured + l, sizeof v->measured - l, " (offered only %.0f/h)",
+                 run->offered_per_s * 3600.0);
+    }
+}
+
+/* --max-errors: the run's failed / requests. */
+static void errors_verdict(struct an_verdict *v, const struct an_run *run,
+                           const struct an_criteria *crit)
+{
+    v->kind = AN_V_ERRORS;
+    snprintf(v->what, sizeof v->what, "errors<=%s", crit->max_errors_text);
+    v->pass = run->requests > 0 && run->error_ratio <= crit->max_errors + 1e-12;
+    if (run->requests == 0)
+        snprintf(v->measured, sizeof v->measured, "no requests in the run");
+    else
+        snprintf(v->measured, sizeof v->measured, "%.2f%% (%lld of %lld failed)",
+                 run->error_ratio * 100.0, (long long)run->failed, (long long)run->requests);
+}
+
 int an_verdicts_eval(struct an_report *r)
 {
-    const struct an_opts *o = r->opts;
+    const struct an_criteria *crit = &r->crit;
     size_t cap = r->nverdicts;
     for (size_t i = 0; i < r->nruns; i++) {
         const struct an_run *run = &r->runs[i];
+        struct an_verdict *v;
         if (!an_is_judged(r, i))
             continue;
-        for (size_t k = 0; k < o->nslo; k++) {
-            const struct an_slo *slo = &o->slo[k];
-            struct an_verdict *v = an_verdict_add(r, &cap);
-            if (!v)
+        for (size_t k = 0; k < crit->nslo; k++) {
+            if (!(v = an_verdict_add(r, &cap)))
                 return -1;
             v->run = i;
-            v->kind = AN_V_SLO;
-            snprintf(v->what, sizeof v->what, "%s", slo->text);
-            double us;
-            char nb[16], ms[32];
-            if (an_dist_metric(&run->latency, slo->metric, slo->pct, &us) != 0) {
-                snprintf(v->measured, sizeof v->measured, "no HTTP-200 answers to measure");
-                v->pass = 0;
-            } else {
-                v->pass = slo->strict ? us < (double)slo->limit_us
-                                      : us <= (double)slo->limit_us;
-                snprintf(v->measured, sizeof v->measured, "%s = %s ms (%zu HTTP-200)",
-                         metric_name(slo, nb, sizeof nb),
-                         an_fmt_ms(ms, sizeof ms, (int64_t)(us + 0.5)), run->latency.n);
-            }
+            slo_verdict(v, run, &crit->slo[k]);
         }
-        if (o->min_rate_per_s > 0) {
-            struct an_verdict *v = an_verdict_add(r, &cap);
-            if (!v)
+        if (crit->min_rate_per_s > 0) {
+            if (!(v = an_verdict_add(r, &cap)))
                 return -1;
             v->run = i;
-            v->kind = AN_V_RATE;
-            snprintf(v->what, sizeof v->what, "rate>=%s", o->min_rate_text);
-            /* 1e-9 relative: 150000/h parsed and 150000 answers / 3600 s may differ in
-             * the last bit. */
-            v->pass = run->have_rate && run->ok_per_s >= o->min_rate_per_s * (1 - 1e-9);
-            if (!run->have_rate)
-                snprintf(v->measured, sizeof v->measured, "no rate (no schedule span and no "
-                         "completed request)");
-            else
-                snprintf(v->measured, sizeof v->measured, "HTTP-200 %.2f/s = %.0f/h",
-                         run->ok_per_s, run->ok_per_s * 3600.0);
-            /* A run that never offered the rate cannot show it: say so, lest a reader
-             * take the FAIL of a 1x baseline for a failure of the service. */
-            if (!v->pass && run->offered_per_s > 0 &&
-                run->offered_per_s < o->min_rate_per_s * 0.999) {
-                size_t l = strlen(v->measured);
-                snprintf(v->measured + l, sizeof v->measured - l, " (offered only %.0f/h)",
-                         run->offered_per_s * 3600.0);
-            }
+            rate_verdict(v, run, crit);
         }
-        if (o->max_errors >= 0) {
-            struct an_verdict *v = an_verdict_add(r, &cap);
-            if (!v)
+        if (crit->max_errors >= 0) {
+            if (!(v = an_verdict_add(r, &cap)))
                 return -1;
             v->run = i;
-            v->kind = AN_V_ERRORS;
-            snprintf(v->what, sizeof v->what, "errors<=%s", o->max_errors_text);
-            v->pass = run->requests > 0 && run->error_ratio <= o->max_errors + 1e-12;
-            if (run->requests == 0)
-                snprintf(v->measured, sizeof v->measured, "no requests in the run");
-            else
-                snprintf(v->measured, sizeof v->measured, "%.2f%% (%lld of %lld failed)",
-                         run->error_ratio * 100.0, (long long)run->failed,
-                         (long long)run->requests);
+            errors_verdict(v, run, crit);
         }
     }
     for (size_t k = 0; k < r->nverdicts; k++)
