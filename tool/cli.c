@@ -123,6 +123,22 @@ int rt_opt_fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
+int rt_opt_choose(const char *arg, const struct rt_opt_word *words, int *value, char *err,
+                  size_t errlen)
+{
+    size_t k = 0;
+    for (const struct rt_opt_word *w = words; w->word; w++)
+        if (strcmp(arg, w->word) == 0) {
+            *value = w->value;
+            return 0;
+        }
+    k += (size_t)snprintf(err, errlen, "choose ");
+    for (const struct rt_opt_word *w = words; w->word && k < errlen; w++)
+        k += (size_t)snprintf(err + k, errlen - k, "%s%s", w->word,
+                              !w[1].word ? "" : !w[2].word ? " or " : ", ");
+    return -1;
+}
+
 static size_t count_opts(const struct rt_cmd_spec *spec)
 {
     size_t n = 0;

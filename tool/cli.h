@@ -94,4 +94,17 @@ void rt_msg_live_end(void);
 int rt_opt_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* One accepted word of an option that takes a keyword ("--order random"), and its value. */
+struct rt_opt_word {
+    const char *word;       /* NULL ends a table */
+    int value;
+};
+
+/*
+ * For option handlers: the value of the word arg in words (a table ending with a NULL word)
+ * into *value, and 0; else "choose A, B or C" (the words in table order) into err, and -1.
+ */
+int rt_opt_choose(const char *arg, const struct rt_opt_word *words, int *value, char *err,
+                  size_t errlen);
+
 #endif
