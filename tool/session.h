@@ -24,9 +24,9 @@ struct rt_session {
     const char *cmd;                  /* "capture" | "replay", for messages */
     struct rt_run_opts *opts;         /* borrowed */
     struct rt_run_new run;            /* kind, target, source, speed, shard, group; the
-                                         config_json and t0 are filled by rt_session_run */
+                                         config_json and t0 are filled by the session */
     json_t *config;                   /* borrowed; command-specific options already in it;
-                                         the shared ones are added by rt_session_run */
+                                         the shared ones are added by the session */
     struct rt_load load;
     rt_plan_next_fn next;             /* the plan */
     void *next_ctx;
