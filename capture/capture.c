@@ -125,110 +125,116 @@ struct capture_args {
     int64_t duration_us, requests;
 };
 
-static int apply(void *ctx, int id, const char *arg, char *err, size_t errlen)
+/* --ramp: the stages, each rate at most 10,000,000/s. */
+static int set_ramp(struct capture_args *a, const char *arg, char *err, size_t errlen)
 {
-    struct capture_args *a = ctx;
-    if (id >= RT_RUNOPT_FIRST && id < RT_RUNOPT_LAST)
-        return rt_runopt_apply(&a->run, id, arg, err, errlen);
+    free(a->stages);
+    a->stages = NULL;
+    if (rt_ramp_parse(arg, &a->stages, &a->n_stages, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < a->n_stages; i++)
+        if (a->stages[i].rate_per_s > 10e6)
+            return rt_opt_fail(err, errlen, "stage %zu: rate above 10,000,000/s", i + 1);
+    a->ramp_text = arg;
+    return 0;
+}
+
+/* The load model's options: open loop (--rate, --arrivals, --ramp), closed loop (--users,
+   --wait, --spawn-rate). */
+static int apply_model(struct capture_args *a, int id, const char *arg, char *err,
+                       size_t errlen)
+{
+    static const struct rt_opt_word arrivals[] = {
+        { "poisson", RT_ARRIVALS_POISSON }, { "constant", RT_ARRIVALS_CONSTANT }, { NULL, 0 },
+    };
     int64_t v;
+    int k;
     switch (id) {
-    case OPT_REVIDS:
-        a->revids = arg;
-        return 0;
-    case OPT_COLUMN:
-        if (!*arg) {
-            snprintf(err, errlen, "give a column name");
-            return -1;
-        }
-        a->column = arg;
-        return 0;
-    case OPT_ORDER:
-        if (strcmp(arg, "random") == 0)
-            a->order = RT_ORDER_RANDOM;
-        else if (strcmp(arg, "sequential") == 0)
-            a->order = RT_ORDER_SEQUENTIAL;
-        else {
-            snprintf(err, errlen, "choose random or sequential");
-            return -1;
-        }
-        return 0;
-    case OPT_SEED:
-        if (rt_parse_count(arg, &v) != 0) {
-            snprintf(err, errlen, "give a non-negative whole number");
-            return -1;
-        }
-        a->seed = (uint64_t)v;
-        a->have_seed = 1;
-        return 0;
     case OPT_RATE:
-        if (rt_parse_rate_per_s(arg, &a->rate_per_s) != 0 || a->rate_per_s > 10e6) {
-            snprintf(err, errlen, "give a rate such as 42/s, 2500/min or 150000/h");
-            return -1;
-        }
+        if (rt_parse_rate_per_s(arg, &a->rate_per_s) != 0 || a->rate_per_s > 10e6)
+            return rt_opt_fail(err, errlen, "give a rate such as 42/s, 2500/min or 150000/h");
         a->have_rate = 1;
         return 0;
     case OPT_ARRIVALS:
-        if (strcmp(arg, "poisson") == 0)
-            a->arrivals = RT_ARRIVALS_POISSON;
-        else if (strcmp(arg, "constant") == 0)
-            a->arrivals = RT_ARRIVALS_CONSTANT;
-        else {
-            snprintf(err, errlen, "choose poisson or constant");
+        if (rt_opt_choose(arg, arrivals, &k, err, errlen) != 0)
             return -1;
-        }
+        a->arrivals = (enum rt_arrivals)k;
         return 0;
     case OPT_RAMP:
-        free(a->stages);
-        a->stages = NULL;
-        if (rt_ramp_parse(arg, &a->stages, &a->n_stages, err, errlen) != 0)
-            return -1;
-        for (size_t i = 0; i < a->n_stages; i++)
-            if (a->stages[i].rate_per_s > 10e6) {
-                snprintf(err, errlen, "stage %zu: rate above 10,000,000/s", i + 1);
-                return -1;
-            }
-        a->ramp_text = arg;
-        return 0;
+        return set_ramp(a, arg, err, errlen);
     case OPT_USERS:
-        if (rt_parse_count(arg, &v) != 0 || v < 1 || v > 1000000) {
-            snprintf(err, errlen, "give a whole number of users from 1 to 1000000");
-            return -1;
-        }
+        if (rt_parse_count(arg, &v) != 0 || v < 1 || v > 1000000)
+            return rt_opt_fail(err, errlen, "give a whole number of users from 1 to 1000000");
         a->users = v;
         return 0;
     case OPT_WAIT:
-        if (rt_parse_duration_range(arg, &a->wait_min_us, &a->wait_max_us) != 0) {
-            snprintf(err, errlen, "give MIN-MAX durations such as 1s-5s (or one duration)");
-            return -1;
-        }
+        if (rt_parse_duration_range(arg, &a->wait_min_us, &a->wait_max_us) != 0)
+            return rt_opt_fail(err, errlen, "give MIN-MAX durations such as 1s-5s "
+                               "(or one duration)");
         a->have_wait = 1;
         return 0;
     case OPT_SPAWN_RATE:
         /* locust takes a bare number of users per second; so do we, or a rate with a unit */
         if ((rt_parse_positive_real(arg, &a->spawn_rate_per_s) != 0 &&
              rt_parse_rate_per_s(arg, &a->spawn_rate_per_s) != 0) ||
-            !(a->spawn_rate_per_s > 0)) {
-            snprintf(err, errlen, "give users per second above 0, e.g. 2 or 2/s");
-            return -1;
-        }
+            !(a->spawn_rate_per_s > 0))
+            return rt_opt_fail(err, errlen, "give users per second above 0, e.g. 2 or 2/s");
         a->have_spawn = 1;
         return 0;
-    case OPT_DURATION:
-        if (rt_parse_duration_us(arg, &a->duration_us) != 0 || a->duration_us <= 0) {
-            snprintf(err, errlen, "give a duration above 0 such as 30s, 10m or 1h");
+    default:
+        return rt_opt_fail(err, errlen, "internal error: unknown option %d", id);
+    }
+}
+
+/* The option handler: the rev-ID pool and the stop conditions here, the load model in
+   apply_model, the shared options in tool/runopts. */
+static int apply(void *ctx, int id, const char *arg, char *err, size_t errlen)
+{
+    static const struct rt_opt_word orders[] = {
+        { "random", RT_ORDER_RANDOM }, { "sequential", RT_ORDER_SEQUENTIAL }, { NULL, 0 },
+    };
+    struct capture_args *a = ctx;
+    int64_t v;
+    int k;
+    if (id >= RT_RUNOPT_FIRST && id < RT_RUNOPT_LAST)
+        return rt_runopt_apply(&a->run, id, arg, err, errlen);
+    switch (id) {
+    case OPT_REVIDS:
+        a->revids = arg;
+        return 0;
+    case OPT_COLUMN:
+        if (!*arg)
+            return rt_opt_fail(err, errlen, "give a column name");
+        a->column = arg;
+        return 0;
+    case OPT_ORDER:
+        if (rt_opt_choose(arg, orders, &k, err, errlen) != 0)
             return -1;
-        }
+        a->order = (enum rt_order)k;
+        return 0;
+    case OPT_SEED:
+        if (rt_parse_count(arg, &v) != 0)
+            return rt_opt_fail(err, errlen, "give a non-negative whole number");
+        a->seed = (uint64_t)v;
+        a->have_seed = 1;
+        return 0;
+    case OPT_DURATION:
+        if (rt_parse_duration_us(arg, &a->duration_us) != 0 || a->duration_us <= 0)
+            return rt_opt_fail(err, errlen, "give a duration above 0 such as 30s, 10m or 1h");
         return 0;
     case OPT_REQUESTS:
-        if (rt_parse_count(arg, &a->requests) != 0 || a->requests < 1) {
-            snprintf(err, errlen, "give a whole number of requests, at least 1");
-            return -1;
-        }
+        if (rt_parse_count(arg, &a->requests) != 0 || a->requests < 1)
+            return rt_opt_fail(err, errlen, "give a whole number of requests, at least 1");
         return 0;
     default:
-        snprintf(err, errlen, "internal error: unknown option %d", id);
-        return -1;
+        return apply_model(a, id, arg, err, errlen);
     }
+}
+
+/* Open loop: an arrival rate or a ramp was given (else --users, closed loop). */
+static int open_loop(const struct capture_args *a)
+{
+    return a->have_rate || a->n_stages > 0;
 }
 
 /* The mean offered rate of an open-loop schedule over its length (for runs.offered_rate). */
@@ -288,15 +294,137 @@ static json_t *workload_json(const struct capture_args *a, size_t pool)
     return o;
 }
 
+/*
+ * The steps of capture_main.  Each returns GO_ON, or the exit status to end with (its
+ * message already said).
+ */
+#define GO_ON (-1)
+
+/* The command line and the URL; --help ends here, with 0. */
+static int parse_args(struct capture_args *a, int argc, char **argv)
+{
+    char err[1024] = "";
+    int first = 0;
+    int prc = rt_cli_parse(&capture_spec, argc, argv, apply, a, &first);
+    if (prc == 1)
+        return RT_EXIT_OK;
+    if (prc != 0)
+        return RT_EXIT_USAGE;
+    if (first >= argc)
+        return rt_msg_usage("capture", "give the URL to send to, e.g. "
+                            "http://127.0.0.1:8080/v1/models/revertrisk-wikidata:predict");
+    if (argc - first > 1)
+        return rt_msg_usage("capture", "one URL only; '%s' is extra", argv[first + 1]);
+    if (rt_runopt_finish(&a->run, argv[first], err, sizeof err) != 0)
+        return rt_msg_usage("capture", "%s", err);
+    if (!a->revids)
+        return rt_msg_usage("capture", "give the revision IDs to send with --revids FILE "
+                            "(one per line, or a CSV with a rev_id column)");
+    return GO_ON;
+}
+
+/* One load model, its options only, and something to send. */
+static int check_model(const struct capture_args *a)
+{
+    int open = open_loop(a);
+    if (open && a->users > 0)
+        return rt_msg_usage("capture", "choose open loop (--rate/--ramp) or closed loop "
+                            "(--users), not both");
+    if (!open && a->users == 0)
+        return rt_msg_usage("capture", "give an arrival rate (--rate 42/s) or a number of "
+                            "users (--users 20)");
+    if (!open && a->arrivals != RT_ARRIVALS_POISSON)
+        return rt_msg_usage("capture", "--arrivals applies to open loop (--rate) only");
+    if (open && (a->have_wait || a->have_spawn))
+        return rt_msg_usage("capture", "--wait and --spawn-rate apply to closed loop "
+                            "(--users) only");
+    if (open && a->n_stages == 0 && !(a->rate_per_s > 0))
+        return rt_msg_usage("capture", "--rate must be above 0");
+    if (a->n_stages > 0) {
+        int any = a->rate_per_s > 0;
+        for (size_t i = 0; i < a->n_stages; i++)
+            any |= a->stages[i].rate_per_s > 0;
+        if (!any)
+            return rt_msg_usage("capture", "--ramp: every rate is 0; nothing would be sent");
+    }
+    return GO_ON;
+}
+
+/* The rev-ID pool, read whole before the database is touched. */
+static int load_pool(const struct capture_args *a, struct rt_trace *trace)
+{
+    char err[1024] = "";
+    struct rt_trace_opts topts = { .column = a->column, .need_time = 0 };
+    if (rt_trace_load(a->revids, &topts, trace, err, sizeof err) == 0)
+        return GO_ON;
+    rt_msg_error("%s", err);
+    if (strstr(err, "column") != NULL)
+        rt_msg_error("capture: nothing was sent or written; fix the file (or pick the "
+                     "column with --column) and run again");
+    else
+        rt_msg_error("capture: nothing was sent or written; fix the file and run again");
+    return RT_EXIT_USAGE;
+}
+
+/* The arrival schedule (sc is filled; it borrows from a and trace). */
+static int make_schedule(const struct capture_args *a, const struct rt_trace *trace,
+                         struct rt_schedule_config *sc, struct rt_schedule **sched)
+{
+    char err[1024] = "";
+    memset(sc, 0, sizeof *sc);
+    sc->arrivals = a->arrivals;
+    sc->rate_per_s = a->rate_per_s;
+    sc->stages = a->stages;
+    sc->n_stages = a->n_stages;
+    sc->duration_us = a->duration_us;
+    sc->max_requests = a->requests;
+    sc->seed = a->seed;
+    sc->order = a->order;
+    sc->pool = trace->rev_id;
+    sc->n_pool = trace->n;
+    sc->untimed = !open_loop(a);
+    if (rt_schedule_new(sc, sched, err, sizeof err) != 0)
+        return rt_msg_usage("capture", "%s", err);
+    return GO_ON;
+}
+
+/* Record the run (tool/session does the rest); returns its exit status. */
+static int record(struct capture_args *a, const struct rt_schedule_config *sc,
+                  struct rt_schedule *sched)
+{
+    int open = open_loop(a);
+    json_t *config = workload_json(a, sc->n_pool);
+    struct rt_session s;
+    memset(&s, 0, sizeof s);
+    s.cmd = "capture";
+    s.opts = &a->run;
+    s.run.name = a->run.name;
+    s.run.kind = "capture";
+    s.run.target = a->run.http.url;
+    s.run.offered_rate_per_s = open ? mean_rate(a) : 0;
+    s.config = config;
+    s.load.closed_loop = !open;
+    s.load.users = (int)a->users;
+    s.load.spawn_rate_per_s = a->spawn_rate_per_s;
+    s.load.wait_min_us = a->wait_min_us;
+    s.load.wait_max_us = a->wait_max_us;
+    s.load.duration_us = a->duration_us ? a->duration_us
+                                        : (open ? rt_schedule_ramp_us(sc) : 0);
+    s.load.max_requests = a->requests;
+    s.load.seed = a->seed;
+    s.next = rt_schedule_plan_next;
+    s.next_ctx = sched;
+    int rc = rt_session_run(&s);
+    json_decref(config);
+    return rc;
+}
+
 int capture_main(int argc, char **argv)
 {
     struct capture_args a;
     struct rt_trace trace;
+    struct rt_schedule_config sc;
     struct rt_schedule *sched = NULL;
-    json_t *config = NULL;
-    char err[1024] = "";
-    int rc = RT_EXIT_USAGE;
-    int first = 0;
 
     memset(&a, 0, sizeof a);
     memset(&trace, 0, sizeof trace);
@@ -307,117 +435,20 @@ int capture_main(int argc, char **argv)
         rt_msg_error("out of memory");
         return RT_EXIT_RUNTIME;
     }
-    int prc = rt_cli_parse(&capture_spec, argc, argv, apply, &a, &first);
-    if (prc == 1) {
-        rc = RT_EXIT_OK;
-        goto out;
-    }
-    if (prc != 0)
-        goto out;
-    if (first >= argc) {
-        rt_msg_usage("capture", "give the URL to send to, e.g. "
-                     "http://127.0.0.1:8080/v1/models/revertrisk-wikidata:predict");
-        goto out;
-    }
-    if (argc - first > 1) {
-        rt_msg_usage("capture", "one URL only; '%s' is extra", argv[first + 1]);
-        goto out;
-    }
-    if (rt_runopt_finish(&a.run, argv[first], err, sizeof err) != 0) {
-        rt_msg_usage("capture", "%s", err);
-        goto out;
-    }
-    if (!a.revids) {
-        rt_msg_usage("capture", "give the revision IDs to send with --revids FILE "
-                     "(one per line, or a CSV with a rev_id column)");
-        goto out;
-    }
-    int open_loop = a.have_rate || a.n_stages > 0;
-    if (open_loop && a.users > 0) {
-        rt_msg_usage("capture", "choose open loop (--rate/--ramp) or closed loop (--users), "
-                     "not both");
-        goto out;
-    }
-    if (!open_loop && a.users == 0) {
-        rt_msg_usage("capture", "give an arrival rate (--rate 42/s) or a number of users "
-                     "(--users 20)");
-        goto out;
-    }
-    if (!open_loop && a.arrivals != RT_ARRIVALS_POISSON) {
-        rt_msg_usage("capture", "--arrivals applies to open loop (--rate) only");
-        goto out;
-    }
-    if (open_loop && (a.have_wait || a.have_spawn)) {
-        rt_msg_usage("capture", "--wait and --spawn-rate apply to closed loop (--users) only");
-        goto out;
-    }
-    if (open_loop && a.n_stages == 0 && !(a.rate_per_s > 0)) {
-        rt_msg_usage("capture", "--rate must be above 0");
-        goto out;
-    }
-    if (a.n_stages > 0) {
-        int any = a.rate_per_s > 0;
-        for (size_t i = 0; i < a.n_stages; i++)
-            any |= a.stages[i].rate_per_s > 0;
-        if (!any) {
-            rt_msg_usage("capture", "--ramp: every rate is 0; nothing would be sent");
-            goto out;
-        }
-    }
-    if (!a.have_seed) {
+    int rc = parse_args(&a, argc, argv);
+    if (rc == GO_ON)
+        rc = check_model(&a);
+    if (rc == GO_ON && !a.have_seed) {
         a.seed = (uint64_t)rt_wall_us() ^ ((uint64_t)getpid() << 32);
         a.seed &= 0x7fffffffffffffffULL;   /* stays an int64 in config_json */
     }
+    if (rc == GO_ON)
+        rc = load_pool(&a, &trace);
+    if (rc == GO_ON)
+        rc = make_schedule(&a, &trace, &sc, &sched);
+    if (rc == GO_ON)
+        rc = record(&a, &sc, sched);
 
-    struct rt_trace_opts topts = { .column = a.column, .need_time = 0 };
-    if (rt_trace_load(a.revids, &topts, &trace, err, sizeof err) != 0) {
-        rt_msg_error("%s", err);
-        if (strstr(err, "column") != NULL)
-            rt_msg_error("capture: nothing was sent or written; fix the file (or pick the "
-                         "column with --column) and run again");
-        else
-            rt_msg_error("capture: nothing was sent or written; fix the file and run again");
-        rc = RT_EXIT_USAGE;
-        goto out;
-    }
-
-    struct rt_schedule_config sc = {
-        .arrivals = a.arrivals, .rate_per_s = a.rate_per_s,
-        .stages = a.stages, .n_stages = a.n_stages,
-        .duration_us = a.duration_us, .max_requests = a.requests,
-        .seed = a.seed, .order = a.order, .pool = trace.rev_id, .n_pool = trace.n,
-        .untimed = !open_loop,
-    };
-    if (rt_schedule_new(&sc, &sched, err, sizeof err) != 0) {
-        rt_msg_usage("capture", "%s", err);
-        goto out;
-    }
-    config = workload_json(&a, trace.n);
-
-    struct rt_session s;
-    memset(&s, 0, sizeof s);
-    s.cmd = "capture";
-    s.opts = &a.run;
-    s.run.name = a.run.name;
-    s.run.kind = "capture";
-    s.run.target = a.run.http.url;
-    s.run.offered_rate_per_s = open_loop ? mean_rate(&a) : 0;
-    s.config = config;
-    s.load.closed_loop = !open_loop;
-    s.load.users = (int)a.users;
-    s.load.spawn_rate_per_s = a.spawn_rate_per_s;
-    s.load.wait_min_us = a.wait_min_us;
-    s.load.wait_max_us = a.wait_max_us;
-    s.load.duration_us = a.duration_us ? a.duration_us
-                                       : (open_loop ? rt_schedule_ramp_us(&sc) : 0);
-    s.load.max_requests = a.requests;
-    s.load.seed = a.seed;
-    s.next = rt_schedule_plan_next;
-    s.next_ctx = sched;
-    rc = rt_session_run(&s);
-
-out:
-    json_decref(config);
     rt_schedule_free(sched);
     rt_trace_free(&trace);
     free(a.stages);

@@ -4,6 +4,11 @@
  * A command's tables are flattened into one struct option array whose val is the index of
  * the entry, so long options need no separate id space; short options are mapped back to
  * their entry by letter.
+ *
+ * Messages: each is formatted whole and written with one fprintf, because stderr is
+ * unbuffered and a line written in pieces is several writes (a redrawn live line would
+ * flicker, and shards sharing a terminal could interleave mid-line).  The live line's state
+ * is a single flag here: stderr is one per process, and so is the line drawn on it.
  */
 #include "tool/cli.h"
 
@@ -14,38 +19,124 @@
 
 #define RT_OPT_HELP_IDX 10000
 
-static void vmsg(const char *prefix, const char *fmt, va_list ap)
+static int live_drawn;      /* a live line is on stderr, not yet ended by a newline */
+
+/*
+ * pre, then "<cmd>: " when cmd is not NULL, the message and post, on stderr.  In one write
+ * when the text fits or memory allows, else streamed (the bytes are the same).
+ */
+static void vmsg(const char *pre, const char *cmd, const char *post, const char *fmt,
+                 va_list ap)
 {
-    fputs(prefix, stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char small[512], *big = NULL;
+    const char *text = small;
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(small, sizeof small, fmt, aq);
+    va_end(aq);
+    if (n >= 0 && (size_t)n >= sizeof small && (big = malloc((size_t)n + 1)) != NULL)
+        text = big;
+    if (n < 0 || ((size_t)n >= sizeof small && !big)) {
+        fprintf(stderr, "%s%s%s", pre, cmd ? cmd : "", cmd ? ": " : "");
+        vfprintf(stderr, fmt, ap);
+        fputs(post, stderr);
+        return;
+    }
+    if (big)
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+    fprintf(stderr, "%s%s%s%s%s", pre, cmd ? cmd : "", cmd ? ": " : "", text, post);
+    free(big);
+}
+
+void rt_msg_live_end(void)
+{
+    if (live_drawn) {
+        fputc('\n', stderr);
+        live_drawn = 0;
+    }
+}
+
+void rt_msg_live(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(cmd ? "\rrevtrace: " : "\r", cmd, "\033[K", fmt, ap);
+    va_end(ap);
+    fflush(stderr);
+    live_drawn = 1;
 }
 
 void rt_msg_error(const char *fmt, ...)
 {
     va_list ap;
+    rt_msg_live_end();
     va_start(ap, fmt);
-    vmsg("revtrace: ", fmt, ap);
+    vmsg("revtrace: ", NULL, "\n", fmt, ap);
     va_end(ap);
 }
 
 void rt_msg_warn(const char *fmt, ...)
 {
     va_list ap;
+    rt_msg_live_end();
     va_start(ap, fmt);
-    vmsg("revtrace: warning: ", fmt, ap);
+    vmsg("revtrace: warning: ", NULL, "\n", fmt, ap);
+    va_end(ap);
+}
+
+void rt_msg_info(const char *fmt, ...)
+{
+    va_list ap;
+    rt_msg_live_end();
+    va_start(ap, fmt);
+    vmsg("revtrace: ", NULL, "\n", fmt, ap);
+    va_end(ap);
+}
+
+void rt_msg_status(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    rt_msg_live_end();
+    va_start(ap, fmt);
+    vmsg("revtrace: ", cmd, "\n", fmt, ap);
     va_end(ap);
 }
 
 int rt_msg_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    rt_msg_live_end();
     fprintf(stderr, "revtrace %s: ", cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry 'revtrace %s --help'.\n", cmd);
     return RT_EXIT_USAGE;
+}
+
+int rt_opt_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int rt_opt_choose(const char *arg, const struct rt_opt_word *words, int *value, char *err,
+                  size_t errlen)
+{
+    size_t k = 0;
+    for (const struct rt_opt_word *w = words; w->word; w++)
+        if (strcmp(arg, w->word) == 0) {
+            *value = w->value;
+            return 0;
+        }
+    k += (size_t)snprintf(err, errlen, "choose ");
+    for (const struct rt_opt_word *w = words; w->word && k < errlen; w++)
+        k += (size_t)snprintf(err + k, errlen - k, "%s%s", w->word,
+                              !w[1].word ? "" : !w[2].word ? " or " : ", ");
+    return -1;
 }
 
 static size_t count_opts(const struct rt_cmd_spec *spec)

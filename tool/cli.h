@@ -3,8 +3,11 @@
  * feeds both getopt_long and --help (so they cannot drift), and one message helper prefixes
  * every diagnostic with "revtrace:".
  *
- * This is the only core module that writes to the user's terminal; the rest of core/ returns
- * codes and fills error buffers, and subcommand code decides what to say.
+ * With the command mains, the tool layer (tool/) is the only code that writes to the user's
+ * terminal; core/ returns codes and fills error buffers, and the tool layer decides what to
+ * say.  Every line it writes to stderr goes through the rt_msg_* helpers below, which also
+ * keep the one piece of terminal state there is: whether a live line (a progress line
+ * redrawn in place with \r) is on the screen and must be ended before the next message.
  */
 #ifndef RT_CLI_H
 #define RT_CLI_H
@@ -60,11 +63,48 @@ int rt_cli_parse(const struct rt_cmd_spec *spec, int argc, char **argv,
 /* Write the command's --help text. */
 void rt_cli_help(const struct rt_cmd_spec *spec, FILE *out);
 
+/*
+ * Every rt_msg_* helper writes one line to stderr in one write (where memory allows), after
+ * ending a live line that is drawn (see rt_msg_live); rt_msg_live itself redraws in place.
+ */
+
 /* "revtrace: <msg>\n" on stderr. */
 void rt_msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "revtrace: warning: <msg>\n" on stderr. */
 void rt_msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "revtrace <cmd>: <msg>\nTry 'revtrace <cmd> --help'.\n" on stderr; returns RT_EXIT_USAGE. */
 int rt_msg_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "revtrace: <msg>\n" on stderr: news, not an error (a run's summary line). */
+void rt_msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "revtrace: <cmd>: <msg>\n" on stderr: a running command's news (progress, countdown). */
+void rt_msg_status(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * The live line, for a terminal: "\r<msg>\033[K" on stderr, or with cmd (not NULL)
+ * "\rrevtrace: <cmd>: <msg>\033[K"; no newline, so the next call draws over it.  The line
+ * counts as drawn until rt_msg_live_end or any other rt_msg_* helper ends it.
+ */
+void rt_msg_live(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* End the live line: "\n" on stderr when one is drawn, else nothing. */
+void rt_msg_live_end(void);
+
+/*
+ * For option handlers (rt_opt_fn): the reason, formatted into err (truncated to errlen), and
+ * -1 to return: `return rt_opt_fail(err, errlen, "give a number");`.
+ */
+int rt_opt_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One accepted word of an option that takes a keyword ("--order random"), and its value. */
+struct rt_opt_word {
+    const char *word;       /* NULL ends a table */
+    int value;
+};
+
+/*
+ * For option handlers: the value of the word arg in words (a table ending with a NULL word)
+ * into *value, and 0; else "choose A, B or C" (the words in table order) into err, and -1.
+ */
+int rt_opt_choose(const char *arg, const struct rt_opt_word *words, int *value, char *err,
+                  size_t errlen);
 
 #endif

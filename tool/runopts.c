@@ -114,47 +114,50 @@ static int check_header(const char *h, char *err, size_t errlen)
     return 0;
 }
 
+/* Append a copy of the checked header h to the request headers. */
+static int add_header(struct rt_http_config *h, const char *arg, char *err, size_t errlen)
+{
+    if (check_header(arg, err, errlen) != 0)
+        return -1;
+    char **n = realloc(h->headers, (h->n_headers + 1) * sizeof *n);
+    if (!n)
+        return rt_opt_fail(err, errlen, "out of memory");
+    h->headers = n;
+    if (!(n[h->n_headers] = strdup(arg)))
+        return rt_opt_fail(err, errlen, "out of memory");
+    h->n_headers++;
+    return 0;
+}
+
 int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, size_t errlen)
 {
+    static const struct rt_opt_word keep[] = {
+        { "all", RT_KEEP_ALL }, { "errors", RT_KEEP_ERRORS }, { "none", RT_KEEP_NONE },
+        { NULL, 0 },
+    };
+    static const struct rt_opt_word progress[] = {   /* progress_tty */
+        { "auto", -1 }, { "live", 1 }, { "plain", 0 }, { NULL, 0 },
+    };
     struct rt_http_config *h = &o->http;
     int64_t v;
+    int k;
     switch (id) {
     case OPT_DEADLINE:
-        if (rt_parse_duration_us(arg, &v) != 0 || v < 1000) {
-            snprintf(err, errlen, "give a duration of at least 1ms, e.g. 500ms or 5s");
-            return -1;
-        }
+        if (rt_parse_duration_us(arg, &v) != 0 || v < 1000)
+            return rt_opt_fail(err, errlen, "give a duration of at least 1ms, e.g. 500ms or 5s");
         h->deadline_us = v;
         return 0;
     case OPT_MAX_INFLIGHT:
-        if (rt_parse_count(arg, &v) != 0 || v < 1 || v > 100000) {
-            snprintf(err, errlen, "give a whole number from 1 to 100000");
-            return -1;
-        }
+        if (rt_parse_count(arg, &v) != 0 || v < 1 || v > 100000)
+            return rt_opt_fail(err, errlen, "give a whole number from 1 to 100000");
         h->max_inflight = (int)v;
         return 0;
-    case OPT_HEADER: {
-        if (check_header(arg, err, errlen) != 0)
-            return -1;
-        char **n = realloc(h->headers, (h->n_headers + 1) * sizeof *n);
-        if (!n) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        h->headers = n;
-        if (!(n[h->n_headers] = strdup(arg))) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        h->n_headers++;
-        return 0;
-    }
+    case OPT_HEADER:
+        return add_header(h, arg, err, errlen);
     case OPT_HOST:
-        if (!*arg || strpbrk(arg, " \t\r\n/")) {
-            snprintf(err, errlen, "give a host name such as "
-                     "revertrisk-wikidata.revision-models.wikimedia.org");
-            return -1;
-        }
+        if (!*arg || strpbrk(arg, " \t\r\n/"))
+            return rt_opt_fail(err, errlen, "give a host name such as "
+                               "revertrisk-wikidata.revision-models.wikimedia.org");
         return replace(&h->host, arg, err, errlen);
     case OPT_BODY:
         if (rt_body_template_check(arg, err, errlen) != 0)
@@ -167,54 +170,30 @@ int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, s
         h->http2 = 1;
         return 0;
     case OPT_KEEP_BODIES:
-        if (strcmp(arg, "all") == 0)
-            h->keep_bodies = RT_KEEP_ALL;
-        else if (strcmp(arg, "errors") == 0)
-            h->keep_bodies = RT_KEEP_ERRORS;
-        else if (strcmp(arg, "none") == 0)
-            h->keep_bodies = RT_KEEP_NONE;
-        else {
-            snprintf(err, errlen, "choose all, errors or none");
+        if (rt_opt_choose(arg, keep, &k, err, errlen) != 0)
             return -1;
-        }
+        h->keep_bodies = (enum rt_keep_bodies)k;
         return 0;
     case OPT_MAX_BODY:
-        if (rt_parse_size(arg, &v) != 0 || v < 1 || v > (int64_t)1 << 30) {
-            snprintf(err, errlen, "give a size from 1 to 1G, e.g. 64k or 1M");
-            return -1;
-        }
+        if (rt_parse_size(arg, &v) != 0 || v < 1 || v > (int64_t)1 << 30)
+            return rt_opt_fail(err, errlen, "give a size from 1 to 1G, e.g. 64k or 1M");
         h->max_body_bytes = v;
         return 0;
     case OPT_DB:
-        if (!*arg) {
-            snprintf(err, errlen, "give a file name");
-            return -1;
-        }
+        if (!*arg)
+            return rt_opt_fail(err, errlen, "give a file name");
         return replace(&o->db_path, arg, err, errlen);
     case OPT_NAME:
-        if (!*arg || strlen(arg) > 200) {
-            snprintf(err, errlen, "give a name of 1 to 200 characters");
-            return -1;
-        }
+        if (!*arg || strlen(arg) > 200)
+            return rt_opt_fail(err, errlen, "give a name of 1 to 200 characters");
         return replace(&o->name, arg, err, errlen);
     case OPT_QUIET:
         o->quiet = 1;
         return 0;
     case OPT_PROGRESS:
-        if (strcmp(arg, "auto") == 0)
-            o->progress_tty = -1;
-        else if (strcmp(arg, "live") == 0)
-            o->progress_tty = 1;
-        else if (strcmp(arg, "plain") == 0)
-            o->progress_tty = 0;
-        else {
-            snprintf(err, errlen, "choose auto, live or plain");
-            return -1;
-        }
-        return 0;
+        return rt_opt_choose(arg, progress, &o->progress_tty, err, errlen);
     default:
-        snprintf(err, errlen, "internal error: unknown shared option %d", id);
-        return -1;
+        return rt_opt_fail(err, errlen, "internal error: unknown shared option %d", id);
     }
 }
 

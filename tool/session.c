@@ -1,6 +1,6 @@
 /*
  * session.c - one recorded run from start to end, the common body of capture and replay
- * (see session.h).
+ * (see session.h).  This file is the lifecycle; tool/runview.c says it.
  *
  * Order matters for "nothing lost, nothing half-written": every input check happens in the
  * command before we are called; here the database is opened (refusing a foreign or newer
@@ -8,7 +8,7 @@
  * writer thread takes over the disk, and only then does the engine send.  Whatever happens
  * next, the run ends with a status: 'complete', 'interrupted' (a signal; rows kept) or
  * 'failed' (exit 3).  A kill -9 leaves it 'running' with every row up to the writer's last
- * commit.
+ * commit.  The writer is finished in one place (drain), whichever way the run got there.
  *
  * At the end the rows the run holds in the database are counted against the records the
  * engine made; a difference fails the run (exit 3) with a message, even with --quiet.
@@ -20,25 +20,24 @@
  * Signals: the first SIGINT/SIGTERM sets the stop flag (the engine stops scheduling and
  * waits for in-flight answers up to the deadline); a second one makes it give up on them.
  * The exit status names the first signal (130 or 143); with --quiet it is the only word of it.
+ *
+ * The lifecycle says nothing itself: it hands the view what happens while the run goes and
+ * fills a struct rt_session_result at its end, so that the wording has one home and a test.
  */
 #include "tool/session.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tool/cli.h"
 #include "core/clock.h"
-#include "tool/progress.h"
+#include "tool/runview.h"
 #include "core/units.h"
 #include "core/writer.h"
 
 #define RT_SESSION_LEAD_US 100000
-#define RT_PROGRESS_LIVE_US 250000
-#define RT_PROGRESS_PLAIN_US 10000000
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t first_signal;
@@ -51,86 +50,57 @@ static void on_signal(int sig)
         stop_flag = stop_flag + 1;
 }
 
-struct sess_ctx {
-    struct rt_session *s;
-    struct rt_writer *writer;          /* borrowed */
-    int live;                          /* progress as a redrawn line */
-    int quiet;
-    int line_drawn;
-    int64_t next_plain_us;             /* plain lines: the next one is due at this elapsed */
-    int stop_announced;
-    int64_t records, errors;
+/* One run on its way: what rt_session_exec holds and what it has counted so far. */
+struct sess {
+    struct rt_session *s;                 /* borrowed */
+    const struct rt_session_view *view;   /* borrowed */
+    struct rt_session_result *res;        /* borrowed: filled as the run goes */
+    struct rt_db *db;                     /* owned; NULL until opened */
+    struct rt_writer *writer;             /* owned from its start until drained, else NULL */
+    int64_t run_id;                       /* -1 until the run row exists */
+    int64_t wall_now;                     /* the wall clock when time 0 was chosen */
+    int64_t t0_wall, t0_mono;             /* scheduled time 0 on both clocks */
+    int64_t end_mono;                     /* the end of sending */
+    int ran;                              /* 1: the engine ran */
+    int engine_rc;                        /* what rt_engine_run returned */
+    int64_t done;                         /* requests the engine finished */
+    struct sigaction old_int, old_term, old_pipe;
+    int handlers;                         /* 1: the old_* actions are to be restored */
 };
 
 static void on_record(void *ctx, struct rt_record *r)
 {
-    struct sess_ctx *c = ctx;
-    c->records++;
+    struct sess *x = ctx;
+    x->res->records++;
     if (r->error || r->status < 200 || r->status >= 300)
-        c->errors++;
-    rt_writer_push(c->writer, r);
-}
-
-static void end_line(struct sess_ctx *c)
-{
-    if (c->line_drawn) {
-        fputc('\n', stderr);
-        c->line_drawn = 0;
-    }
+        x->res->errors++;
+    rt_writer_push(x->writer, r);
 }
 
 static void on_progress(void *ctx, const struct rt_progress *p)
 {
-    struct sess_ctx *c = ctx;
-    char line[320];
-    if (c->quiet)
-        return;
-    if (stop_flag && !c->stop_announced && p->inflight > 0 && stop_flag < 2) {
-        char dl[32];
-        end_line(c);
-        rt_format_duration(dl, sizeof dl, c->s->opts->http.deadline_us);
-        fprintf(stderr, "revtrace: %s: stopping; waiting up to %s for %lld requests in flight "
-                "(signal again to abandon them)\n", c->s->cmd, dl, (long long)p->inflight);
-        c->stop_announced = 1;
-    }
-    if (c->live) {
-        rt_progress_format(line, sizeof line, p, 1);
-        fprintf(stderr, "\r%s\033[K", line);
-        c->line_drawn = 1;
-    } else if (p->elapsed_us >= c->next_plain_us) {
-        /* Every RT_PROGRESS_PLAIN_US; the engine's final report is left to the summary. */
-        while (c->next_plain_us <= p->elapsed_us)
-            c->next_plain_us += RT_PROGRESS_PLAIN_US;
-        rt_progress_format(line, sizeof line, p, 0);
-        fprintf(stderr, "revtrace: %s: %s\n", c->s->cmd, line);
-    }
-    fflush(stderr);
+    struct sess *x = ctx;
+    x->view->progress(x->view->ctx, p, stop_flag);
 }
 
-/* Wait for the wall-clock time t_unix_us with a countdown; 0, or -1 when a signal came. */
-static int countdown(struct sess_ctx *c, int64_t t_unix_us)
+static void phase_end(struct sess *x)
 {
-    int64_t last_shown = -1;
+    if (x->view->phase_end)
+        x->view->phase_end(x->view->ctx);
+}
+
+/* Wait for the wall-clock time t_unix_us, ticking the view's countdown; 0, or -1 when a
+   signal came. */
+static int countdown(struct sess *x, int64_t t_unix_us)
+{
     for (;;) {
         if (stop_flag)
             return -1;
         int64_t left = t_unix_us - rt_wall_us();
         if (left <= RT_SESSION_LEAD_US)
             return 0;
-        int64_t secs = (left + 999999) / 1000000;
-        if (!c->quiet && secs != last_shown &&
-            (c->live || last_shown < 0 || secs % 10 == 0)) {
-            if (c->live) {
-                fprintf(stderr, "\rrevtrace: %s: starting in %lld s\033[K", c->s->cmd,
-                        (long long)secs);
-                c->line_drawn = 1;
-            } else {
-                fprintf(stderr, "revtrace: %s: starting in %lld s\n", c->s->cmd,
-                        (long long)secs);
-            }
-            fflush(stderr);
-            last_shown = secs;
-        }
+        if (x->view->countdown)
+            x->view->countdown(x->view->ctx, (left + 999999) / 1000000);
         /* Sleep to the next whole second before the start, or to the start's lead. */
         int64_t step = left - RT_SESSION_LEAD_US;
         if (step > 1000000)
@@ -169,198 +139,237 @@ static void default_name(char *buf, size_t len, const char *kind, int64_t unix_u
     snprintf(buf, len, "%s-%s", kind, compact);
 }
 
-/* Quote a string for a POSIX shell only when it needs it (for the printed analyze command). */
-static void shell_word(char *buf, size_t len, const char *w)
+/* Refuse a foreign or newer file with exit 2 before anything is written. */
+static int open_store(struct sess *x)
 {
-    if (w[0] && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                          "-_./:=+@%,") == strlen(w)) {
-        snprintf(buf, len, "%s", w);
-        return;
+    struct rt_session_result *res = x->res;
+    int orc = rt_db_open(x->s->opts->db_path, RT_DB_READWRITE, &x->db, res->error,
+                         sizeof res->error);
+    if (orc != 0) {
+        res->fault = RT_SESSION_FAULT_SETUP;
+        res->exit_status = orc == -RT_DB_ENOTOURS || orc == -RT_DB_ENEWER ? RT_EXIT_USAGE
+                                                                          : RT_EXIT_RUNTIME;
+        return -1;
     }
-    size_t k = 0;
-    if (k + 1 < len)
-        buf[k++] = '\'';
-    for (const char *p = w; *p && k + 5 < len; p++) {
-        if (*p == '\'') {
-            memcpy(buf + k, "'\\''", 4);
-            k += 4;
-        } else {
-            buf[k++] = *p;
-        }
-    }
-    if (k + 1 < len)
-        buf[k++] = '\'';
-    buf[k] = '\0';
+    return 0;
 }
 
-int rt_session_run(struct rt_session *s)
+/* The run's config_json: the command's options and the shared ones.  Caller frees; NULL
+   when out of memory. */
+static char *config_text(struct rt_session *s)
 {
-    struct rt_run_opts *o = s->opts;
-    struct rt_db *db = NULL;
-    struct rt_writer *writer = NULL;
     json_t *own_config = NULL;
-    char *config_text = NULL;
-    char err[512] = "";
-    int64_t run_id = -1;
-    char uuid[37] = "";
-    char name[256];
-    int rc = RT_EXIT_RUNTIME;
-    const char *status = "failed";
-    struct sigaction sa, old_int, old_term, old_pipe;
-    int handlers = 0;
-    int64_t end_mono = 0;
-    struct sess_ctx c = { .s = s, .quiet = o->quiet, .next_plain_us = RT_PROGRESS_PLAIN_US };
-
-    c.live = o->progress_tty >= 0 ? o->progress_tty : isatty(STDERR_FILENO);
-    stop_flag = 0;
-    first_signal = 0;
-
-    int orc = rt_db_open(o->db_path, RT_DB_READWRITE, &db, err, sizeof err);
-    if (orc != 0) {
-        rt_msg_error("%s", err);
-        return orc == -RT_DB_ENOTOURS || orc == -RT_DB_ENEWER ? RT_EXIT_USAGE
-                                                              : RT_EXIT_RUNTIME;
-    }
-
     json_t *config = s->config;
     if (!config)
         config = own_config = json_object();
-    rt_runopt_to_json(o, config);
-    config_text = config ? json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    if (!config_text) {
-        rt_msg_error("out of memory");
-        goto out;
+    rt_runopt_to_json(s->opts, config);
+    char *text = config ? json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(own_config);
+    return text;
+}
+
+/* Choose scheduled time 0 and the run's name, and create the run row as 'running'. */
+static int create_run(struct sess *x)
+{
+    struct rt_session *s = x->s;
+    struct rt_run_opts *o = s->opts;
+    struct rt_session_result *res = x->res;
+    char *config = config_text(s);
+    if (!config) {
+        snprintf(res->error, sizeof res->error, "out of memory");
+        res->fault = RT_SESSION_FAULT_SETUP;
+        return -1;
     }
 
     /* Scheduled time 0, on both clocks. */
     int64_t wall_now = rt_wall_us(), mono_now = rt_mono_us();
-    int64_t t0_wall = wall_now + RT_SESSION_LEAD_US;
-    if (s->start_at_unix_us > t0_wall)
-        t0_wall = s->start_at_unix_us;
-    int64_t t0_mono = mono_now + (t0_wall - wall_now);
+    x->wall_now = wall_now;
+    x->t0_wall = wall_now + RT_SESSION_LEAD_US;
+    if (s->start_at_unix_us > x->t0_wall)
+        x->t0_wall = s->start_at_unix_us;
+    x->t0_mono = mono_now + (x->t0_wall - wall_now);
 
     if (o->name)
-        snprintf(name, sizeof name, "%s", o->name);
+        snprintf(res->name, sizeof res->name, "%s", o->name);
     else
-        default_name(name, sizeof name, s->run.kind, wall_now);
+        default_name(res->name, sizeof res->name, s->run.kind, wall_now);
     struct rt_run_new rn = s->run;
-    rn.name = name;
+    rn.name = res->name;
     rn.target = rn.target ? rn.target : o->http.url;
     char *target_redacted = rt_url_redact(rn.target);
     if (target_redacted)
         rn.target = target_redacted;
-    rn.config_json = config_text;
-    rn.t0_unix_us = t0_wall;
-    int crc = rt_db_run_create(db, &rn, &run_id, uuid, err, sizeof err);
+    rn.config_json = config;
+    rn.t0_unix_us = x->t0_wall;
+    char uuid[37] = "";
+    int crc = rt_db_run_create(x->db, &rn, &x->run_id, uuid, res->error, sizeof res->error);
     free(target_redacted);
+    free(config);
     if (crc != 0) {
-        rt_msg_error("%s", err);
-        run_id = -1;
-        goto out;
+        res->fault = RT_SESSION_FAULT_SETUP;
+        x->run_id = -1;
+        return -1;
     }
-    if (rt_writer_start(o->db_path, run_id, 0, &writer, err, sizeof err) != 0) {
-        rt_msg_error("%s", err);
-        goto out;
-    }
-    c.writer = writer;
+    return 0;
+}
 
+static int start_writer(struct sess *x)
+{
+    struct rt_session_result *res = x->res;
+    if (rt_writer_start(x->s->opts->db_path, x->run_id, 0, &x->writer, res->error,
+                        sizeof res->error) != 0) {
+        res->fault = RT_SESSION_FAULT_SETUP;
+        return -1;
+    }
+    return 0;
+}
+
+static void install_handlers(struct sess *x)
+{
+    struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;        /* no SA_RESTART: a signal should cut the poll short */
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGINT, &sa, &x->old_int);
+    sigaction(SIGTERM, &sa, &x->old_term);
     sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, &old_pipe);
-    handlers = 1;
+    sigaction(SIGPIPE, &sa, &x->old_pipe);
+    x->handlers = 1;
+}
 
-    if (s->start_at_unix_us > wall_now + RT_SESSION_LEAD_US) {
-        if (countdown(&c, t0_wall) != 0)
-            goto stopped;
-        end_line(&c);
-        /* Re-map the clocks right before the start: the countdown slept for a while. */
-        t0_mono = rt_mono_us() + (t0_wall - rt_wall_us());
+static void restore_handlers(struct sess *x)
+{
+    if (x->handlers) {
+        sigaction(SIGINT, &x->old_int, NULL);
+        sigaction(SIGTERM, &x->old_term, NULL);
+        sigaction(SIGPIPE, &x->old_pipe, NULL);
+        x->handlers = 0;
     }
+}
 
+/* With --start-at: wait for it, counting down.  0 to go on, -1 when a signal came first. */
+static int wait_start(struct sess *x)
+{
+    if (x->s->start_at_unix_us <= x->wall_now + RT_SESSION_LEAD_US)
+        return 0;
+    int rc = countdown(x, x->t0_wall);
+    phase_end(x);
+    if (rc == 0)    /* Re-map the clocks right before the start: the countdown slept. */
+        x->t0_mono = rt_mono_us() + (x->t0_wall - rt_wall_us());
+    return rc;
+}
+
+/* Send the plan: the engine runs until the plan ends or a signal stops it. */
+static void drive(struct sess *x)
+{
+    struct rt_session *s = x->s;
+    const struct rt_session_view *v = x->view;
     struct rt_engine_hooks hooks = {
         .next = s->next, .next_ctx = s->next_ctx,
-        .on_record = on_record, .record_ctx = &c,
-        .on_progress = o->quiet ? NULL : on_progress, .progress_ctx = &c,
-        .progress_interval_us = c.live ? RT_PROGRESS_LIVE_US : RT_PROGRESS_PLAIN_US,
+        .on_record = on_record, .record_ctx = x,
+        .on_progress = v->progress ? on_progress : NULL, .progress_ctx = x,
+        .progress_interval_us = v->progress_interval_us,
         .stop = &stop_flag,
     };
-    struct rt_engine_result res;
-    memset(&res, 0, sizeof res);
-    int erc = rt_engine_run(&o->http, &s->load, &hooks, t0_mono, &res, err, sizeof err);
-    end_mono = rt_mono_us();
-    end_line(&c);
-    int wrc = rt_writer_finish(writer, err[0] ? err + strlen(err) : err,
-                               sizeof err - strlen(err));
-    writer = NULL;
-    if (erc != 0 || wrc != 0) {
-        rt_msg_error("%s: %s", s->cmd, err);
-        goto out;
-    }
-    /* The last word on "nothing lost": the rows on disk are the records the engine made. */
-    int64_t rows = count_rows(db, run_id);
-    if (rows != c.records || c.records != res.done) {
-        rt_msg_error("%s: internal error: %lld requests recorded but %lld rows written to %s "
-                     "(run %s); the run is marked failed", s->cmd, (long long)c.records,
-                     (long long)rows, o->db_path, name);
-        goto out;
-    }
+    struct rt_engine_result er;
+    memset(&er, 0, sizeof er);
+    x->engine_rc = rt_engine_run(&s->opts->http, &s->load, &hooks, x->t0_mono, &er,
+                                 x->res->error, sizeof x->res->error);
+    x->end_mono = rt_mono_us();
+    x->done = er.done;
+    x->ran = 1;
+    phase_end(x);
+}
 
-stopped:
-    if (writer) {
-        end_line(&c);
-        if (rt_writer_finish(writer, err, sizeof err) != 0) {
-            writer = NULL;
-            rt_msg_error("%s: %s", s->cmd, err);
-            goto out;
-        }
-        writer = NULL;
-        end_mono = rt_mono_us();
-    }
-    status = stop_flag ? "interrupted" : "complete";
-    rc = !stop_flag ? RT_EXIT_OK : first_signal == SIGTERM ? RT_EXIT_SIGTERM : RT_EXIT_SIGINT;
-    if (!o->quiet) {     /* --quiet: the exit status alone tells of a signal */
-        double secs = (double)(end_mono - t0_mono) / 1e6;
-        if (secs <= 0)
-            secs = 0;
-        char dbw[600], nw[600], el[32];
-        shell_word(dbw, sizeof dbw, o->db_path);
-        shell_word(nw, sizeof nw, name);
-        rt_format_duration(el, sizeof el, end_mono > t0_mono ? end_mono - t0_mono : 0);
-        fprintf(stderr,
-                "revtrace: %s %s%s: %lld requests in %s (%.1f/s), %lld errors or non-2xx; "
-                "run '%s' in %s; see: revtrace analyze --db %s %s\n",
-                s->cmd, status, stop_flag ? (first_signal == SIGTERM ? " (SIGTERM)"
-                                                                     : " (SIGINT)") : "",
-                (long long)c.records, el, secs > 0 ? (double)c.records / secs : 0.0,
-                (long long)c.errors, name, o->db_path, dbw, nw);
-    }
+/* Finish the writer: every queued record is committed.  The one place the writer is
+   finished; its error goes after the engine's (a run fault either way). */
+static void drain(struct sess *x)
+{
+    struct rt_session_result *res = x->res;
+    size_t used = strlen(res->error);
+    int wrc = rt_writer_finish(x->writer, res->error + used, sizeof res->error - used);
+    x->writer = NULL;
+    if (!x->ran)
+        x->end_mono = rt_mono_us();
+    if (x->engine_rc != 0 || wrc != 0)
+        res->fault = RT_SESSION_FAULT_RUN;
+}
 
-out:
-    if (writer) {
-        char e2[256];
-        rt_writer_finish(writer, e2, sizeof e2);
+/* The last word on "nothing lost": the rows on disk are the records the engine made. */
+static void check_books(struct sess *x)
+{
+    struct rt_session_result *res = x->res;
+    res->rows = count_rows(x->db, x->run_id);
+    if (res->rows != res->records || res->records != x->done)
+        res->fault = RT_SESSION_FAULT_BOOKS;
+}
+
+/* The run's final status and exit status, once it did not fail. */
+static void settle(struct sess *x)
+{
+    struct rt_session_result *res = x->res;
+    if (res->fault != RT_SESSION_FAULT_NONE)
+        return;
+    int64_t elapsed = x->end_mono - x->t0_mono;
+    res->elapsed_us = elapsed > 0 ? elapsed : 0;
+    if (!stop_flag) {
+        res->status = "complete";
+        res->exit_status = RT_EXIT_OK;
+        return;
     }
-    if (handlers) {
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
-        sigaction(SIGPIPE, &old_pipe, NULL);
-    }
-    if (db && run_id >= 0) {
-        char e3[256];
-        if (rt_db_run_finish(db, run_id, status, e3, sizeof e3) != 0) {
-            rt_msg_error("%s", e3);
-            if (rc == RT_EXIT_OK)
-                rc = RT_EXIT_RUNTIME;
+    res->status = "interrupted";
+    res->signal = first_signal;
+    res->exit_status = first_signal == SIGTERM ? RT_EXIT_SIGTERM : RT_EXIT_SIGINT;
+}
+
+/* Restore the signal handlers, store the run's final status, close the store. */
+static void close_run(struct sess *x)
+{
+    struct rt_session_result *res = x->res;
+    restore_handlers(x);
+    if (x->db && x->run_id >= 0) {
+        if (rt_db_run_finish(x->db, x->run_id, res->status, res->finish_error,
+                             sizeof res->finish_error) != 0) {
+            if (res->exit_status == RT_EXIT_OK)
+                res->exit_status = RT_EXIT_RUNTIME;
         }
     }
-    if (db)
-        rt_db_close(db);
-    free(config_text);
-    json_decref(own_config);
-    return rc;
+    if (x->db)
+        rt_db_close(x->db);
+    x->db = NULL;
+}
+
+void rt_session_exec(struct rt_session *s, const struct rt_session_view *view,
+                     struct rt_session_result *res)
+{
+    struct sess x = { .s = s, .view = view, .res = res, .run_id = -1 };
+    memset(res, 0, sizeof *res);
+    res->status = "failed";
+    res->exit_status = RT_EXIT_RUNTIME;
+    res->rows = -1;
+    stop_flag = 0;
+    first_signal = 0;
+
+    if (open_store(&x) == 0 && create_run(&x) == 0 && start_writer(&x) == 0) {
+        install_handlers(&x);
+        if (wait_start(&x) == 0)
+            drive(&x);
+        drain(&x);
+        if (x.ran && res->fault == RT_SESSION_FAULT_NONE)
+            check_books(&x);
+        settle(&x);
+    }
+    close_run(&x);
+}
+
+int rt_session_run(struct rt_session *s)
+{
+    struct rt_runview v;
+    struct rt_session_view view;
+    struct rt_session_result res;
+    rt_runview_init(&v, s->cmd, s->opts, &view);
+    rt_session_exec(s, &view, &res);
+    rt_runview_end(&v, &res);
+    return res.exit_status;
 }

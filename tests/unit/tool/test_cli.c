@@ -3,7 +3,9 @@
  * and short names, flags and valued options, repeatable options applied in order, GNU
  * permutation of positionals, the built-in --help) and its usage errors (unknown option,
  * missing value, a handler's refusal, a secret value never echoed), and rt_cli_help's
- * layout (usage line, option names, examples, 100-column wrapping).
+ * layout (usage line, option names, examples, 100-column wrapping); the message helpers'
+ * bytes (prefixes, the live line and how any other message ends it first, a message longer
+ * than the helper's buffer) and the option handlers' rt_opt_fail and rt_opt_choose.
  *
  * rt_cli_parse writes to the process's stdout and stderr, so each call runs with file
  * descriptors 1 and 2 redirected to temporary files that are read back afterwards.
@@ -540,6 +542,105 @@ static void test_help_short_lines_unchanged(void **state)
     free(out);
 }
 
+/* What fn wrote to stderr, NUL-terminated; caller frees. */
+static char *said_by(void (*fn)(void))
+{
+    FILE *fe = tmpfile();
+    assert_non_null(fe);
+    fflush(stderr);
+    int save_err = dup(2);
+    assert_true(save_err >= 0);
+    assert_true(dup2(fileno(fe), 2) >= 0);
+    fn();
+    fflush(stderr);
+    dup2(save_err, 2);
+    close(save_err);
+    char *s = slurp(fe);
+    fclose(fe);
+    return s;
+}
+
+static void say_every_kind(void)
+{
+    rt_msg_info("%s", "news");
+    rt_msg_status("replay", "x=%d", 1);
+    rt_msg_warn("careful");
+    rt_msg_error("%s: %s", "capture", "broken");
+}
+
+static void say_over_a_live_line(void)
+{
+    rt_msg_live(NULL, "%d%%", 50);
+    rt_msg_live("capture", "starting in %d s", 3);
+    rt_msg_error("boom");                       /* ends the live line first */
+    rt_msg_live_end();                          /* nothing drawn: nothing to end */
+    rt_msg_live(NULL, "again");
+    rt_msg_usage("tcmd", "bad");
+    rt_msg_live(NULL, "last");
+    rt_msg_live_end();
+}
+
+static void say_long(void)
+{
+    char big[3001];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    rt_msg_status("capture", "%s|", big);
+}
+
+static void test_messages(void **state)
+{
+    (void)state;
+    char *s = said_by(say_every_kind);
+    assert_string_equal(s, "revtrace: news\nrevtrace: replay: x=1\n"
+                           "revtrace: warning: careful\nrevtrace: capture: broken\n");
+    free(s);
+
+    s = said_by(say_over_a_live_line);
+    assert_string_equal(s, "\r50%\033[K\rrevtrace: capture: starting in 3 s\033[K\n"
+                           "revtrace: boom\n\ragain\033[K\nrevtrace tcmd: bad\n"
+                           "Try 'revtrace tcmd --help'.\n\rlast\033[K\n");
+    free(s);
+
+    /* Longer than the helper's stack buffer: whole all the same. */
+    s = said_by(say_long);
+    assert_int_equal(strlen(s), strlen("revtrace: capture: ") + 3000 + 2);
+    assert_int_equal(strncmp(s, "revtrace: capture: aaa", 22), 0);
+    assert_string_equal(s + strlen(s) - 3, "a|\n");
+    free(s);
+}
+
+static void test_opt_fail_and_choose(void **state)
+{
+    (void)state;
+    static const struct rt_opt_word three[] = { { "all", 1 }, { "errors", 0 }, { "none", 2 },
+                                                { NULL, 0 } };
+    static const struct rt_opt_word two[] = { { "random", 5 }, { "sequential", 6 },
+                                              { NULL, 0 } };
+    char err[64];
+    int v = -7;
+    assert_int_equal(rt_opt_fail(err, sizeof err, "give %d to %d", 1, 9), -1);
+    assert_string_equal(err, "give 1 to 9");
+
+    assert_int_equal(rt_opt_choose("none", three, &v, err, sizeof err), 0);
+    assert_int_equal(v, 2);
+    assert_int_equal(rt_opt_choose("sequential", two, &v, err, sizeof err), 0);
+    assert_int_equal(v, 6);
+
+    v = -7;
+    assert_int_equal(rt_opt_choose("All", three, &v, err, sizeof err), -1);
+    assert_int_equal(v, -7);                     /* untouched on refusal */
+    assert_string_equal(err, "choose all, errors or none");
+    assert_int_equal(rt_opt_choose("", two, &v, err, sizeof err), -1);
+    assert_string_equal(err, "choose random or sequential");
+
+    /* A short buffer is cut, never overrun. */
+    memset(err, 'x', sizeof err);
+    assert_int_equal(rt_opt_choose("?", three, &v, err, 10), -1);
+    assert_string_equal(err, "choose al");
+    assert_int_equal(err[10], 'x');
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +657,8 @@ int main(void)
         cmocka_unit_test(test_secret_not_echoed),
         cmocka_unit_test(test_help_wraps_at_100),
         cmocka_unit_test(test_help_short_lines_unchanged),
+        cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_opt_fail_and_choose),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
