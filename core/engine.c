@@ -70,6 +70,7 @@
 
 #include "core/answer.h"
 #include "core/clock.h"
+#include "core/heap.h"
 #include "core/hist.h"
 #include "core/rng.h"
 
@@ -100,8 +101,10 @@ struct slot {
     size_t post_len, post_cap;
 };
 
-struct user {
+/* A closed-loop user waiting for its next send; the heap orders them by (due_us, user). */
+struct waiting {
     int64_t due_us;                 /* after t0 */
+    int user;
 };
 
 struct engine {
@@ -127,10 +130,9 @@ struct engine {
     int64_t taken;                  /* items taken from the plan */
     char plan_err[256];
 
-    /* closed loop: a min-heap of waiting users by due time */
-    struct user *users;             /* owned */
-    int *heap;                      /* owned: user indexes */
-    int heap_n;
+    /* closed loop: the users waiting for their next send (struct waiting), room reserved
+       for every user, so pushes never allocate */
+    struct rt_heap waiting;         /* owned */
     struct rt_rng rng;
 
     /* counters and the live histogram */
@@ -143,46 +145,25 @@ struct engine {
 
 /* ---- closed-loop users ---------------------------------------------------------------- */
 
-static int user_less(const struct engine *e, int a, int b)
+static int waiting_less(const void *a, const void *b, void *ctx)
 {
-    return e->users[a].due_us < e->users[b].due_us ||
-           (e->users[a].due_us == e->users[b].due_us && a < b);
+    const struct waiting *x = a, *y = b;
+    (void)ctx;
+    return x->due_us < y->due_us || (x->due_us == y->due_us && x->user < y->user);
 }
 
-static void heap_push(struct engine *e, int u)
+/* The due time of the first waiting user, INT64_MAX when none waits. */
+static int64_t waiting_due(const struct engine *e)
 {
-    int i = e->heap_n++;
-    e->heap[i] = u;
-    while (i > 0) {
-        int p = (i - 1) / 2;
-        if (!user_less(e, e->heap[i], e->heap[p]))
-            break;
-        int t = e->heap[i];
-        e->heap[i] = e->heap[p];
-        e->heap[p] = t;
-        i = p;
-    }
+    const struct waiting *w = rt_heap_peek(&e->waiting);
+    return w ? w->due_us : INT64_MAX;
 }
 
-static int heap_pop(struct engine *e)
+/* Queue user u for a send at due_us (cannot fail: there is room for every user). */
+static void waiting_push(struct engine *e, int u, int64_t due_us)
 {
-    int top = e->heap[0];
-    e->heap[0] = e->heap[--e->heap_n];
-    int i = 0;
-    for (;;) {
-        int l = 2 * i + 1, r = l + 1, m = i;
-        if (l < e->heap_n && user_less(e, e->heap[l], e->heap[m]))
-            m = l;
-        if (r < e->heap_n && user_less(e, e->heap[r], e->heap[m]))
-            m = r;
-        if (m == i)
-            break;
-        int t = e->heap[i];
-        e->heap[i] = e->heap[m];
-        e->heap[m] = t;
-        i = m;
-    }
-    return top;
+    struct waiting w = { .due_us = due_us, .user = u };
+    (void)rt_heap_push(&e->waiting, &w);
 }
 
 /* ---- the plan ------------------------------------------------------------------------- */
@@ -221,12 +202,13 @@ static int plan_pull(struct engine *e, struct rt_plan_item *it)
  */
 static int user_take(struct engine *e, struct rt_plan_item *it)
 {
-    int u = heap_pop(e);
+    struct waiting w;
+    rt_heap_pop(&e->waiting, &w);
     if (!plan_pull(e, it))
         return -1;
-    it->scheduled_us = e->users[u].due_us;
+    it->scheduled_us = w.due_us;
     e->taken++;
-    return u;
+    return w.user;
 }
 
 static void open_refill(struct engine *e)
@@ -241,7 +223,7 @@ static int64_t next_due(const struct engine *e)
     if (e->stopping)
         return INT64_MAX;
     if (e->load->closed_loop)
-        return e->heap_n > 0 && !e->plan_done ? e->users[e->heap[0]].due_us : INT64_MAX;
+        return !e->plan_done ? waiting_due(e) : INT64_MAX;
     return e->have_pending ? e->pending.scheduled_us : INT64_MAX;
 }
 
@@ -530,10 +512,10 @@ static void user_rest(struct engine *e, int u, int64_t now_rel)
     int64_t wait = l->wait_min_us;
     if (l->wait_max_us > l->wait_min_us)
         wait += (int64_t)(rt_rng_uniform(&e->rng) * (double)(l->wait_max_us - l->wait_min_us));
-    e->users[u].due_us = now_rel + wait;
-    if (l->duration_us > 0 && e->users[u].due_us >= l->duration_us)
+    int64_t due_us = now_rel + wait;
+    if (l->duration_us > 0 && due_us >= l->duration_us)
         return;    /* retires */
-    heap_push(e, u);
+    waiting_push(e, u, due_us);
 }
 
 static void drain(struct engine *e)
@@ -586,8 +568,7 @@ static void begin_stop(struct engine *e, int64_t now_rel)
         }
     } else {
         struct rt_plan_item it;
-        while (e->heap_n > 0 && e->users[e->heap[0]].due_us <= now_rel &&
-               user_take(e, &it) >= 0)
+        while (waiting_due(e) <= now_rel && user_take(e, &it) >= 0)
             record_unsent(e, &it);
     }
     e->have_pending = 0;
@@ -633,7 +614,7 @@ static int send_due(struct engine *e, int64_t *now_rel)
     int n = 0;
     while (e->n_free > 0 && !e->stopping) {
         if (e->load->closed_loop) {
-            if (e->heap_n == 0 || e->plan_done || e->users[e->heap[0]].due_us > *now_rel)
+            if (e->plan_done || waiting_due(e) > *now_rel)
                 break;
             struct rt_plan_item it;
             int u = user_take(e, &it);
@@ -819,8 +800,7 @@ static void engine_free(struct engine *e)
     curl_slist_free_all(e->headers);
     free(e->slots);
     free(e->free_slots);
-    free(e->users);
-    free(e->heap);
+    rt_heap_free(&e->waiting);
     free(e->prefix);
     free(e->suffix);
     if (e->timer_fd >= 0)
@@ -844,6 +824,7 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
     e->timer_fd = -1;
     e->epoll_fd = -1;
     e->curl_due = INT64_MAX;
+    rt_heap_init(&e->waiting, sizeof(struct waiting), waiting_less, NULL);
     e->https = strncasecmp(http->url, "https:", 6) == 0;
     if (load->closed_loop && load->users < 1) {
         snprintf(err, errlen, "closed loop needs at least one user");
@@ -905,19 +886,17 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
     rt_clock_tight_timers();
 
     if (load->closed_loop) {
-        e->users = calloc((size_t)load->users, sizeof *e->users);
-        e->heap = calloc((size_t)load->users, sizeof *e->heap);
-        if (!e->users || !e->heap) {
+        if (rt_heap_reserve(&e->waiting, (size_t)load->users) != 0) {
             snprintf(err, errlen, "out of memory");
             goto out;
         }
         rt_rng_seed(&e->rng, load->seed ^ 0x55736572734c6f6fULL);
         for (int u = 0; u < load->users; u++) {
-            e->users[u].due_us = load->spawn_rate_per_s > 0
+            int64_t due_us = load->spawn_rate_per_s > 0
                 ? llround((double)u * 1e6 / load->spawn_rate_per_s) : 0;
-            if (load->duration_us > 0 && e->users[u].due_us >= load->duration_us)
+            if (load->duration_us > 0 && due_us >= load->duration_us)
                 continue;
-            heap_push(e, u);
+            waiting_push(e, u, due_us);
         }
     } else {
         open_refill(e);
@@ -940,7 +919,8 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
             now_rel - e->last_progress_us >= hooks->progress_interval_us)
             report_progress(e, now_rel);
         int inflight = e->n_slots - e->n_free;
-        if (load->closed_loop && !e->stopping && e->heap_n == 0 && inflight == 0)
+        if (load->closed_loop && !e->stopping && rt_heap_count(&e->waiting) == 0 &&
+            inflight == 0)
             e->plan_done = 1;   /* every user retired */
         if (inflight == 0 && (e->plan_done || e->stopping) &&
             (load->closed_loop || !e->have_pending))
