@@ -309,7 +309,8 @@ static void record_done(struct engine *e, struct slot *s, CURLcode code, int abo
     struct rt_record r = {
         .seq = s->item.seq, .rev_id = s->item.rev_id, .scheduled_us = s->item.scheduled_us,
         .sent_us = s->sent_us, .status = (int)status,
-        .error = aborted ? "canceled" : s->retry_blocked ? "reset" : error_word(code, s), .bytes_in = s->bytes_in,
+        .error = aborted ? "canceled" : s->retry_blocked ? "reset" : error_word(code, s),
+        .bytes_in = s->bytes_in,
         .prediction = -1, .p_true = NAN, .body = NULL, .body_len = 0,
     };
     int64_t dns = info_us(h, CURLINFO_NAMELOOKUP_TIME_T);

@@ -9,8 +9,9 @@
  * finish value makes every event O(log n), which keeps tens of thousands of waiting requests
  * cheap.  Both are core/heap.h heaps: events tie-break on their insertion number (first in,
  * first out); the CPU sets have no tie-break, so equal finish values leave in the order the
- * heap's documented sift steps give, which seeded runs depend on.  Requests live in one growable pool addressed by index; events carry (index,
- * generation) so an event for a request that has since ended is recognised and skipped.
+ * heap's documented sift steps give, which seeded runs depend on.  Requests live in one
+ * growable pool addressed by index; events carry (index, generation) so an event for a
+ * request that has since ended is recognised and skipped.
  */
 #include "emulate/emumodel.h"
 #include "core/heap.h"
