@@ -70,6 +70,7 @@
 
 #include "core/answer.h"
 #include "core/clock.h"
+#include "core/heap.h"
 #include "core/hist.h"
 #include "core/rng.h"
 
@@ -100,8 +101,10 @@ struct slot {
     size_t post_len, post_cap;
 };
 
-struct user {
+/* A closed-loop user waiting for its next send; the heap orders them by (due_us, user). */
+struct waiting {
     int64_t due_us;                 /* after t0 */
+    int user;
 };
 
 struct engine {
@@ -127,10 +130,9 @@ struct engine {
     int64_t taken;                  /* items taken from the plan */
     char plan_err[256];
 
-    /* closed loop: a min-heap of waiting users by due time */
-    struct user *users;             /* owned */
-    int *heap;                      /* owned: user indexes */
-    int heap_n;
+    /* closed loop: the users waiting for their next send (struct waiting), room reserved
+       for every user, so pushes never allocate */
+    struct rt_heap waiting;         /* owned */
     struct rt_rng rng;
 
     /* counters and the live histogram */
@@ -143,46 +145,25 @@ struct engine {
 
 /* ---- closed-loop users ---------------------------------------------------------------- */
 
-static int user_less(const struct engine *e, int a, int b)
+static int waiting_less(const void *a, const void *b, void *ctx)
 {
-    return e->users[a].due_us < e->users[b].due_us ||
-           (e->users[a].due_us == e->users[b].due_us && a < b);
+    const struct waiting *x = a, *y = b;
+    (void)ctx;
+    return x->due_us < y->due_us || (x->due_us == y->due_us && x->user < y->user);
 }
 
-static void heap_push(struct engine *e, int u)
+/* The due time of the first waiting user, INT64_MAX when none waits. */
+static int64_t waiting_due(const struct engine *e)
 {
-    int i = e->heap_n++;
-    e->heap[i] = u;
-    while (i > 0) {
-        int p = (i - 1) / 2;
-        if (!user_less(e, e->heap[i], e->heap[p]))
-            break;
-        int t = e->heap[i];
-        e->heap[i] = e->heap[p];
-        e->heap[p] = t;
-        i = p;
-    }
+    const struct waiting *w = rt_heap_peek(&e->waiting);
+    return w ? w->due_us : INT64_MAX;
 }
 
-static int heap_pop(struct engine *e)
+/* Queue user u for a send at due_us (cannot fail: there is room for every user). */
+static void waiting_push(struct engine *e, int u, int64_t due_us)
 {
-    int top = e->heap[0];
-    e->heap[0] = e->heap[--e->heap_n];
-    int i = 0;
-    for (;;) {
-        int l = 2 * i + 1, r = l + 1, m = i;
-        if (l < e->heap_n && user_less(e, e->heap[l], e->heap[m]))
-            m = l;
-        if (r < e->heap_n && user_less(e, e->heap[r], e->heap[m]))
-            m = r;
-        if (m == i)
-            break;
-        int t = e->heap[i];
-        e->heap[i] = e->heap[m];
-        e->heap[m] = t;
-        i = m;
-    }
-    return top;
+    struct waiting w = { .due_us = due_us, .user = u };
+    (void)rt_heap_push(&e->waiting, &w);
 }
 
 /* ---- the plan ------------------------------------------------------------------------- */
@@ -221,12 +202,13 @@ static int plan_pull(struct engine *e, struct rt_plan_item *it)
  */
 static int user_take(struct engine *e, struct rt_plan_item *it)
 {
-    int u = heap_pop(e);
+    struct waiting w;
+    rt_heap_pop(&e->waiting, &w);
     if (!plan_pull(e, it))
         return -1;
-    it->scheduled_us = e->users[u].due_us;
+    it->scheduled_us = w.due_us;
     e->taken++;
-    return u;
+    return w.user;
 }
 
 static void open_refill(struct engine *e)
@@ -241,7 +223,7 @@ static int64_t next_due(const struct engine *e)
     if (e->stopping)
         return INT64_MAX;
     if (e->load->closed_loop)
-        return e->heap_n > 0 && !e->plan_done ? e->users[e->heap[0]].due_us : INT64_MAX;
+        return !e->plan_done ? waiting_due(e) : INT64_MAX;
     return e->have_pending ? e->pending.scheduled_us : INT64_MAX;
 }
 
@@ -327,7 +309,8 @@ static void record_done(struct engine *e, struct slot *s, CURLcode code, int abo
     struct rt_record r = {
         .seq = s->item.seq, .rev_id = s->item.rev_id, .scheduled_us = s->item.scheduled_us,
         .sent_us = s->sent_us, .status = (int)status,
-        .error = aborted ? "canceled" : s->retry_blocked ? "reset" : error_word(code, s), .bytes_in = s->bytes_in,
+        .error = aborted ? "canceled" : s->retry_blocked ? "reset" : error_word(code, s),
+        .bytes_in = s->bytes_in,
         .prediction = -1, .p_true = NAN, .body = NULL, .body_len = 0,
     };
     int64_t dns = info_us(h, CURLINFO_NAMELOOKUP_TIME_T);
@@ -530,10 +513,10 @@ static void user_rest(struct engine *e, int u, int64_t now_rel)
     int64_t wait = l->wait_min_us;
     if (l->wait_max_us > l->wait_min_us)
         wait += (int64_t)(rt_rng_uniform(&e->rng) * (double)(l->wait_max_us - l->wait_min_us));
-    e->users[u].due_us = now_rel + wait;
-    if (l->duration_us > 0 && e->users[u].due_us >= l->duration_us)
+    int64_t due_us = now_rel + wait;
+    if (l->duration_us > 0 && due_us >= l->duration_us)
         return;    /* retires */
-    heap_push(e, u);
+    waiting_push(e, u, due_us);
 }
 
 static void drain(struct engine *e)
@@ -586,8 +569,7 @@ static void begin_stop(struct engine *e, int64_t now_rel)
         }
     } else {
         struct rt_plan_item it;
-        while (e->heap_n > 0 && e->users[e->heap[0]].due_us <= now_rel &&
-               user_take(e, &it) >= 0)
+        while (waiting_due(e) <= now_rel && user_take(e, &it) >= 0)
             record_unsent(e, &it);
     }
     e->have_pending = 0;
@@ -633,7 +615,7 @@ static int send_due(struct engine *e, int64_t *now_rel)
     int n = 0;
     while (e->n_free > 0 && !e->stopping) {
         if (e->load->closed_loop) {
-            if (e->heap_n == 0 || e->plan_done || e->users[e->heap[0]].due_us > *now_rel)
+            if (e->plan_done || waiting_due(e) > *now_rel)
                 break;
             struct rt_plan_item it;
             int u = user_take(e, &it);
@@ -819,12 +801,200 @@ static void engine_free(struct engine *e)
     curl_slist_free_all(e->headers);
     free(e->slots);
     free(e->free_slots);
-    free(e->users);
-    free(e->heap);
+    rt_heap_free(&e->waiting);
     free(e->prefix);
     free(e->suffix);
     if (e->timer_fd >= 0)
         close(e->timer_fd);
+}
+
+/* The multi handle, driven through its socket interface, and the epoll set it fills. */
+static int setup_curl(struct engine *e, char *err, size_t errlen)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(err, errlen, "libcurl: global initialisation failed");
+        return -1;
+    }
+    e->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (e->epoll_fd < 0) {
+        snprintf(err, errlen, "epoll: %s", strerror(errno));
+        return -1;
+    }
+    e->multi = curl_multi_init();
+    if (!e->multi) {
+        snprintf(err, errlen, "libcurl: cannot create the multi handle");
+        return -1;
+    }
+    curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+    curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+    long maxc = e->http->max_inflight;
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, maxc);
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxc);
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxc);
+    return 0;
+}
+
+/* The slots, one per request in flight, all free. */
+static int setup_slots(struct engine *e, char *err, size_t errlen)
+{
+    e->n_slots = e->http->max_inflight;
+    if (e->load->closed_loop && e->load->users < e->n_slots)
+        e->n_slots = e->load->users;     /* a user has at most one request out */
+    e->slots = calloc((size_t)e->n_slots, sizeof *e->slots);
+    e->free_slots = calloc((size_t)e->n_slots, sizeof *e->free_slots);
+    if (!e->slots || !e->free_slots) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* Handles are made up front: creating one costs far more than a send's time budget. */
+    for (int i = e->n_slots - 1; i >= 0; i--) {
+        if (slot_setup(e, &e->slots[i], err, errlen) != 0)
+            return -1;
+        e->free_slots[e->n_free++] = &e->slots[i];
+    }
+    return 0;
+}
+
+/* The timerfd that ends a sleep BUSY_US early (sleep_until); without it, epoll's timeout. */
+static void setup_timer(struct engine *e)
+{
+    e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (e->timer_fd >= 0) {
+        struct epoll_event tev = { .events = EPOLLIN, .data.fd = e->timer_fd };
+        if (epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, e->timer_fd, &tev) != 0) {
+            close(e->timer_fd);
+            e->timer_fd = -1;
+        }
+    }
+}
+
+/* The first sends: every closed-loop user at its spawn time, or the plan's first item. */
+static int setup_plan(struct engine *e, char *err, size_t errlen)
+{
+    const struct rt_load *load = e->load;
+    if (!load->closed_loop) {
+        open_refill(e);
+        return 0;
+    }
+    if (rt_heap_reserve(&e->waiting, (size_t)load->users) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    rt_rng_seed(&e->rng, load->seed ^ 0x55736572734c6f6fULL);
+    for (int u = 0; u < load->users; u++) {
+        int64_t due_us = load->spawn_rate_per_s > 0
+            ? llround((double)u * 1e6 / load->spawn_rate_per_s) : 0;
+        if (load->duration_us > 0 && due_us >= load->duration_us)
+            continue;
+        waiting_push(e, u, due_us);
+    }
+    return 0;
+}
+
+/* Everything the loop needs, made before the first send.  0, or -1 with err. */
+static int engine_setup(struct engine *e, char *err, size_t errlen)
+{
+    if (e->load->closed_loop && e->load->users < 1) {
+        snprintf(err, errlen, "closed loop needs at least one user");
+        return -1;
+    }
+    if (rt_body_template_split(e->http->body_template, &e->prefix, &e->suffix) != 0) {
+        snprintf(err, errlen, "the body template needs exactly one %%d");
+        return -1;
+    }
+    e->prefix_len = strlen(e->prefix);
+    e->suffix_len = strlen(e->suffix);
+    if (build_headers(e, err, errlen) != 0 || setup_curl(e, err, errlen) != 0 ||
+        setup_slots(e, err, errlen) != 0)
+        return -1;
+    setup_timer(e);
+    rt_clock_tight_timers();
+    return setup_plan(e, err, errlen);
+}
+
+/* Act on *stop: the first signal stops scheduling, the second abandons what is in flight. */
+static void check_stop(struct engine *e, int64_t now_rel)
+{
+    volatile sig_atomic_t *stop = e->hooks->stop;
+    if (stop && *stop && !e->stopping)
+        begin_stop(e, now_rel);
+    if (stop && *stop >= 2 && !e->aborted) {
+        e->aborted = 1;
+        abort_inflight(e);
+    }
+}
+
+/* 1 when the run is over: nothing in flight and nothing more to send. */
+static int run_over(struct engine *e)
+{
+    int inflight = e->n_slots - e->n_free;
+    if (e->load->closed_loop && !e->stopping && rt_heap_count(&e->waiting) == 0 &&
+        inflight == 0)
+        e->plan_done = 1;   /* every user retired */
+    return inflight == 0 && (e->plan_done || e->stopping) &&
+           (e->load->closed_loop || !e->have_pending);
+}
+
+/* The monotonic time to sleep until: the next send, curl's timer or the next progress
+   report, and at most IDLE_US from now. */
+static int64_t next_wake(const struct engine *e)
+{
+    int64_t due = next_due(e);
+    int64_t wake = due != INT64_MAX ? e->t0 + due : INT64_MAX;
+    /* At the cap only a finished transfer can help: watch the sockets busily while a
+       send is overdue, so the answer that frees a slot is taken at once. */
+    if (e->n_free == 0 && wake != INT64_MAX && wake > rt_mono_us() + BUSY_US)
+        wake = INT64_MAX;
+    if (e->curl_due < wake)
+        wake = e->curl_due;
+    int64_t idle = rt_mono_us() + IDLE_US;
+    int64_t interval = e->hooks->progress_interval_us;
+    if (interval > 0) {
+        int64_t pr = e->t0 + e->last_progress_us + interval;
+        if (pr < idle)
+            idle = pr;
+    }
+    return wake > idle ? idle : wake;
+}
+
+/* The send loop (see the opening comment): until everything taken has a record. */
+static void run_loop(struct engine *e)
+{
+    int64_t interval = e->hooks->progress_interval_us;
+    for (;;) {
+        int64_t now_rel = rt_mono_us() - e->t0;
+        check_stop(e, now_rel);
+        send_due(e, &now_rel);
+        curl_timer_check(e);
+        serve_sockets(e, 0);
+        curl_timer_check(e);
+        now_rel = rt_mono_us() - e->t0;
+        if (interval > 0 && now_rel - e->last_progress_us >= interval)
+            report_progress(e, now_rel);
+        if (run_over(e))
+            break;
+        sleep_until(e, next_wake(e));
+    }
+}
+
+/* After the loop: the last progress report, then the books and the plan's outcome. */
+static int run_finish(struct engine *e, char *err, size_t errlen)
+{
+    report_progress(e, rt_mono_us() - e->t0);
+    /* Every item taken from the plan ends as exactly one record; anything else is a bug
+       that would silently lose (or invent) rows: fail the run instead. */
+    if (e->done != e->taken) {
+        snprintf(err, errlen, "internal error: %lld requests were taken from the plan but "
+                 "%lld were recorded", (long long)e->taken, (long long)e->done);
+        return -1;
+    }
+    if (e->plan_failed) {
+        snprintf(err, errlen, "%s", e->plan_err[0] ? e->plan_err : "the plan source failed");
+        return -1;
+    }
+    return 0;
 }
 
 int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
@@ -832,7 +1002,6 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
                   struct rt_engine_result *res, char *err, size_t errlen)
 {
     struct engine *e = calloc(1, sizeof *e);
-    int rc = -1;
     if (!e) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -844,139 +1013,14 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
     e->timer_fd = -1;
     e->epoll_fd = -1;
     e->curl_due = INT64_MAX;
+    rt_heap_init(&e->waiting, sizeof(struct waiting), waiting_less, NULL);
     e->https = strncasecmp(http->url, "https:", 6) == 0;
-    if (load->closed_loop && load->users < 1) {
-        snprintf(err, errlen, "closed loop needs at least one user");
-        goto out;
-    }
-    if (rt_body_template_split(http->body_template, &e->prefix, &e->suffix) != 0) {
-        snprintf(err, errlen, "the body template needs exactly one %%d");
-        goto out;
-    }
-    e->prefix_len = strlen(e->prefix);
-    e->suffix_len = strlen(e->suffix);
-    if (build_headers(e, err, errlen) != 0)
-        goto out;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(err, errlen, "libcurl: global initialisation failed");
-        goto out;
-    }
-    e->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    if (e->epoll_fd < 0) {
-        snprintf(err, errlen, "epoll: %s", strerror(errno));
-        goto out;
-    }
-    e->multi = curl_multi_init();
-    if (!e->multi) {
-        snprintf(err, errlen, "libcurl: cannot create the multi handle");
-        goto out;
-    }
-    curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
-    curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
-    long maxc = http->max_inflight;
-    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, maxc);
-    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxc);
-    curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxc);
-    e->n_slots = http->max_inflight;
-    if (load->closed_loop && load->users < e->n_slots)
-        e->n_slots = load->users;     /* a user has at most one request out */
-    e->slots = calloc((size_t)e->n_slots, sizeof *e->slots);
-    e->free_slots = calloc((size_t)e->n_slots, sizeof *e->free_slots);
-    if (!e->slots || !e->free_slots) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    /* Handles are made up front: creating one costs far more than a send's time budget. */
-    for (int i = e->n_slots - 1; i >= 0; i--) {
-        if (slot_setup(e, &e->slots[i], err, errlen) != 0)
-            goto out;
-        e->free_slots[e->n_free++] = &e->slots[i];
-    }
-    e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (e->timer_fd >= 0) {
-        struct epoll_event tev = { .events = EPOLLIN, .data.fd = e->timer_fd };
-        if (epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, e->timer_fd, &tev) != 0) {
-            close(e->timer_fd);
-            e->timer_fd = -1;
-        }
-    }
-    rt_clock_tight_timers();
 
-    if (load->closed_loop) {
-        e->users = calloc((size_t)load->users, sizeof *e->users);
-        e->heap = calloc((size_t)load->users, sizeof *e->heap);
-        if (!e->users || !e->heap) {
-            snprintf(err, errlen, "out of memory");
-            goto out;
-        }
-        rt_rng_seed(&e->rng, load->seed ^ 0x55736572734c6f6fULL);
-        for (int u = 0; u < load->users; u++) {
-            e->users[u].due_us = load->spawn_rate_per_s > 0
-                ? llround((double)u * 1e6 / load->spawn_rate_per_s) : 0;
-            if (load->duration_us > 0 && e->users[u].due_us >= load->duration_us)
-                continue;
-            heap_push(e, u);
-        }
-    } else {
-        open_refill(e);
+    int rc = -1;
+    if (engine_setup(e, err, errlen) == 0) {
+        run_loop(e);
+        rc = run_finish(e, err, errlen);
     }
-
-    for (;;) {
-        int64_t now_rel = rt_mono_us() - e->t0;
-        if (hooks->stop && *hooks->stop && !e->stopping)
-            begin_stop(e, now_rel);
-        if (hooks->stop && *hooks->stop >= 2 && !e->aborted) {
-            e->aborted = 1;
-            abort_inflight(e);
-        }
-        send_due(e, &now_rel);
-        curl_timer_check(e);
-        serve_sockets(e, 0);
-        curl_timer_check(e);
-        now_rel = rt_mono_us() - e->t0;
-        if (hooks->progress_interval_us > 0 &&
-            now_rel - e->last_progress_us >= hooks->progress_interval_us)
-            report_progress(e, now_rel);
-        int inflight = e->n_slots - e->n_free;
-        if (load->closed_loop && !e->stopping && e->heap_n == 0 && inflight == 0)
-            e->plan_done = 1;   /* every user retired */
-        if (inflight == 0 && (e->plan_done || e->stopping) &&
-            (load->closed_loop || !e->have_pending))
-            break;
-        int64_t due = next_due(e);
-        int64_t wake = due != INT64_MAX ? e->t0 + due : INT64_MAX;
-        /* At the cap only a finished transfer can help: watch the sockets busily while a
-           send is overdue, so the answer that frees a slot is taken at once. */
-        if (e->n_free == 0 && wake != INT64_MAX && wake > rt_mono_us() + BUSY_US)
-            wake = INT64_MAX;
-        if (e->curl_due < wake)
-            wake = e->curl_due;
-        int64_t idle = rt_mono_us() + IDLE_US;
-        if (hooks->progress_interval_us > 0) {
-            int64_t pr = e->t0 + e->last_progress_us + hooks->progress_interval_us;
-            if (pr < idle)
-                idle = pr;
-        }
-        if (wake > idle)
-            wake = idle;
-        sleep_until(e, wake);
-    }
-    report_progress(e, rt_mono_us() - e->t0);
-    /* Every item taken from the plan ends as exactly one record; anything else is a bug
-       that would silently lose (or invent) rows: fail the run instead. */
-    if (e->done != e->taken) {
-        snprintf(err, errlen, "internal error: %lld requests were taken from the plan but "
-                 "%lld were recorded", (long long)e->taken, (long long)e->done);
-        goto out;
-    }
-    if (e->plan_failed) {
-        snprintf(err, errlen, "%s", e->plan_err[0] ? e->plan_err : "the plan source failed");
-        goto out;
-    }
-    rc = 0;
-out:
     if (res) {
         res->scheduled = e->taken;
         res->sent = e->sent;

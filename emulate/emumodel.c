@@ -7,12 +7,15 @@
  * replica keeps one clock vtime (CPU-microseconds received by each job so far) and each job
  * finishes when vtime reaches its entry vtime plus its demand.  A per-replica heap on that
  * finish value makes every event O(log n), which keeps tens of thousands of waiting requests
- * cheap.  Requests live in one growable pool addressed by index; events carry (index,
- * generation) so an event for a request that has since ended is recognised and skipped.
+ * cheap.  Both are core/heap.h heaps: events tie-break on their insertion number (first in,
+ * first out); the CPU sets have no tie-break, so equal finish values leave in the order the
+ * heap's documented sift steps give, which seeded runs depend on.  Requests live in one
+ * growable pool addressed by index; events carry (index, generation) so an event for a
+ * request that has since ended is recognised and skipped.
  */
 #include "emulate/emumodel.h"
+#include "core/heap.h"
 #include "core/rng.h"
-#include "core/grow.h"
 
 #include <errno.h>
 #include <math.h>
@@ -53,8 +56,7 @@ struct replica {
     int admitted;       /* upstream + CPU */
     uint32_t chead, ctail;  /* cpu_fifo: waiting for the CPU (FIFO) */
     int cpu_busy;       /* cpu_fifo: requests computing */
-    uint32_t *cpu;      /* heap of request indices on finish_v; owned */
-    int n_cpu, cap_cpu;
+    struct rt_heap cpu; /* request indices (uint32_t) by finish_v; owned */
     double vtime;       /* CPU-us received by each job in the CPU set */
     int64_t vt_last_us;
 };
@@ -64,8 +66,7 @@ struct rt_emu_model {
     struct rt_rng rng;
     uint64_t order;
 
-    struct event *ev;   /* heap, owned */
-    size_t n_ev, cap_ev;
+    struct rt_heap ev;  /* struct event by (t_us, order); owned */
 
     struct mreq *req;   /* pool, owned */
     uint32_t n_req, free_head;
@@ -219,49 +220,26 @@ int rt_emu_params_check(const struct rt_emu_params *p, char *err, size_t errlen)
 
 /* ---- event heap ---- */
 
-static int ev_less(const struct event *a, const struct event *b)
+static int ev_less(const void *a, const void *b, void *ctx)
 {
-    return a->t_us < b->t_us || (a->t_us == b->t_us && a->order < b->order);
+    const struct event *x = a, *y = b;
+    (void)ctx;
+    return x->t_us < y->t_us || (x->t_us == y->t_us && x->order < y->order);
 }
 
 static int ev_push(struct rt_emu_model *m, int64_t t_us, int kind, uint32_t idx, uint32_t gen)
 {
-    struct event *ev = rt_grow(m->ev, m->n_ev, &m->cap_ev, sizeof *ev, 1024);
-    if (!ev)
+    struct event x = { t_us, m->order, idx, gen, kind };
+    if (rt_heap_push(&m->ev, &x) != 0)
         return -1;
-    m->ev = ev;
-    struct event x = { t_us, m->order++, idx, gen, kind };
-    size_t i = m->n_ev++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!ev_less(&x, &m->ev[parent]))
-            break;
-        m->ev[i] = m->ev[parent];
-        i = parent;
-    }
-    m->ev[i] = x;
+    m->order++;
     return 0;
 }
 
-static struct event ev_pop(struct rt_emu_model *m)
+static int64_t ev_next_us(const struct rt_emu_model *m)
 {
-    struct event top = m->ev[0];
-    struct event x = m->ev[--m->n_ev];
-    size_t i = 0, n = m->n_ev;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && ev_less(&m->ev[c + 1], &m->ev[c]))
-            c++;
-        if (!ev_less(&m->ev[c], &x))
-            break;
-        m->ev[i] = m->ev[c];
-        i = c;
-    }
-    if (n)
-        m->ev[i] = x;
-    return top;
+    const struct event *top = rt_heap_peek(&m->ev);
+    return top ? top->t_us : INT64_MAX;
 }
 
 /* ---- request pool ---- */
@@ -339,9 +317,10 @@ static double contention_factor(const struct rt_emu_model *m, const struct repli
 /* CPU rate (CPU-us per us) each job of the replica's CPU set receives now. */
 static double cpu_rate(const struct rt_emu_model *m, const struct replica *rp)
 {
-    if (rp->n_cpu == 0)
+    size_t n_cpu = rt_heap_count(&rp->cpu);
+    if (n_cpu == 0)
         return 0;
-    double share = m->p.cpus_per_replica / rp->n_cpu;
+    double share = m->p.cpus_per_replica / (double)n_cpu;
     if (share > 1)
         share = 1;
     return share / contention_factor(m, rp);
@@ -364,9 +343,10 @@ static void sync_all(struct rt_emu_model *m, int64_t t_us)
 
 static int64_t rep_next_us(const struct rt_emu_model *m, const struct replica *rp)
 {
-    if (rp->n_cpu == 0)
+    const uint32_t *top = rt_heap_peek(&rp->cpu);
+    if (!top)
         return INT64_MAX;
-    double left = m->req[rp->cpu[0]].finish_v - rp->vtime;
+    double left = m->req[*top].finish_v - rp->vtime;
     if (left <= 0)
         return rp->vt_last_us;
     double dt = ceil(left / cpu_rate(m, rp));
@@ -375,49 +355,11 @@ static int64_t rep_next_us(const struct rt_emu_model *m, const struct replica *r
     return rp->vt_last_us + (int64_t)dt;
 }
 
-static int cpu_push(struct rt_emu_model *m, struct replica *rp, uint32_t idx)
+/* The CPU sets' order: finish value only (ctx is the model, whose pool may move). */
+static int cpu_less(const void *a, const void *b, void *ctx)
 {
-    if (rp->n_cpu == rp->cap_cpu) {
-        int cap = rp->cap_cpu ? rp->cap_cpu * 2 : 64;
-        uint32_t *h = realloc(rp->cpu, (size_t)cap * sizeof *h);
-        if (!h)
-            return -1;
-        rp->cpu = h;
-        rp->cap_cpu = cap;
-    }
-    double f = m->req[idx].finish_v;
-    int i = rp->n_cpu++;
-    while (i > 0) {
-        int parent = (i - 1) / 2;
-        if (m->req[rp->cpu[parent]].finish_v <= f)
-            break;
-        rp->cpu[i] = rp->cpu[parent];
-        i = parent;
-    }
-    rp->cpu[i] = idx;
-    return 0;
-}
-
-static uint32_t cpu_pop(struct rt_emu_model *m, struct replica *rp)
-{
-    uint32_t top = rp->cpu[0];
-    uint32_t x = rp->cpu[--rp->n_cpu];
-    int i = 0, n = rp->n_cpu;
-    double f = m->req[x].finish_v;
-    for (;;) {
-        int c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && m->req[rp->cpu[c + 1]].finish_v < m->req[rp->cpu[c]].finish_v)
-            c++;
-        if (m->req[rp->cpu[c]].finish_v >= f)
-            break;
-        rp->cpu[i] = rp->cpu[c];
-        i = c;
-    }
-    if (n)
-        rp->cpu[i] = x;
-    return top;
+    const struct rt_emu_model *m = ctx;
+    return m->req[*(const uint32_t *)a].finish_v < m->req[*(const uint32_t *)b].finish_v;
 }
 
 /* An upstream wait starting now: the unloaded sample, stretched by the calls already in
@@ -599,6 +541,11 @@ struct rt_emu_model *rt_emu_model_new(const struct rt_emu_params *params, uint64
     if (!m)
         goto oom;
     m->p = *params;
+    rt_heap_init(&m->ev, sizeof(struct event), ev_less, NULL);
+    for (int k = 0; k < EMU_MAX_REPLICAS; k++)
+        rt_heap_init(&m->rep[k].cpu, sizeof(uint32_t), cpu_less, m);
+    if (rt_heap_reserve(&m->ev, 1024) != 0)
+        goto oom;
     for (int j = 0; j < 4; j++)
         m->rng.s[j] = rt_emu_mix64(seed + 0x1234567ULL * (uint64_t)(j + 1));
     m->free_head = NIL;
@@ -633,9 +580,9 @@ void rt_emu_model_free(struct rt_emu_model *m)
     if (!m)
         return;
     for (int k = 0; k < EMU_MAX_REPLICAS; k++)
-        free(m->rep[k].cpu);
+        rt_heap_free(&m->rep[k].cpu);
     free(m->samples);
-    free(m->ev);
+    rt_heap_free(&m->ev);
     free(m->req);
     free(m);
 }
@@ -699,7 +646,7 @@ int rt_emu_model_submit(struct rt_emu_model *m, int64_t now_us, void *tag)
 
 int64_t rt_emu_model_next_us(const struct rt_emu_model *m)
 {
-    int64_t t = m->n_ev ? m->ev[0].t_us : INT64_MAX;
+    int64_t t = ev_next_us(m);
     for (int k = 0; k < m->n_rep; k++) {
         int64_t c = rep_next_us(m, &m->rep[k]);
         if (c < t)
@@ -740,33 +687,72 @@ static void cpu_fifo_start(struct rt_emu_model *m, int k, int64_t t_us)
     }
 }
 
+/* The end of request idx's upstream wait at t_us: its CPU work is drawn and queued (cpu_fifo)
+ * or joins the replica's processor-shared set. */
+static void upstream_done(struct rt_emu_model *m, uint32_t idx, int64_t t_us,
+                          rt_emu_done_fn fn, void *ctx, size_t *count)
+{
+    struct mreq *r = &m->req[idx];
+    struct replica *rp = &m->rep[r->replica];
+    double demand = lognormal_mean_cv(m, (double)m->p.cpu_mean_us, m->p.cpu_cv);
+    m->n_upstream--;
+    if (m->p.cpu_fifo > 0) {
+        r->finish_v = demand;
+        r->loc = L_CPUQ;
+        r->next = NIL;
+        if (rp->ctail != NIL)
+            m->req[rp->ctail].next = idx;
+        else
+            rp->chead = idx;
+        rp->ctail = idx;
+        cpu_fifo_start(m, r->replica, t_us);
+        return;
+    }
+    r->loc = L_CPU;
+    r->finish_v = rp->vtime + demand;
+    if (rt_heap_push(&rp->cpu, &idx) != 0) {      /* out of memory: answer now */
+        answer(m, idx, 200, t_us, fn, ctx, count);
+        leave_replica(m, idx, t_us);
+    }
+}
+
+/* The earliest CPU completion over the replicas (INT64_MAX when none); its replica in *k. */
+static int64_t cpu_next_us(const struct rt_emu_model *m, int *k_out)
+{
+    int64_t t_cpu = INT64_MAX;
+    *k_out = -1;
+    for (int k = 0; k < m->n_rep; k++) {
+        int64_t c = rep_next_us(m, &m->rep[k]);
+        if (c < t_cpu) {
+            t_cpu = c;
+            *k_out = k;
+        }
+    }
+    return t_cpu;
+}
+
 size_t rt_emu_model_advance(struct rt_emu_model *m, int64_t now_us, rt_emu_done_fn fn,
                             void *ctx)
 {
     size_t count = 0;
     for (;;) {
-        int64_t t_ev = m->n_ev ? m->ev[0].t_us : INT64_MAX;
-        int64_t t_cpu = INT64_MAX;
-        int k_cpu = -1;
-        for (int k = 0; k < m->n_rep; k++) {
-            int64_t c = rep_next_us(m, &m->rep[k]);
-            if (c < t_cpu) {
-                t_cpu = c;
-                k_cpu = k;
-            }
-        }
+        int64_t t_ev = ev_next_us(m);
+        int k_cpu;
+        int64_t t_cpu = cpu_next_us(m, &k_cpu);
         int64_t t = t_ev < t_cpu ? t_ev : t_cpu;
         if (t > now_us || t == INT64_MAX)
             break;
         sync_all(m, t);
         if (t_cpu <= t_ev) {
             struct replica *rp = &m->rep[k_cpu];
-            uint32_t idx = cpu_pop(m, rp);
+            uint32_t idx;
+            rt_heap_pop(&rp->cpu, &idx);
             answer(m, idx, 200, t, fn, ctx, &count);
             leave_replica(m, idx, t);
             continue;
         }
-        struct event e = ev_pop(m);
+        struct event e;
+        rt_heap_pop(&m->ev, &e);
         if (e.kind == EV_TICK) {
             autoscale_tick(m, t);
             (void)ev_push(m, t + m->p.tick_us, EV_TICK, 0, 0);
@@ -787,30 +773,9 @@ size_t rt_emu_model_advance(struct rt_emu_model *m, int64_t now_us, rt_emu_done_
             answer(m, e.idx, r->status, t, fn, ctx, &count);
             req_free(m, e.idx);
             break;
-        case EV_UPSTREAM: {
-            struct replica *rp = &m->rep[r->replica];
-            double demand = lognormal_mean_cv(m, (double)m->p.cpu_mean_us, m->p.cpu_cv);
-            m->n_upstream--;
-            if (m->p.cpu_fifo > 0) {
-                r->finish_v = demand;
-                r->loc = L_CPUQ;
-                r->next = NIL;
-                if (rp->ctail != NIL)
-                    m->req[rp->ctail].next = e.idx;
-                else
-                    rp->chead = e.idx;
-                rp->ctail = e.idx;
-                cpu_fifo_start(m, r->replica, t);
-                break;
-            }
-            r->loc = L_CPU;
-            r->finish_v = rp->vtime + demand;
-            if (cpu_push(m, rp, e.idx) != 0) {       /* out of memory: answer now */
-                answer(m, e.idx, 200, t, fn, ctx, &count);
-                leave_replica(m, e.idx, t);
-            }
+        case EV_UPSTREAM:
+            upstream_done(m, e.idx, t, fn, ctx, &count);
             break;
-        }
         case EV_CPU_DONE: {
             int k = r->replica;
             m->rep[k].cpu_busy--;
