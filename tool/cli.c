@@ -1,5 +1,6 @@
 /*
- * cli.c - option tables to getopt_long and to --help; the one message helper.
+ * cli.c - option tables to getopt_long and to --help; the one message helper; the one
+ * mapping from store errors to exit statuses.
  *
  * A command's tables are flattened into one struct option array whose val is the index of
  * the entry, so long options need no separate id space; short options are mapped back to
@@ -11,6 +12,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/store.h"
 
 #define RT_OPT_HELP_IDX 10000
 
@@ -46,6 +49,13 @@ int rt_msg_usage(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry 'revtrace %s --help'.\n", cmd);
     return RT_EXIT_USAGE;
+}
+
+int rt_exit_for_store(int rc)
+{
+    if (rc == 0)
+        return RT_EXIT_OK;
+    return rc == -RT_STORE_EIO || rc == -RT_STORE_EBUSY ? RT_EXIT_RUNTIME : RT_EXIT_USAGE;
 }
 
 static size_t count_opts(const struct rt_cmd_spec *spec)

@@ -142,17 +142,11 @@ static int countdown(struct sess_ctx *c, int64_t t_unix_us)
 }
 
 /* The rows of run run_id in the requests table, or -1 when they cannot be counted. */
-static int64_t count_rows(struct rt_db *db, int64_t run_id)
+static int64_t count_rows(struct rt_store *db, int64_t run_id)
 {
-    sqlite3_stmt *st = NULL;
     int64_t n = -1;
-    if (sqlite3_prepare_v2(rt_db_handle(db), "SELECT count(*) FROM requests WHERE run_id = ?1",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, run_id);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
+    if (rt_store_count_requests(db, run_id, &n, NULL, 0) != 0)
+        return -1;
     return n;
 }
 
@@ -196,7 +190,7 @@ static void shell_word(char *buf, size_t len, const char *w)
 int rt_session_run(struct rt_session *s)
 {
     struct rt_run_opts *o = s->opts;
-    struct rt_db *db = NULL;
+    struct rt_store *db = NULL;
     struct rt_writer *writer = NULL;
     json_t *own_config = NULL;
     char *config_text = NULL;
@@ -215,11 +209,10 @@ int rt_session_run(struct rt_session *s)
     stop_flag = 0;
     first_signal = 0;
 
-    int orc = rt_db_open(o->db_path, RT_DB_READWRITE, &db, err, sizeof err);
+    int orc = rt_store_open(o->db_path, RT_STORE_READWRITE, &db, err, sizeof err);
     if (orc != 0) {
         rt_msg_error("%s", err);
-        return orc == -RT_DB_ENOTOURS || orc == -RT_DB_ENEWER ? RT_EXIT_USAGE
-                                                              : RT_EXIT_RUNTIME;
+        return rt_exit_for_store(orc);
     }
 
     json_t *config = s->config;
@@ -251,7 +244,7 @@ int rt_session_run(struct rt_session *s)
         rn.target = target_redacted;
     rn.config_json = config_text;
     rn.t0_unix_us = t0_wall;
-    int crc = rt_db_run_create(db, &rn, &run_id, uuid, err, sizeof err);
+    int crc = rt_store_run_create(db, &rn, &run_id, uuid, err, sizeof err);
     free(target_redacted);
     if (crc != 0) {
         rt_msg_error("%s", err);
@@ -352,14 +345,14 @@ out:
     }
     if (db && run_id >= 0) {
         char e3[256];
-        if (rt_db_run_finish(db, run_id, status, e3, sizeof e3) != 0) {
+        if (rt_store_run_finish(db, run_id, status, e3, sizeof e3) != 0) {
             rt_msg_error("%s", e3);
             if (rc == RT_EXIT_OK)
                 rc = RT_EXIT_RUNTIME;
         }
     }
     if (db)
-        rt_db_close(db);
+        rt_store_close(db);
     free(config_text);
     json_decref(own_config);
     return rc;

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "core/db.h"
+#include "core/store.h"
 #include "core/engine.h"
 #include "tool/runopts.h"
 

@@ -3,7 +3,8 @@
  * and short names, flags and valued options, repeatable options applied in order, GNU
  * permutation of positionals, the built-in --help) and its usage errors (unknown option,
  * missing value, a handler's refusal, a secret value never echoed), and rt_cli_help's
- * layout (usage line, option names, examples, 100-column wrapping).
+ * layout (usage line, option names, examples, 100-column wrapping); and the one mapping from
+ * store errors to exit statuses.
  *
  * rt_cli_parse writes to the process's stdout and stderr, so each call runs with file
  * descriptors 1 and 2 redirected to temporary files that are read back afterwards.
@@ -21,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "core/store.h"
 #include "tool/cli.h"
 
 enum { ID_VERBOSE = 1, ID_OUTPUT, ID_HEADER, ID_RATE, ID_DRY, ID_FAIL, ID_TOKEN };
@@ -540,6 +542,19 @@ static void test_help_short_lines_unchanged(void **state)
     free(out);
 }
 
+/* Every store code has the exit status the commands have always given it. */
+static void test_exit_for_store(void **state)
+{
+    (void)state;
+    assert_int_equal(rt_exit_for_store(0), RT_EXIT_OK);
+    assert_int_equal(rt_exit_for_store(-RT_STORE_EIO), RT_EXIT_RUNTIME);
+    assert_int_equal(rt_exit_for_store(-RT_STORE_EBUSY), RT_EXIT_RUNTIME);
+    assert_int_equal(rt_exit_for_store(-RT_STORE_ENOTOURS), RT_EXIT_USAGE);
+    assert_int_equal(rt_exit_for_store(-RT_STORE_ENEWER), RT_EXIT_USAGE);
+    assert_int_equal(rt_exit_for_store(-RT_STORE_ENOENT), RT_EXIT_USAGE);
+    assert_int_equal(rt_exit_for_store(-RT_STORE_ENORUN), RT_EXIT_USAGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_secret_not_echoed),
         cmocka_unit_test(test_help_wraps_at_100),
         cmocka_unit_test(test_help_short_lines_unchanged),
+        cmocka_unit_test(test_exit_for_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
