@@ -25,9 +25,10 @@
  * connection (SQLITE_PREPARE_PERSISTENT), one for a single row and one for
  * RT_STORE_INSERT_ROWS rows in one multi-row VALUES list, both with the run id bound once
  * as ?1.  Bodies are bound without a copy and unbound right after each step, so the caller
- * may free them once the call returns.  Reads go through one cursor
- * type whose single SELECT walks the primary key (run_id, seq) of the WITHOUT ROWID table:
- * a plain b-tree walk, streamed or in chunks (see rt_store_cursor_open).
+ * may free them once the call returns.  Reads go through one cursor type whose single
+ * SELECT walks the primary key (run_id, seq) of the WITHOUT ROWID table: a plain b-tree
+ * walk, streamed or in chunks (see rt_store_cursor_open), reading only the columns asked
+ * for.
  */
 #include "core/store.h"
 
