@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include <curl/curl.h>
-#include <sqlite3.h>
 
 #include "commands.h"
+#include "core/store.h"
 #include "tool/cli.h"
 
 static const struct {
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 ||
         strcmp(cmd, "version") == 0) {
         printf("revtrace %s (libcurl %s, SQLite %s)\n", RT_VERSION,
-               curl_version_info(CURLVERSION_NOW)->version, sqlite3_libversion());
+               curl_version_info(CURLVERSION_NOW)->version, rt_store_sqlite_version());
         return RT_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -309,7 +309,7 @@ static int resolve_judges(struct an_report *r, const struct an_opts *o)
     }
     for (size_t j = 0; j < o->njudges; j++) {
         struct an_ref ref;
-        struct rt_db *db = NULL;
+        struct rt_store *db = NULL;
         struct rt_run_info ri;
         char err[1024] = "";
         if (parse_ref(o->judges[j], o->dbs[0], &ref, 0) != 0) {
@@ -317,15 +317,12 @@ static int resolve_judges(struct an_report *r, const struct an_opts *o)
             rt_msg_error("out of memory");
             return RT_EXIT_RUNTIME;
         }
-        int rc = rt_db_open(ref.db_path, RT_DB_READONLY, &db, err, sizeof err);
+        int rc = rt_store_open(ref.db_path, RT_STORE_READONLY, &db, err, sizeof err);
         if (rc == 0) {
-            rc = rt_db_run_find(db, ref.run, &ri, err, sizeof err);
-            rt_db_close(db);
-            if (rc)
-                rc = rc == -RT_DB_ENORUN ? RT_EXIT_USAGE : RT_EXIT_RUNTIME;
-        } else {
-            rc = rc == -RT_DB_EIO ? RT_EXIT_RUNTIME : RT_EXIT_USAGE;
+            rc = rt_store_run_find(db, ref.run, &ri, err, sizeof err);
+            rt_store_close(db);
         }
+        rc = rt_exit_for_store(rc);
         if (rc) {
             if (rc == RT_EXIT_USAGE)
                 rt_msg_usage(AN_CMD, "--judge %s: %s", o->judges[j], err);
@@ -535,7 +532,7 @@ static int load_runs(struct an_report *r, const struct an_opts *o, const struct 
     char err[1024] = "";
     /* One thread reads: connection mutexes would cost ~10% of a million-row read.  Must
      * precede SQLite's initialisation; harmless (SQLITE_MISUSE) if it is too late. */
-    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    rt_store_unshared_connections();
     int load_flags = strcmp(o->format, "locust") == 0 ? AN_LOAD_CUMULATIVE : 0;
     r->runs = calloc(nrefs + 1, sizeof *r->runs);
     if (!r->runs)

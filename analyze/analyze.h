@@ -2,9 +2,10 @@
  * analyze.h - the pieces of `revtrace analyze`, shared by its files and no one else.
  *
  * The command runs in three stages, one file each, over one in-memory report:
- *   figures.c   reads each run (or group of runs merged into one) from its database with one
- *               prepared SELECT and turns it into numbers: counts, rates, sorted latency arrays,
- *               percentiles, phases, a time series (struct an_run);
+ *   load.c      finds each run (or group of runs merged into one) in its databases and walks
+ *               its rows with one store cursor; figures.c turns the rows into numbers
+ *               (no database there): counts, rates, sorted latency arrays, percentiles,
+ *               phases, a time series (struct an_run);
  *   verdict.c   judges them (--slo, --min-rate, --max-errors) and compare.c lines runs up
  *               against a baseline (--threshold);
  *   out_*.c     present the finished report, one file per --format.
@@ -21,7 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/db.h"
+#include "core/store.h"
 #include "analyze/stats.h"
 
 #define AN_CMD "analyze"
@@ -152,6 +153,35 @@ int an_run_load(const struct an_ref *ref, char *const *dbs, size_t ndbs, int64_t
 void an_run_free(struct an_run *run);
 /* Print `--list` for one database to out. Returns 0 or RT_EXIT_* with err filled. */
 int an_list_runs(const char *db_path, int with_path, FILE *out, char *err, size_t errlen);
+
+/*
+ * Computing the figures (figures.c), rows in and numbers out, no database: an_run_load
+ * feeds it from the store; a test can feed it rows made by hand.
+ *   f = an_fig_begin(&run, interval_us);  an_fig_add(f, &row, 0) ...;  an_fig_end(f, flags);
+ *   an_fig_free(f);  ...  an_run_free(&run);
+ */
+struct an_fig;   /* opaque: what is collected while the rows go by */
+/*
+ * Begin collecting into run (zeroed by the caller, who may fill its naming fields; borrowed
+ * until an_fig_free).  interval_us 0: choose the interval from the run's span
+ * (an_auto_interval_us).  Returns a new collector (free with an_fig_free), NULL when out
+ * of memory.
+ */
+struct an_fig *an_fig_begin(struct an_run *run, int64_t interval_us);
+/*
+ * Count one request (rows of a run in seq order).  shift_us is added to its scheduled and
+ * sent times: a merged part's t0 after the merged run's.  row is borrowed for the call.
+ * Returns 0, or -1 when out of memory (the figures are then unusable).
+ */
+int an_fig_add(struct an_fig *f, const struct rt_store_row *row, int64_t shift_us);
+/*
+ * After the last row: sort, rank, fold and trim the series, compute the rates, filling the
+ * run's distributions (run->latency keeps its sorted sample).  flags: AN_LOAD_CUMULATIVE.
+ * Call once.  Returns 0, or -1 when out of memory.
+ */
+int an_fig_end(struct an_fig *f, int flags);
+/* Free the collector (not the run); NULL is a no-op. */
+void an_fig_free(struct an_fig *f);
 
 /* ---- verdicts and comparison ---------------------------------------------------------- */
 
@@ -377,6 +407,8 @@ int an_out_csv(const struct an_report *r, const char *path);
 int an_out_locust(const struct an_report *r, const char *path);
 int an_out_json(const struct an_report *r, FILE *out);
 int an_out_html(const struct an_report *r, FILE *out);
+/* `--list` of one database's runs (rt_store_run_list); db_path NULL: no "# PATH" line. */
+void an_out_list(FILE *out, const char *db_path, const struct rt_run_listing *runs, size_t n);
 
 /* Shared by markdown and remarkup: the dialect hooks of one table-and-heading writer. */
 struct an_md_dialect {

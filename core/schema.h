@@ -2,7 +2,7 @@
  * schema.h - the database schema, embedded at build time from schema/NNN_name.sql.
  *
  * Migration i brings a database from user_version (version - 1) to version.  They are
- * applied forward only, each in its own transaction, by db.c.
+ * applied forward only, each in its own transaction, by store.c.
  */
 #ifndef RT_SCHEMA_H
 #define RT_SCHEMA_H

@@ -1,18 +1,36 @@
 /*
- * uuid.c - version-4 UUIDs from /dev/urandom.
+ * uuid.c - version-4 UUIDs from the kernel's random source.
  *
- * One read of 16 bytes per uuid: runs are created a few times per process, so there is no
- * point keeping a descriptor open.  If the device is unavailable (a chroot without /dev), we
- * use sqlite3_randomness, which SQLite seeds from the OS once; uniqueness, not secrecy, is
- * what a run id needs.
+ * getrandom(2) first: no descriptor and no /dev needed (a chroot or a minimal container has
+ * neither), and 16 bytes never come back short once the pool is initialised.  A kernel
+ * without it (ENOSYS, before Linux 3.17) is served from /dev/urandom, one read per uuid:
+ * runs are created a few times per process, so there is no point keeping a descriptor open.
+ * If neither works, the bytes come from the clocks, the pid and a counter mixed through
+ * splitmix64: uniqueness, not secrecy, is what a run id needs, and rt_uuid_v4 never fails.
  */
 #include "core/uuid.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
+
+static int read_getrandom(unsigned char *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = getrandom(buf + got, len - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    return 0;
+}
 
 static int read_urandom(unsigned char *buf, size_t len)
 {
@@ -34,11 +52,35 @@ static int read_urandom(unsigned char *buf, size_t len)
     return 0;
 }
 
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+/* The last resort: distinct per call and per process, not unpredictable. */
+static void mix_fallback(unsigned char *buf, size_t len)
+{
+    static uint64_t counter;
+    struct timespec rt, mono;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    uint64_t x = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
+    x ^= ((uint64_t)mono.tv_nsec << 20) ^ ((uint64_t)getpid() << 40) ^ ++counter;
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t v = splitmix64(&x);
+        for (size_t k = 0; k < 8 && i + k < len; k++)
+            buf[i + k] = (unsigned char)(v >> (8 * k));
+    }
+}
+
 char *rt_uuid_v4(char out[37])
 {
     unsigned char b[16];
-    if (read_urandom(b, sizeof b) != 0)
-        sqlite3_randomness((int)sizeof b, b);
+    if (read_getrandom(b, sizeof b) != 0 && read_urandom(b, sizeof b) != 0)
+        mix_fallback(b, sizeof b);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);   /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);   /* variant 10xx */
     snprintf(out, 37,

@@ -2,8 +2,9 @@
  * uuid.h - random (version 4) UUIDs for run identities.
  *
  * A run's uuid is what links a replay to its source across databases and machines, so it must
- * be unique without coordination: 122 random bits from the kernel (/dev/urandom), falling
- * back to SQLite's PRNG (itself seeded from the OS) only if the device cannot be read.
+ * be unique without coordination: 122 random bits from the kernel (getrandom(2), or
+ * /dev/urandom on a kernel without it), falling back to a clock/pid/counter mix only if
+ * neither can be read.
  */
 #ifndef RT_UUID_H
 #define RT_UUID_H

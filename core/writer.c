@@ -7,9 +7,10 @@
  * outside the lock).  The push does not signal the condition variable: waking the writer
  * for every record would cost a cross-CPU wakeup each; instead the writer sleeps on the
  * condvar with a timeout of commit_interval, then takes the whole list in O(1) and inserts
- * it in one transaction with one prepared statement.  A commit therefore happens every
- * commit_interval (default 200 ms) while records flow, which bounds what a kill -9 can lose
- * (WAL + synchronous=NORMAL makes every commit survive a process crash).  Only when the
+ * it in one transaction through the store's prepared statements (rt_store_insert_*).  A
+ * commit therefore happens every commit_interval (default 200 ms) while records flow, which
+ * bounds what a kill -9 can lose (WAL + synchronous=NORMAL makes every commit survive a
+ * process crash).  Only when the
  * queue grows past RT_WRITER_KICK chunks (the writer fell far behind) does a push signal.
  *
  * SQLITE_BUSY (another process writing the same file) is waited out by the connection's
@@ -25,7 +26,6 @@
 #include "core/writer.h"
 
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,8 +39,6 @@
 #define RT_WRITER_CHUNK 4096        /* records per chunk (about 512 KiB) */
 #define RT_WRITER_KICK 8            /* queued chunks that wake the writer early */
 #define RT_WRITER_SPARE 4           /* chunks kept for reuse */
-#define RT_WRITER_ROWS 32            /* rows per multi-row INSERT */
-#define RT_COLS 15                   /* bound columns per row besides run_id */
 #define RT_WRITER_GIVE_UP_US (120 * 1000000LL)  /* finish: stop retrying a locked db */
 
 struct chunk {
@@ -63,9 +61,7 @@ struct rt_writer {
     int64_t pushed;                 /* records handed to rt_writer_push */
 
     /* Writer thread only: */
-    struct rt_db *db;
-    sqlite3_stmt *ins_one;          /* INSERT of one row */
-    sqlite3_stmt *ins_many;         /* INSERT of RT_WRITER_ROWS rows */
+    struct rt_store *db;            /* owned: this thread's connection, inserts prepared */
     int64_t run_id;
     int64_t interval_us;
     struct chunk *pending;          /* taken but not yet committed (database was busy) */
@@ -167,118 +163,38 @@ int64_t rt_writer_committed(struct rt_writer *w)
     return atomic_load(&w->committed);
 }
 
-static void bind_ge0(sqlite3_stmt *st, int i, int64_t v)
-{
-    if (v >= 0)
-        sqlite3_bind_int64(st, i, v);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-/* Bind one record's 15 columns to parameters base .. base+14 (?1 is the run id). */
-static void bind_record(sqlite3_stmt *st, int base, const struct rt_record *r)
-{
-    sqlite3_bind_int64(st, base, r->seq);
-    sqlite3_bind_int64(st, base + 1, r->rev_id);
-    sqlite3_bind_int64(st, base + 2, r->scheduled_us);
-    bind_ge0(st, base + 3, r->sent_us);
-    bind_ge0(st, base + 4, r->dns_us);
-    bind_ge0(st, base + 5, r->connect_us);
-    bind_ge0(st, base + 6, r->tls_us);
-    bind_ge0(st, base + 7, r->ttfb_us);
-    bind_ge0(st, base + 8, r->total_us);
-    sqlite3_bind_int(st, base + 9, r->status);
-    if (r->error)
-        sqlite3_bind_text(st, base + 10, r->error, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, base + 10);
-    sqlite3_bind_int64(st, base + 11, r->bytes_in);
-    if (r->prediction >= 0)
-        sqlite3_bind_int(st, base + 12, r->prediction);
-    else
-        sqlite3_bind_null(st, base + 12);
-    if (isnan(r->p_true))
-        sqlite3_bind_null(st, base + 13);
-    else
-        sqlite3_bind_double(st, base + 13, r->p_true);
-    /* Bodies are bound without a copy; they outlive the step (freed after the batch). */
-    if (r->body)
-        sqlite3_bind_blob64(st, base + 14, r->body, (sqlite3_uint64)r->body_len,
-                            SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, base + 14);
-}
-
-/* Run a bound statement and drop its body bindings so none dangles once bodies are freed. */
-static int step_reset(sqlite3_stmt *st, int rows)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    for (int k = 0; k < rows; k++)
-        sqlite3_bind_null(st, 2 + k * RT_COLS + 14);
-    return rc;
-}
-
-/*
- * Insert n records (n == RT_WRITER_ROWS through the multi-row statement, else one by one).
- * A multi-row statement that fails is retried row by row to find and skip the bad row.
- * Returns the rows inserted, or -1 when the error ended the transaction.
- */
-static int64_t insert_group(struct rt_writer *w, const struct rt_record *const *grp, int n)
-{
-    sqlite3 *h = rt_db_handle(w->db);
-    if (n == RT_WRITER_ROWS) {
-        for (int k = 0; k < n; k++)
-            bind_record(w->ins_many, 2 + k * RT_COLS, grp[k]);
-        if (step_reset(w->ins_many, n) == SQLITE_DONE)
-            return n;
-        if (sqlite3_get_autocommit(h)) {
-            first_error(w, "cannot write requests: %s", sqlite3_errmsg(h));
-            return -1;
-        }
-    }
-    int64_t ok = 0;
-    for (int k = 0; k < n; k++) {
-        bind_record(w->ins_one, 2, grp[k]);
-        if (step_reset(w->ins_one, 1) == SQLITE_DONE) {
-            ok++;
-            continue;
-        }
-        first_error(w, "cannot write request seq %lld: %s", (long long)grp[k]->seq,
-                    sqlite3_errmsg(h));
-        if (sqlite3_get_autocommit(h))
-            return -1;   /* the error rolled the whole transaction back (I/O, disk full) */
-    }
-    return ok;
-}
-
 /*
  * Write w->pending in one transaction.  Returns 0 when the batch is done (committed, or
  * failed for good and counted), 1 when the database was busy and the batch must be retried.
+ * Records go to the store in groups of RT_STORE_INSERT_ROWS taken across chunk boundaries,
+ * so only the batch's last group is inserted row by row.
  */
 static int write_pending(struct rt_writer *w)
 {
-    sqlite3 *h = rt_db_handle(w->db);
-    int rc = sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+    char e[256] = "";
+    int rc = rt_store_insert_begin(w->db, e, sizeof e);
+    if (rc == -RT_STORE_EBUSY)
         return 1;
     int64_t n = 0, ok = 0;
     for (struct chunk *c = w->pending; c; c = c->next)
         n += c->n;
-    if (rc != SQLITE_OK) {
-        first_error(w, "cannot write requests: %s", sqlite3_errmsg(h));
+    if (rc != 0) {
+        first_error(w, "%s", e);
         w->failed += n;
         goto done;
     }
-    const struct rt_record *grp[RT_WRITER_ROWS];
-    int ng = 0;
+    const struct rt_record *grp[RT_STORE_INSERT_ROWS];
+    size_t ng = 0;
     for (struct chunk *c = w->pending; c; c = c->next) {
         for (int i = 0; i < c->n; i++) {
             grp[ng++] = &c->recs[i];
-            if (ng < RT_WRITER_ROWS && (c->next || i + 1 < c->n))
+            if (ng < RT_STORE_INSERT_ROWS && (c->next || i + 1 < c->n))
                 continue;
-            int64_t got = insert_group(w, grp, ng);
+            e[0] = '\0';
+            int64_t got = rt_store_insert_rows(w->db, grp, ng, e, sizeof e);
             ng = 0;
+            if (e[0])
+                first_error(w, "%s", e);   /* a skipped row, or the end of the transaction */
             if (got < 0) {
                 w->failed += n;
                 goto done;
@@ -286,14 +202,8 @@ static int write_pending(struct rt_writer *w)
             ok += got;
         }
     }
-    for (int tries = 0;; tries++) {
-        rc = sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
-        if (rc == SQLITE_OK)
-            break;
-        if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && tries < 20)
-            continue;   /* each try waits up to the busy timeout */
-        first_error(w, "cannot commit requests: %s", sqlite3_errmsg(h));
-        sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+    if (rt_store_insert_commit(w->db, e, sizeof e) != 0) {
+        first_error(w, "%s", e);
         w->failed += n;
         goto done;
     }
@@ -392,9 +302,7 @@ static void writer_free(struct rt_writer *w)
 {
     if (!w)
         return;
-    sqlite3_finalize(w->ins_one);
-    sqlite3_finalize(w->ins_many);
-    rt_db_close(w->db);
+    rt_store_close(w->db);
     free_list(w->head);
     free_list(w->pending);
     while (w->spare) {
@@ -405,41 +313,6 @@ static void writer_free(struct rt_writer *w)
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     free(w);
-}
-
-/*
- * "INSERT INTO requests (...) VALUES (?1, ?2, .. ?16), (?1, ?17, .. ?31), ..." for rows rows.
- * Returns a malloc'd string (caller frees) or NULL.
- */
-static char *insert_sql(int rows)
-{
-    static const char head[] =
-        "INSERT INTO requests (run_id, seq, rev_id, scheduled_us, sent_us, dns_us, connect_us,"
-        " tls_us, ttfb_us, total_us, status, error, bytes_in, prediction, p_true, body)"
-        " VALUES ";
-    size_t cap = sizeof head + (size_t)rows * (RT_COLS * 8 + 16);
-    char *sql = malloc(cap);
-    if (!sql)
-        return NULL;
-    size_t len = (size_t)snprintf(sql, cap, "%s", head);
-    for (int k = 0; k < rows; k++) {
-        len += (size_t)snprintf(sql + len, cap - len, "%s(?1", k ? ", " : "");
-        for (int c = 0; c < RT_COLS; c++)
-            len += (size_t)snprintf(sql + len, cap - len, ", ?%d", 2 + k * RT_COLS + c);
-        len += (size_t)snprintf(sql + len, cap - len, ")");
-    }
-    return sql;
-}
-
-static int prepare_insert(sqlite3 *h, int rows, int64_t run_id, sqlite3_stmt **st)
-{
-    char *sql = insert_sql(rows);
-    int rc = sql ? sqlite3_prepare_v3(h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL)
-                 : SQLITE_NOMEM;
-    free(sql);
-    if (rc == SQLITE_OK)
-        sqlite3_bind_int64(*st, 1, run_id);
-    return rc;
 }
 
 int rt_writer_start(const char *db_path, int64_t run_id, int64_t commit_interval_us,
@@ -461,31 +334,9 @@ int rt_writer_start(const char *db_path, int64_t run_id, int64_t commit_interval
     w->run_id = run_id;
     w->interval_us = commit_interval_us > 0 ? commit_interval_us : 200000;
 
-    if (rt_db_open(db_path, RT_DB_READWRITE, &w->db, err, errlen) != 0)
+    if (rt_store_open(db_path, RT_STORE_READWRITE, &w->db, err, errlen) != 0 ||
+        rt_store_insert_prepare(w->db, run_id, err, errlen) != 0)
         goto fail;
-    sqlite3 *h = rt_db_handle(w->db);
-    sqlite3_stmt *chk = NULL;
-    int found = 0;
-    if (sqlite3_prepare_v2(h, "SELECT 1 FROM runs WHERE id = ?1", -1, &chk, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(chk, 1, run_id);
-        found = sqlite3_step(chk) == SQLITE_ROW;
-    }
-    sqlite3_finalize(chk);
-    if (!found) {
-        snprintf(err, errlen, "%s holds no run %lld to write requests to", db_path,
-                 (long long)run_id);
-        goto fail;
-    }
-    /*
-     * The run id is fixed and was just checked, so the per-row foreign-key probe of runs
-     * would only cost time (about a tenth of the insert); this connection skips it.
-     */
-    sqlite3_exec(h, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
-    if (prepare_insert(h, 1, run_id, &w->ins_one) != SQLITE_OK ||
-        prepare_insert(h, RT_WRITER_ROWS, run_id, &w->ins_many) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(h));
-        goto fail;
-    }
 
     /* The thread takes no signals: SIGINT/SIGTERM belong to the send loop. */
     sigset_t all, old;

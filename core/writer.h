@@ -9,7 +9,7 @@
 #ifndef RT_WRITER_H
 #define RT_WRITER_H
 
-#include "core/db.h"
+#include "core/store.h"
 #include "core/record.h"
 
 struct rt_writer;

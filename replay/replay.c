@@ -10,8 +10,12 @@
  * Every input check happens before rt_session_run, so a bad input writes nothing: the source
  * is read twice, once here to validate and count (empty source, a trace whose timestamps go
  * backwards, an empty shard) and once during the run.  A recorded source is opened read-only
- * and read in chunks of RT_SRC_CHUNK rows by seq (the primary key), so memory stays flat in
- * the source's length; a trace file is small enough to hold (rt_trace_load).
+ * and read through a store cursor in chunks of RT_SRC_CHUNK rows by seq (the primary key), so
+ * memory stays flat in the source's length and no read transaction stays open between
+ * chunks (the source may be the very file the replay writes to, whose WAL must be able to
+ * checkpoint); a trace file is small enough to hold (rt_trace_load).
+ * replay_main reads as the steps: options, source, checks, the run's identity and config,
+ * the session; each step returns GO_ON or the exit status to end with.
  * Schedule: the source's *scheduled* times (requests.scheduled_us), not its sent times, so a
  * source that lagged does not pass its lag on.  The replay keeps the source's seq.
  */
@@ -23,12 +27,11 @@
 #include <sys/stat.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "commands.h"
 #include "tool/cli.h"
 #include "core/clock.h"
-#include "core/db.h"
+#include "core/store.h"
 #include "replay/replayplan.h"
 #include "tool/runopts.h"
 #include "tool/session.h"
@@ -162,42 +165,10 @@ struct replay_src {
     const struct rt_trace *trace;    /* borrowed */
     size_t pos;
     /* recorded run */
-    sqlite3_stmt *st;                /* borrowed (prepared on the read-only connection) */
-    int64_t run_id;
-    int64_t after_seq;
-    struct src_row *rows;            /* owned, RT_SRC_CHUNK */
-    size_t nrows, rpos;
-    int db_done;
+    struct rt_store_cursor *cur;     /* owned, on the source's read-only store */
     int ended;
     const char *what;                /* for messages */
 };
-
-static int db_refill(struct replay_src *s, char *err, size_t errlen)
-{
-    s->nrows = s->rpos = 0;
-    sqlite3_reset(s->st);
-    sqlite3_bind_int64(s->st, 1, s->run_id);
-    sqlite3_bind_int64(s->st, 2, s->after_seq);
-    sqlite3_bind_int(s->st, 3, RT_SRC_CHUNK);
-    int rc;
-    while ((rc = sqlite3_step(s->st)) == SQLITE_ROW) {
-        struct src_row *r = &s->rows[s->nrows++];
-        r->seq = sqlite3_column_int64(s->st, 0);
-        r->rev_id = sqlite3_column_int64(s->st, 1);
-        r->t_us = sqlite3_column_int64(s->st, 2);
-        s->after_seq = r->seq;
-    }
-    if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "reading %s: %s", s->what,
-                 sqlite3_errmsg(sqlite3_db_handle(s->st)));
-        sqlite3_reset(s->st);
-        return -1;
-    }
-    sqlite3_reset(s->st);        /* end the read transaction between chunks */
-    if (s->nrows < RT_SRC_CHUNK)
-        s->db_done = 1;
-    return 0;
-}
 
 /* Pull the next source row: 1, 0 at the end, -1 on error. */
 static int src_row(struct replay_src *s, struct src_row *r, char *err, size_t errlen)
@@ -211,16 +182,20 @@ static int src_row(struct replay_src *s, struct src_row *r, char *err, size_t er
         s->pos++;
         return 1;
     }
-    if (s->rpos == s->nrows) {
-        if (s->db_done)
-            return 0;
-        if (db_refill(s, err, errlen) != 0)
-            return -1;
-        if (s->nrows == 0)
-            return 0;
+    struct rt_store_row row;
+    char why[512];
+    why[0] = '\0';
+    int rc = rt_store_cursor_next(s->cur, &row, why, sizeof why);
+    if (rc < 0) {
+        snprintf(err, errlen, "reading %s: %s", s->what, why);
+        return -1;
     }
-    *r = s->rows[s->rpos++];
-    return 1;
+    if (rc == 1) {
+        r->seq = row.seq;
+        r->rev_id = row.rev_id;
+        r->t_us = row.scheduled_us;
+    }
+    return rc;
 }
 
 /* rt_plan_next_fn */
@@ -255,9 +230,8 @@ static void src_reset(struct replay_src *s, const struct rt_replayplan_cfg *cfg)
     rt_replayplan_init(&s->plan, cfg);
     s->clamped = 0;
     s->pos = 0;
-    s->after_seq = -1;
-    s->nrows = s->rpos = 0;
-    s->db_done = 0;
+    if (s->cur)
+        rt_store_cursor_rewind(s->cur);
     s->ended = 0;
 }
 
@@ -326,235 +300,255 @@ static int split_from(const char *from, char **db, const char **run)
     return -1;
 }
 
+/* ---- the steps of replay_main ---------------------------------------------------------- */
+
+/* A step's result when the command goes on; any other value is the exit status. */
+enum { GO_ON = -1 };
+
+/* Everything one replay holds; freed by replay_free. */
+struct replay {
+    struct replay_args a;
+    struct rt_replayplan_cfg cfg;
+    struct replay_src src;
+    struct rt_trace trace;           /* --trace: owned */
+    struct rt_store *srcdb;          /* --from: owned, read-only */
+    struct rt_run_info ri;           /* --from: the source run, owned */
+    char *src_db_path;               /* --from: owned */
+    char source_key[64];             /* the source's identity, for the group id */
+    char what[1200];                 /* the source, for messages */
+    struct src_stats st;
+    char shard[32], group[160];      /* the new run's; empty: none */
+    json_t *config;                  /* owned */
+};
+
+static void replay_free(struct replay *r)
+{
+    json_decref(r->config);
+    rt_store_cursor_close(r->src.cur);
+    rt_run_info_free(&r->ri);
+    rt_store_close(r->srcdb);
+    free(r->src_db_path);
+    rt_trace_free(&r->trace);
+    rt_runopt_free(&r->a.run);
+}
+
+/* Options and arguments, and the checks that need nothing else. */
+static int parse_args(struct replay *r, int argc, char **argv)
+{
+    struct replay_args *a = &r->a;
+    char err[1024] = "";
+    int first = 0;
+    int prc = rt_cli_parse(&replay_spec, argc, argv, apply, a, &first);
+    if (prc != 0)
+        return prc == 1 ? RT_EXIT_OK : RT_EXIT_USAGE;
+    if (first >= argc)
+        return rt_msg_usage("replay", "missing the target URL (e.g. "
+                            "http://127.0.0.1:8080/v1/models/revertrisk-wikidata:predict)");
+    if (argc - first > 1)
+        return rt_msg_usage("replay", "unexpected argument '%s' after the URL",
+                            argv[first + 1]);
+    if (!a->from == !a->trace)
+        return rt_msg_usage("replay", a->from ? "give either --from or --trace, not both"
+                            : "missing the source: --from DB[:RUN] (a recorded run) or "
+                              "--trace FILE (a timed trace)");
+    if (a->column && !a->trace)
+        return rt_msg_usage("replay", "--column applies to --trace only");
+    if (rt_runopt_finish(&a->run, argv[first], err, sizeof err) != 0)
+        return rt_msg_usage("replay", "%s", err);
+    if (a->start_at_unix_us != 0 && a->start_at_unix_us <= rt_wall_us()) {
+        char now[40];
+        return rt_msg_usage("replay", "--start-at %s is in the past (it is now %s UTC); give "
+                            "a time a little ahead, the same on every shard",
+                            a->start_at_text, rt_iso8601_utc_s(now, sizeof now, rt_wall_us()));
+    }
+    r->cfg = (struct rt_replayplan_cfg){ a->speed, a->shard_index, a->shard_count, a->limit };
+    return GO_ON;
+}
+
+/* --trace FILE: load it and refuse times that go backwards. */
+static int open_trace(struct replay *r)
+{
+    char err[1024] = "";
+    struct rt_trace *t = &r->trace;
+    struct rt_trace_opts topts = { r->a.column, 1 };
+    if (rt_trace_load(r->a.trace, &topts, t, err, sizeof err) != 0) {
+        rt_msg_error("%s", err);
+        return RT_EXIT_USAGE;
+    }
+    size_t back = rt_replayplan_find_backwards(t->t_unix_us, t->n);
+    if (back) {
+        char t1[40], t2[40];
+        rt_msg_error("%s:%zu: timestamp %s is earlier than the previous row's (%s); a "
+                     "replay keeps the trace's order, so its times must not go backwards: "
+                     "sort the file by timestamp first (e.g. sort -t, -k1,1)",
+                     r->a.trace, t->first_line + back,
+                     rt_iso8601_utc(t1, sizeof t1, t->t_unix_us[back]),
+                     rt_iso8601_utc(t2, sizeof t2, t->t_unix_us[back - 1]));
+        return RT_EXIT_USAGE;
+    }
+    r->src.trace = t;
+    rt_replayplan_trace_key(t->rev_id, t->t_unix_us, t->n, r->source_key,
+                            sizeof r->source_key);
+    snprintf(r->what, sizeof r->what, "%s", r->a.trace);
+    return GO_ON;
+}
+
+/* --from DB[:RUN]: open the database read-only, find the run, open a cursor on it. */
+static int open_recorded(struct replay *r)
+{
+    char err[1024] = "";
+    const char *run_ref = NULL;
+    if (split_from(r->a.from, &r->src_db_path, &run_ref) != 0)
+        return rt_msg_usage("replay", "--from %s: no such database file (the form is "
+                            "DB[:RUN], e.g. revtrace.db:baseline)", r->a.from);
+    int drc = rt_store_open(r->src_db_path, RT_STORE_READONLY, &r->srcdb, err, sizeof err);
+    if (drc != 0) {
+        rt_msg_error("--from %s: %s", r->src_db_path, err);
+        return rt_exit_for_store(drc);
+    }
+    if (rt_store_run_find(r->srcdb, run_ref, &r->ri, err, sizeof err) != 0) {
+        rt_msg_error("--from %s: %s", r->a.from, err);
+        return RT_EXIT_USAGE;   /* even a read error: what replay has always said */
+    }
+    snprintf(r->what, sizeof r->what, "run '%s' (id %lld) of %s", r->ri.name,
+             (long long)r->ri.id, r->src_db_path);
+    /* From seq 0 in chunks: the source's seqs are 0-based; no read transaction stays open
+     * while the replay sends. */
+    if (rt_store_cursor_open(r->srcdb, r->ri.id, 0, RT_STORE_COLS_PLAN, RT_SRC_CHUNK,
+                             &r->src.cur, err, sizeof err) != 0) {
+        rt_msg_error("--from %s: cannot read its requests: %s", r->src_db_path, err);
+        return RT_EXIT_RUNTIME;
+    }
+    r->src.clamp_backwards = 1;
+    snprintf(r->source_key, sizeof r->source_key, "%s", r->ri.uuid);
+    return GO_ON;
+}
+
+/* The validation pass: an empty source or shard is refused; oddities are warned about. */
+static int check_source(struct replay *r)
+{
+    char err[1024] = "";
+    struct src_stats *st = &r->st;
+    r->src.what = r->what;
+    if (src_scan(&r->src, &r->cfg, st, err, sizeof err) != 0) {
+        rt_msg_error("%s", err);
+        return r->a.trace ? RT_EXIT_USAGE : RT_EXIT_RUNTIME;
+    }
+    if (st->fed == 0) {
+        rt_msg_error("%s has no requests: nothing to replay (revtrace analyze --db %s --list "
+                     "shows the runs and their sizes)", r->what,
+                     r->src_db_path ? r->src_db_path : "DB");
+        return RT_EXIT_USAGE;
+    }
+    if (st->kept == 0) {
+        rt_msg_error("shard %s has no requests: %s has %lld within the limit, fewer than the "
+                     "shard count; use fewer shards", r->a.shard_text, r->what,
+                     (long long)st->fed);
+        return RT_EXIT_USAGE;
+    }
+    if (!r->a.trace && r->ri.status && strcmp(r->ri.status, "complete") != 0)
+        rt_msg_warn("the source run '%s' is %s, not complete: replaying the %lld requests it "
+                    "recorded", r->ri.name, r->ri.status, (long long)st->fed);
+    if (st->clamped > 0)
+        rt_msg_warn("%lld requests of %s were scheduled before the request preceding them "
+                    "(a closed-loop run); each is sent right after its predecessor, keeping "
+                    "the order", (long long)st->clamped, r->what);
+    return GO_ON;
+}
+
+/* The run's identity (shard, group) and its config_json: what it replays, and how. */
+static int build_config(struct replay *r)
+{
+    const struct replay_args *a = &r->a;
+    const struct src_stats *st = &r->st;
+    if (a->shard_count > 1)
+        snprintf(r->shard, sizeof r->shard, "%d/%d", a->shard_index, a->shard_count);
+    if (a->group)
+        snprintf(r->group, sizeof r->group, "%s", a->group);
+    else if (a->shard_count > 1)
+        rt_replayplan_group_id(r->source_key, a->speed, a->shard_count, a->start_at_unix_us,
+                               a->limit, r->group, sizeof r->group);
+    json_t *c = r->config = json_object();
+    if (!c) {
+        rt_msg_error("out of memory");
+        return RT_EXIT_RUNTIME;
+    }
+    json_object_set_new(c, "command", json_string("replay"));
+    if (a->trace) {
+        json_object_set_new(c, "trace", json_string(a->trace));
+        json_object_set_new(c, "trace_key", json_string(r->source_key));
+        if (a->column)
+            json_object_set_new(c, "column", json_string(a->column));
+    } else {
+        json_object_set_new(c, "from", json_string(r->src_db_path));
+        json_object_set_new(c, "source_run", json_string(r->ri.name));
+        json_object_set_new(c, "source_run_id", json_integer(r->ri.id));
+        json_object_set_new(c, "source_run_uuid", json_string(r->ri.uuid));
+        json_object_set_new(c, "source_status", json_string(r->ri.status));
+    }
+    json_object_set_new(c, "speed", json_real(a->speed));
+    json_object_set_new(c, "limit", a->limit ? json_integer(a->limit) : json_null());
+    json_object_set_new(c, "shard", r->shard[0] ? json_string(r->shard) : json_null());
+    json_object_set_new(c, "group", r->group[0] ? json_string(r->group) : json_null());
+    json_object_set_new(c, "start_at", a->start_at_text ? json_string(a->start_at_text)
+                                                        : json_null());
+    json_object_set_new(c, "source_requests", json_integer(st->fed));
+    json_object_set_new(c, "source_span_us", json_integer(st->span_src_us));
+    json_object_set_new(c, "requests", json_integer(st->kept));
+    json_object_set_new(c, "schedule_span_us",
+                        json_integer(st->last_sched_us - st->first_sched_us));
+    if (st->clamped)
+        json_object_set_new(c, "clamped", json_integer(st->clamped));
+    return GO_ON;
+}
+
+/* Send and record: a new run of kind replay, linked to its source, fed by the plan. */
+static int run_session(struct replay *r)
+{
+    const struct src_stats *st = &r->st;
+    double span_s = (double)(st->last_sched_us - st->first_sched_us) / 1e6;
+    struct rt_session s;
+    memset(&s, 0, sizeof s);
+    s.cmd = "replay";
+    s.opts = &r->a.run;
+    s.run.name = r->a.run.name;
+    s.run.kind = "replay";
+    s.run.target = r->a.run.http.url;
+    s.run.source_run_uuid = r->a.trace ? NULL : r->ri.uuid;
+    s.run.speed = r->a.speed;
+    s.run.shard = r->shard[0] ? r->shard : NULL;
+    s.run.group_id = r->group[0] ? r->group : NULL;
+    s.run.offered_rate_per_s = span_s > 0 ? (double)(st->kept - 1) / span_s : 0;
+    s.config = r->config;
+    s.load.closed_loop = 0;
+    s.load.duration_us = st->last_sched_us + 1;   /* the progress line's total; cuts nothing */
+    s.next = src_next;
+    s.next_ctx = &r->src;
+    s.start_at_unix_us = r->a.start_at_unix_us;
+    return rt_session_run(&s);
+}
+
 /* ---- main ------------------------------------------------------------------------------ */
 
 int replay_main(int argc, char **argv)
 {
-    struct replay_args a;
-    struct replay_src src;
-    struct rt_trace trace;
-    struct rt_run_info ri;
-    struct rt_db *srcdb = NULL;
-    char *src_db_path = NULL;
-    json_t *config = NULL;
-    char err[1024] = "";
-    int rc = RT_EXIT_USAGE;
-    int first = 0;
-
-    memset(&a, 0, sizeof a);
-    memset(&src, 0, sizeof src);
-    memset(&trace, 0, sizeof trace);
-    memset(&ri, 0, sizeof ri);
-    a.speed = 1.0;
-    a.shard_count = 1;
-    if (rt_runopt_init(&a.run) != 0) {
+    struct replay r;
+    memset(&r, 0, sizeof r);
+    r.a.speed = 1.0;
+    r.a.shard_count = 1;
+    if (rt_runopt_init(&r.a.run) != 0) {
         rt_msg_error("out of memory");
         return RT_EXIT_RUNTIME;
     }
-    int prc = rt_cli_parse(&replay_spec, argc, argv, apply, &a, &first);
-    if (prc != 0) {
-        rc = prc == 1 ? RT_EXIT_OK : RT_EXIT_USAGE;
-        goto out;
-    }
-    if (first >= argc) {
-        rc = rt_msg_usage("replay", "missing the target URL (e.g. "
-                          "http://127.0.0.1:8080/v1/models/revertrisk-wikidata:predict)");
-        goto out;
-    }
-    if (argc - first > 1) {
-        rc = rt_msg_usage("replay", "unexpected argument '%s' after the URL", argv[first + 1]);
-        goto out;
-    }
-    if (!a.from == !a.trace) {
-        rc = rt_msg_usage("replay", a.from ? "give either --from or --trace, not both"
-                          : "missing the source: --from DB[:RUN] (a recorded run) or "
-                            "--trace FILE (a timed trace)");
-        goto out;
-    }
-    if (a.column && !a.trace) {
-        rc = rt_msg_usage("replay", "--column applies to --trace only");
-        goto out;
-    }
-    if (rt_runopt_finish(&a.run, argv[first], err, sizeof err) != 0) {
-        rc = rt_msg_usage("replay", "%s", err);
-        goto out;
-    }
-    if (a.start_at_unix_us != 0 && a.start_at_unix_us <= rt_wall_us()) {
-        char now[40];
-        rc = rt_msg_usage("replay", "--start-at %s is in the past (it is now %s UTC); give a "
-                          "time a little ahead, the same on every shard", a.start_at_text,
-                          rt_iso8601_utc_s(now, sizeof now, rt_wall_us()));
-        goto out;
-    }
-
-    /* The source, read and checked before anything is written. */
-    struct rt_replayplan_cfg cfg = { a.speed, a.shard_index, a.shard_count, a.limit };
-    char source_key[64] = "";
-    char what[1200];
-    if (a.trace) {
-        struct rt_trace_opts topts = { a.column, 1 };
-        if (rt_trace_load(a.trace, &topts, &trace, err, sizeof err) != 0) {
-            rt_msg_error("%s", err);
-            rc = RT_EXIT_USAGE;
-            goto out;
-        }
-        size_t back = rt_replayplan_find_backwards(trace.t_unix_us, trace.n);
-        if (back) {
-            char t1[40], t2[40];
-            rt_msg_error("%s:%zu: timestamp %s is earlier than the previous row's (%s); a "
-                         "replay keeps the trace's order, so its times must not go backwards: "
-                         "sort the file by timestamp first (e.g. sort -t, -k1,1)",
-                         a.trace, trace.first_line + back,
-                         rt_iso8601_utc(t1, sizeof t1, trace.t_unix_us[back]),
-                         rt_iso8601_utc(t2, sizeof t2, trace.t_unix_us[back - 1]));
-            rc = RT_EXIT_USAGE;
-            goto out;
-        }
-        src.trace = &trace;
-        rt_replayplan_trace_key(trace.rev_id, trace.t_unix_us, trace.n, source_key,
-                                sizeof source_key);
-        snprintf(what, sizeof what, "%s", a.trace);
-    } else {
-        const char *run_ref = NULL;
-        if (split_from(a.from, &src_db_path, &run_ref) != 0) {
-            rc = rt_msg_usage("replay", "--from %s: no such database file (the form is "
-                              "DB[:RUN], e.g. revtrace.db:baseline)", a.from);
-            goto out;
-        }
-        int drc = rt_db_open(src_db_path, RT_DB_READONLY, &srcdb, err, sizeof err);
-        if (drc != 0) {
-            rt_msg_error("--from %s: %s", src_db_path, err);
-            rc = drc == -RT_DB_EIO ? RT_EXIT_RUNTIME : RT_EXIT_USAGE;
-            goto out;
-        }
-        if (rt_db_run_find(srcdb, run_ref, &ri, err, sizeof err) != 0) {
-            rt_msg_error("--from %s: %s", a.from, err);
-            rc = RT_EXIT_USAGE;
-            goto out;
-        }
-        snprintf(what, sizeof what, "run '%s' (id %lld) of %s", ri.name, (long long)ri.id,
-                 src_db_path);
-        static const char *q = "SELECT seq, rev_id, scheduled_us FROM requests "
-                               "WHERE run_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
-        if (sqlite3_prepare_v2(rt_db_handle(srcdb), q, -1, &src.st, NULL) != SQLITE_OK) {
-            rt_msg_error("--from %s: cannot read its requests: %s", src_db_path,
-                         sqlite3_errmsg(rt_db_handle(srcdb)));
-            rc = RT_EXIT_RUNTIME;
-            goto out;
-        }
-        src.rows = malloc(RT_SRC_CHUNK * sizeof *src.rows);
-        if (!src.rows) {
-            rt_msg_error("out of memory");
-            rc = RT_EXIT_RUNTIME;
-            goto out;
-        }
-        src.run_id = ri.id;
-        src.clamp_backwards = 1;
-        snprintf(source_key, sizeof source_key, "%s", ri.uuid);
-    }
-    src.what = what;
-
-    struct src_stats st;
-    if (src_scan(&src, &cfg, &st, err, sizeof err) != 0) {
-        rt_msg_error("%s", err);
-        rc = a.trace ? RT_EXIT_USAGE : RT_EXIT_RUNTIME;
-        goto out;
-    }
-    if (st.fed == 0) {
-        rt_msg_error("%s has no requests: nothing to replay (revtrace analyze --db %s --list "
-                     "shows the runs and their sizes)", what, src_db_path ? src_db_path : "DB");
-        rc = RT_EXIT_USAGE;
-        goto out;
-    }
-    if (st.kept == 0) {
-        rt_msg_error("shard %s has no requests: %s has %lld within the limit, fewer than the "
-                     "shard count; use fewer shards", a.shard_text, what, (long long)st.fed);
-        rc = RT_EXIT_USAGE;
-        goto out;
-    }
-    if (!a.trace && ri.status && strcmp(ri.status, "complete") != 0)
-        rt_msg_warn("the source run '%s' is %s, not complete: replaying the %lld requests it "
-                    "recorded", ri.name, ri.status, (long long)st.fed);
-    if (st.clamped > 0)
-        rt_msg_warn("%lld requests of %s were scheduled before the request preceding them "
-                    "(a closed-loop run); each is sent right after its predecessor, keeping "
-                    "the order", (long long)st.clamped, what);
-
-    /* The run's identity: kind replay, linked to its source, shard and group. */
-    char shard[32] = "";
-    char group[160] = "";
-    if (a.shard_count > 1)
-        snprintf(shard, sizeof shard, "%d/%d", a.shard_index, a.shard_count);
-    if (a.group)
-        snprintf(group, sizeof group, "%s", a.group);
-    else if (a.shard_count > 1)
-        rt_replayplan_group_id(source_key, a.speed, a.shard_count, a.start_at_unix_us, a.limit,
-                               group, sizeof group);
-
-    double span_s = (double)(st.last_sched_us - st.first_sched_us) / 1e6;
-    config = json_object();
-    if (!config) {
-        rt_msg_error("out of memory");
-        rc = RT_EXIT_RUNTIME;
-        goto out;
-    }
-    json_object_set_new(config, "command", json_string("replay"));
-    if (a.trace) {
-        json_object_set_new(config, "trace", json_string(a.trace));
-        json_object_set_new(config, "trace_key", json_string(source_key));
-        if (a.column)
-            json_object_set_new(config, "column", json_string(a.column));
-    } else {
-        json_object_set_new(config, "from", json_string(src_db_path));
-        json_object_set_new(config, "source_run", json_string(ri.name));
-        json_object_set_new(config, "source_run_id", json_integer(ri.id));
-        json_object_set_new(config, "source_run_uuid", json_string(ri.uuid));
-        json_object_set_new(config, "source_status", json_string(ri.status));
-    }
-    json_object_set_new(config, "speed", json_real(a.speed));
-    json_object_set_new(config, "limit", a.limit ? json_integer(a.limit) : json_null());
-    json_object_set_new(config, "shard", shard[0] ? json_string(shard) : json_null());
-    json_object_set_new(config, "group", group[0] ? json_string(group) : json_null());
-    json_object_set_new(config, "start_at", a.start_at_text ? json_string(a.start_at_text)
-                                                            : json_null());
-    json_object_set_new(config, "source_requests", json_integer(st.fed));
-    json_object_set_new(config, "source_span_us", json_integer(st.span_src_us));
-    json_object_set_new(config, "requests", json_integer(st.kept));
-    json_object_set_new(config, "schedule_span_us",
-                        json_integer(st.last_sched_us - st.first_sched_us));
-    if (st.clamped)
-        json_object_set_new(config, "clamped", json_integer(st.clamped));
-
-    struct rt_session s;
-    memset(&s, 0, sizeof s);
-    s.cmd = "replay";
-    s.opts = &a.run;
-    s.run.name = a.run.name;
-    s.run.kind = "replay";
-    s.run.target = a.run.http.url;
-    s.run.source_run_uuid = a.trace ? NULL : ri.uuid;
-    s.run.speed = a.speed;
-    s.run.shard = shard[0] ? shard : NULL;
-    s.run.group_id = group[0] ? group : NULL;
-    s.run.offered_rate_per_s = span_s > 0 ? (double)(st.kept - 1) / span_s : 0;
-    s.config = config;
-    s.load.closed_loop = 0;
-    s.load.duration_us = st.last_sched_us + 1;   /* the progress line's total; cuts nothing */
-    s.next = src_next;
-    s.next_ctx = &src;
-    s.start_at_unix_us = a.start_at_unix_us;
-    rc = rt_session_run(&s);
-
-out:
-    json_decref(config);
-    if (src.st)
-        sqlite3_finalize(src.st);
-    free(src.rows);
-    rt_run_info_free(&ri);
-    if (srcdb)
-        rt_db_close(srcdb);
-    free(src_db_path);
-    rt_trace_free(&trace);
-    rt_runopt_free(&a.run);
+    int rc = parse_args(&r, argc, argv);
+    if (rc == GO_ON)
+        rc = r.a.trace ? open_trace(&r) : open_recorded(&r);
+    if (rc == GO_ON)
+        rc = check_source(&r);
+    if (rc == GO_ON)
+        rc = build_config(&r);
+    if (rc == GO_ON)
+        rc = run_session(&r);
+    replay_free(&r);
     return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * cli.c - option tables to getopt_long and to --help; the one message helper.
+ * cli.c - option tables to getopt_long and to --help; the one message helper; the one
+ * mapping from store errors to exit statuses.
  *
  * A command's tables are flattened into one struct option array whose val is the index of
  * the entry, so long options need no separate id space; short options are mapped back to
@@ -16,6 +17,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/store.h"
 
 #define RT_OPT_HELP_IDX 10000
 
@@ -137,6 +140,13 @@ int rt_opt_choose(const char *arg, const struct rt_opt_word *words, int *value, 
         k += (size_t)snprintf(err + k, errlen - k, "%s%s", w->word,
                               !w[1].word ? "" : !w[2].word ? " or " : ", ");
     return -1;
+}
+
+int rt_exit_for_store(int rc)
+{
+    if (rc == 0)
+        return RT_EXIT_OK;
+    return rc == -RT_STORE_EIO || rc == -RT_STORE_EBUSY ? RT_EXIT_RUNTIME : RT_EXIT_USAGE;
 }
 
 static size_t count_opts(const struct rt_cmd_spec *spec)

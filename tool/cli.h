@@ -25,6 +25,14 @@ enum {
     RT_EXIT_SIGTERM = 143
 };
 
+/*
+ * The exit status for a store error (the negative RT_STORE_E* codes of core/store.h), the
+ * one mapping every command uses: 0 -> RT_EXIT_OK; -RT_STORE_EIO (SQLite, I/O, memory) and
+ * -RT_STORE_EBUSY (locked) -> RT_EXIT_RUNTIME; every other code (not a revtrace database, a
+ * newer one, a missing file, no such run) names an input the user can fix -> RT_EXIT_USAGE.
+ */
+int rt_exit_for_store(int rc);
+
 struct rt_opt {
     const char *name;       /* long name without "--" */
     int short_name;         /* single-letter alias, 0 for none */

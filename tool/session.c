@@ -55,7 +55,7 @@ struct sess {
     struct rt_session *s;                 /* borrowed */
     const struct rt_session_view *view;   /* borrowed */
     struct rt_session_result *res;        /* borrowed: filled as the run goes */
-    struct rt_db *db;                     /* owned; NULL until opened */
+    struct rt_store *db;                     /* owned; NULL until opened */
     struct rt_writer *writer;             /* owned from its start until drained, else NULL */
     int64_t run_id;                       /* -1 until the run row exists */
     int64_t wall_now;                     /* the wall clock when time 0 was chosen */
@@ -112,17 +112,11 @@ static int countdown(struct sess *x, int64_t t_unix_us)
 }
 
 /* The rows of run run_id in the requests table, or -1 when they cannot be counted. */
-static int64_t count_rows(struct rt_db *db, int64_t run_id)
+static int64_t count_rows(struct rt_store *db, int64_t run_id)
 {
-    sqlite3_stmt *st = NULL;
     int64_t n = -1;
-    if (sqlite3_prepare_v2(rt_db_handle(db), "SELECT count(*) FROM requests WHERE run_id = ?1",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, run_id);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
+    if (rt_store_count_requests(db, run_id, &n, NULL, 0) != 0)
+        return -1;
     return n;
 }
 
@@ -143,12 +137,11 @@ static void default_name(char *buf, size_t len, const char *kind, int64_t unix_u
 static int open_store(struct sess *x)
 {
     struct rt_session_result *res = x->res;
-    int orc = rt_db_open(x->s->opts->db_path, RT_DB_READWRITE, &x->db, res->error,
+    int orc = rt_store_open(x->s->opts->db_path, RT_STORE_READWRITE, &x->db, res->error,
                          sizeof res->error);
     if (orc != 0) {
         res->fault = RT_SESSION_FAULT_SETUP;
-        res->exit_status = orc == -RT_DB_ENOTOURS || orc == -RT_DB_ENEWER ? RT_EXIT_USAGE
-                                                                          : RT_EXIT_RUNTIME;
+        res->exit_status = rt_exit_for_store(orc);
         return -1;
     }
     return 0;
@@ -202,7 +195,7 @@ static int create_run(struct sess *x)
     rn.config_json = config;
     rn.t0_unix_us = x->t0_wall;
     char uuid[37] = "";
-    int crc = rt_db_run_create(x->db, &rn, &x->run_id, uuid, res->error, sizeof res->error);
+    int crc = rt_store_run_create(x->db, &rn, &x->run_id, uuid, res->error, sizeof res->error);
     free(target_redacted);
     free(config);
     if (crc != 0) {
@@ -329,14 +322,14 @@ static void close_run(struct sess *x)
     struct rt_session_result *res = x->res;
     restore_handlers(x);
     if (x->db && x->run_id >= 0) {
-        if (rt_db_run_finish(x->db, x->run_id, res->status, res->finish_error,
+        if (rt_store_run_finish(x->db, x->run_id, res->status, res->finish_error,
                              sizeof res->finish_error) != 0) {
             if (res->exit_status == RT_EXIT_OK)
                 res->exit_status = RT_EXIT_RUNTIME;
         }
     }
     if (x->db)
-        rt_db_close(x->db);
+        rt_store_close(x->db);
     x->db = NULL;
 }
 

@@ -16,7 +16,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "core/db.h"
+#include "core/store.h"
 #include "core/engine.h"
 #include "tool/runopts.h"
 

@@ -5,7 +5,8 @@
  * missing value, a handler's refusal, a secret value never echoed), and rt_cli_help's
  * layout (usage line, option names, examples, 100-column wrapping); the message helpers'
  * bytes (prefixes, the live line and how any other message ends it first, a message longer
- * than the helper's buffer) and the option handlers' rt_opt_fail and rt_opt_choose.
+ * than the helper's buffer) and the option handlers' rt_opt_fail and rt_opt_choose; and the
+ * one mapping from store errors to exit statuses.
  *
  * rt_cli_parse writes to the process's stdout and stderr, so each call runs with file
  * descriptors 1 and 2 redirected to temporary files that are read back afterwards.
@@ -23,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "core/store.h"
 #include "tool/cli.h"
 
 enum { ID_VERBOSE = 1, ID_OUTPUT, ID_HEADER, ID_RATE, ID_DRY, ID_FAIL, ID_TOKEN };
@@ -641,6 +643,19 @@ static void test_opt_fail_and_choose(void **state)
     assert_int_equal(err[10], 'x');
 }
 
+/* Every store code has the exit status the commands have always given it. */
+static void test_exit_for_store(void **state)
+{
+    (void)state;
+    assert_int_equal(rt_exit_for_store(0), RT_EXIT_OK);
+    assert_int_equal(rt_exit_for_store(-RT_STORE_EIO), RT_EXIT_RUNTIME);
+    assert_int_equal(rt_exit_for_store(-RT_STORE_EBUSY), RT_EXIT_RUNTIME);
+    assert_int_equal(rt_exit_for_store(-RT_STORE_ENOTOURS), RT_EXIT_USAGE);
+    assert_int_equal(rt_exit_for_store(-RT_STORE_ENEWER), RT_EXIT_USAGE);
+    assert_int_equal(rt_exit_for_store(-RT_STORE_ENOENT), RT_EXIT_USAGE);
+    assert_int_equal(rt_exit_for_store(-RT_STORE_ENORUN), RT_EXIT_USAGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -659,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_help_short_lines_unchanged),
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_opt_fail_and_choose),
+        cmocka_unit_test(test_exit_for_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
