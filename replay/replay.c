@@ -524,6 +524,7 @@ static int run_session(struct replay *r)
     s.load.duration_us = st->last_sched_us + 1;   /* the progress line's total; cuts nothing */
     s.next = src_next;
     s.next_ctx = &r->src;
+    s.plan_on_loader = !r->a.trace;   /* a recorded run is read from SQLite in chunks */
     s.start_at_unix_us = r->a.start_at_unix_us;
     return rt_session_run(&s);
 }

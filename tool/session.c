@@ -21,6 +21,9 @@
  * waits for in-flight answers up to the deadline); a second one makes it give up on them.
  * The exit status names the first signal (130 or 143); with --quiet it is the only word of it.
  *
+ * A plan that reads the disk (replay --from: SQLite) runs on a loader thread (core/planfeed)
+ * that reads ahead of the engine, so the send thread touches only sockets.
+ *
  * The lifecycle says nothing itself: it hands the view what happens while the run goes and
  * fills a struct rt_session_result at its end, so that the wording has one home and a test.
  */
@@ -31,13 +34,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tool/cli.h"
 #include "core/clock.h"
-#include "tool/runview.h"
+#include "core/planfeed.h"
 #include "core/units.h"
 #include "core/writer.h"
+#include "tool/cli.h"
+#include "tool/runview.h"
 
 #define RT_SESSION_LEAD_US 100000
+/* Plan items a loader may read ahead of the send thread (plan_on_loader): 16 chunks, 384 KiB,
+   some seconds of sending at 20,000/s, so a slow disk read never starves the sender. */
+#define RT_SESSION_FEED_ITEMS (16 * RT_PLANFEED_CHUNK)
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t first_signal;
@@ -265,11 +272,22 @@ static void drive(struct sess *x)
         .progress_interval_us = v->progress_interval_us,
         .stop = &stop_flag,
     };
+    struct rt_planfeed *feed = NULL;
+    if (s->plan_on_loader) {
+        if (rt_planfeed_start(s->next, s->next_ctx, RT_SESSION_FEED_ITEMS, &feed,
+                              x->res->error, sizeof x->res->error) != 0) {
+            x->engine_rc = -1;
+            return;
+        }
+        hooks.next = rt_planfeed_next;
+        hooks.next_ctx = feed;
+    }
     struct rt_engine_result er;
     memset(&er, 0, sizeof er);
     x->engine_rc = rt_engine_run(&s->opts->http, &s->load, &hooks, x->t0_mono, &er,
                                  x->res->error, sizeof x->res->error);
     x->end_mono = rt_mono_us();
+    rt_planfeed_stop(feed);
     x->done = er.done;
     x->ran = 1;
     phase_end(x);

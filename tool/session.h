@@ -30,6 +30,9 @@ struct rt_session {
     struct rt_load load;
     rt_plan_next_fn next;             /* the plan */
     void *next_ctx;
+    int plan_on_loader;               /* 1: call next on a loader thread (core/planfeed) that
+                                         reads ahead, for a plan that reads the disk, so the
+                                         send thread touches only sockets */
     int64_t start_at_unix_us;         /* 0: now */
 };
 
