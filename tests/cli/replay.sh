@@ -4,7 +4,8 @@
 # offsets / 5 to the microsecond, and the achieved span is within 1 % of the source span / 5;
 # a recorded run replays from another database file (opened read-only, left untouched) from
 # its scheduled times, not its lagged sent times; an interrupted source replays with a
-# warning; --limit; every bad input exits 2 with a message and writes nothing.
+# warning; --limit; a 20,000-request source goes through the plan loader whole and in order;
+# every bad input exits 2 with a message and writes nothing.
 . tests/lib.sh
 
 RT=$REVTRACE
@@ -119,6 +120,29 @@ expect_eq "interrupted source: exit 0" "$?" 0
 check "interrupted source: a warning" grep -q "warning: .*interrupted" "$T/int.err"
 expect_eq "interrupted source: all its requests replayed" \
     "$(sql "$T/new.db" "SELECT count(*) FROM requests r JOIN runs u ON u.id = r.run_id WHERE u.name = 'fromint'")" 300
+
+# ---- a source larger than the plan loader's read-ahead (16 x 1024) and its cursor's chunks ----
+# The recorded run is read on a loader thread through a bounded queue: every request must come
+# out once, in order, with its rev ID and schedule, across many hand-overs and the loader
+# blocking on a full queue.  20,000 requests 100 us apart, replayed at 10x (about 0.2 s).
+sql "$T/src.db" "INSERT INTO runs (uuid, name, kind, target, t0_unix_us, started_at, status,
+                 tool_version, hostname) VALUES ('00000000-0000-4000-8000-00000000b16b', 'big',
+                 'capture', 'http://x', 0, '2026-01-01T00:00:00Z', 'complete', 't', 'h');
+                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999)
+                 INSERT INTO requests (run_id, seq, rev_id, scheduled_us, status)
+                 SELECT (SELECT id FROM runs WHERE name = 'big'), i, 3000000000 + (i * 7) % 20011,
+                        i * 100, 200 FROM n;"
+timeout 120 "$RT" replay "$EMU_URL" --from "$T/src.db:big" --speed 10 --db "$T/big.db" \
+    --name bigx10 --keep-bodies none --quiet 2>"$T/big.err"
+expect_eq "20,000-request source through the loader: exit 0" "$?" 0
+expect_eq "every request once, in order, same rev ID, schedule / 10" \
+    "$(sql "$T/big.db" "ATTACH '$T/src.db' AS s;
+        SELECT count(*) FROM requests r JOIN s.requests q ON q.seq = r.seq
+        WHERE q.run_id = (SELECT id FROM s.runs WHERE name = 'big')
+          AND r.rev_id = q.rev_id AND r.scheduled_us = q.scheduled_us / 10")" 20000
+expect_eq "no request twice, none missing" \
+    "$(sql "$T/big.db" "SELECT count(DISTINCT seq) || '|' || min(seq) || '|' || max(seq)
+                        FROM requests")" "20000|0|19999"
 
 # ---- bad input: exit 2, a message, nothing written ----
 bad() {  # bad DESC PATTERN ARGS...
