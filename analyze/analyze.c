@@ -280,15 +280,6 @@ static void opts_free(struct an_opts *o)
     free(o->out_path);
 }
 
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (strcmp(a, b) == 0)
-        return 1;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
 /*
  * Mark the runs --judge names in r->judged.  Each ref is resolved like a positional RUN (its
  * database's run by id, uuid or name) and matched against the analyzed runs; a merged group
@@ -335,7 +326,7 @@ static int resolve_judges(struct an_report *r, const struct an_opts *o)
         for (size_t i = 0; i < r->nruns; i++) {
             const struct an_run *run = &r->runs[i];
             for (size_t p = 0; p < run->nparts; p++) {
-                if (run->part_ids[p] == ri.id && same_file(run->part_dbs[p], ref.db_path)) {
+                if (run->part_ids[p] == ri.id && an_same_file(run->part_dbs[p], ref.db_path)) {
                     r->judged[i] = 1;
                     found = 1;
                 }

@@ -151,6 +151,8 @@ enum { AN_LOAD_CUMULATIVE = 1 };   /* also fill the buckets' cum_* figures (locu
 int an_run_load(const struct an_ref *ref, char *const *dbs, size_t ndbs, int64_t interval_us,
                 int flags, struct an_run *run, char *err, size_t errlen);
 void an_run_free(struct an_run *run);
+/* 1 when paths a and b name the same file (equal, or same device and inode). */
+int an_same_file(const char *a, const char *b);
 /* Print `--list` for one database to out. Returns 0 or RT_EXIT_* with err filled. */
 int an_list_runs(const char *db_path, int with_path, FILE *out, char *err, size_t errlen);
 

@@ -45,7 +45,7 @@ static void parts_free(struct parts *ps)
     memset(ps, 0, sizeof *ps);
 }
 
-static int same_file(const char *a, const char *b)
+int an_same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
     if (strcmp(a, b) == 0)
@@ -61,7 +61,7 @@ static int same_file(const char *a, const char *b)
 static int add_part(struct parts *ps, const char *db_path, struct rt_run_info *info)
 {
     for (size_t i = 0; i < ps->n; i++) {
-        if (ps->v[i].info.id == info->id && same_file(ps->v[i].db_path, db_path)) {
+        if (ps->v[i].info.id == info->id && an_same_file(ps->v[i].db_path, db_path)) {
             rt_run_info_free(info);
             return 0;
         }

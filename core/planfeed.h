@@ -48,7 +48,9 @@ int rt_planfeed_next(void *feed, struct rt_plan_item *it, char *err, size_t errl
  *
  * The loader stops before its next call to the source, so this waits for at most one call in
  * progress.  Afterwards ctx is the caller's again; the source may have been pulled up to the
- * capacity beyond what the consumer took (items that are dropped here).
+ * capacity beyond what the consumer took (items that are dropped here).  Call it from the
+ * consumer thread, never while another thread is inside rt_planfeed_next: it frees the
+ * lock and the condition variables such a caller would be waiting on.
  */
 void rt_planfeed_stop(struct rt_planfeed *f);
 

@@ -230,6 +230,8 @@ static void install_handlers(struct sess *x)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);     /* one handler at a time: no count lost between */
+    sigaddset(&sa.sa_mask, SIGTERM);    /* a SIGINT and a SIGTERM arriving together */
     sa.sa_flags = 0;        /* no SA_RESTART: a signal should cut the poll short */
     sigaction(SIGINT, &sa, &x->old_int);
     sigaction(SIGTERM, &sa, &x->old_term);
