@@ -406,9 +406,10 @@ static int open_recorded(struct replay *r)
         rt_msg_error("--from %s: %s", r->src_db_path, err);
         return rt_exit_for_store(drc);
     }
-    if (rt_store_run_find(r->srcdb, run_ref, &r->ri, err, sizeof err) != 0) {
+    int frc = rt_store_run_find(r->srcdb, run_ref, &r->ri, err, sizeof err);
+    if (frc != 0) {
         rt_msg_error("--from %s: %s", r->a.from, err);
-        return RT_EXIT_USAGE;   /* even a read error: what replay has always said */
+        return rt_exit_for_store(frc);   /* no such run: 2; a read error: 3 */
     }
     snprintf(r->what, sizeof r->what, "run '%s' (id %lld) of %s", r->ri.name,
              (long long)r->ri.id, r->src_db_path);
