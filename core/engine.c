@@ -111,6 +111,7 @@ struct engine {
     const struct rt_http_config *http;
     const struct rt_load *load;
     const struct rt_engine_hooks *hooks;
+    int64_t progress_us;            /* the report interval; 0: no reports (no on_progress) */
     int64_t t0;                     /* monotonic µs of scheduled time 0 */
     CURLM *multi;
     struct curl_slist *headers;     /* owned */
@@ -950,9 +951,8 @@ static int64_t next_wake(const struct engine *e)
     if (e->curl_due < wake)
         wake = e->curl_due;
     int64_t idle = rt_mono_us() + IDLE_US;
-    int64_t interval = e->hooks->progress_interval_us;
-    if (interval > 0) {
-        int64_t pr = e->t0 + e->last_progress_us + interval;
+    if (e->progress_us > 0) {
+        int64_t pr = e->t0 + e->last_progress_us + e->progress_us;
         if (pr < idle)
             idle = pr;
     }
@@ -962,7 +962,6 @@ static int64_t next_wake(const struct engine *e)
 /* The send loop (see the opening comment): until everything taken has a record. */
 static void run_loop(struct engine *e)
 {
-    int64_t interval = e->hooks->progress_interval_us;
     for (;;) {
         int64_t now_rel = rt_mono_us() - e->t0;
         check_stop(e, now_rel);
@@ -971,7 +970,7 @@ static void run_loop(struct engine *e)
         serve_sockets(e, 0);
         curl_timer_check(e);
         now_rel = rt_mono_us() - e->t0;
-        if (interval > 0 && now_rel - e->last_progress_us >= interval)
+        if (e->progress_us > 0 && now_rel - e->last_progress_us >= e->progress_us)
             report_progress(e, now_rel);
         if (run_over(e))
             break;
@@ -1009,6 +1008,9 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
     e->http = http;
     e->load = load;
     e->hooks = hooks;
+    /* A report deadline without a listener would never move (report_progress returns
+       before advancing it) and, once passed, would keep the loop from ever sleeping. */
+    e->progress_us = hooks->on_progress ? hooks->progress_interval_us : 0;
     e->t0 = t0_mono_us;
     e->timer_fd = -1;
     e->epoll_fd = -1;

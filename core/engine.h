@@ -50,7 +50,8 @@ struct rt_engine_hooks {
     rt_plan_next_fn next;  void *next_ctx;
     /* Called for each finished request; may take ownership of r->body. */
     void (*on_record)(void *ctx, struct rt_record *r);  void *record_ctx;
-    /* Called about every progress_interval_us from the send thread; must be quick. */
+    /* Called about every progress_interval_us from the send thread; must be quick.  Without
+       on_progress the interval is ignored: nothing wakes the loop for a report. */
     void (*on_progress)(void *ctx, const struct rt_progress *p);  void *progress_ctx;
     int64_t progress_interval_us;
     /* Set asynchronously (signal handler) to stop scheduling; in-flight requests then get

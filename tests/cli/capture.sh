@@ -4,7 +4,8 @@
 # precede their schedule, the phases are monotone (dns <= connect <= ttfb <= total), answers
 # are parsed, bodies kept on demand, latency includes the emulated delay, the seed fixes the
 # schedule and rev IDs, --ramp and --duration end the run, closed-loop users send, and the
-# stored config carries every option with secrets redacted.
+# stored config carries every option with secrets redacted, and --quiet lets the send loop
+# sleep.
 . tests/lib.sh
 
 RT=$REVTRACE
@@ -86,4 +87,17 @@ expect_eq "closed loop: no offered rate, first send of user k at k/40 s" \
     "1|4"
 expect_eq "closed loop: a user never has two requests out (sent >= scheduled)" \
     "$(sql "$T/u.db" "SELECT count(*) FROM requests WHERE sent_us < scheduled_us OR status != 200")" 0
+
+# --quiet must let the send loop sleep: without a progress display there is no report
+# deadline to wake for.  (It used to keep one: once the first report interval had passed the
+# loop never slept again and burned a whole core.  --progress live makes that interval
+# 250 ms, so 3 s show it.)  20/s spins about 2 ms before each send: ~4 % of a core; the
+# bound, half a core, leaves room for a slow or sanitizer build.
+/usr/bin/time -f '%U %S %e' -o "$T/q.time" timeout 60 "$RT" capture "$EMU_URL" \
+    --revids "$T/revids.csv" --rate 20/s --arrivals constant --duration 3s --db "$T/q.db" \
+    --quiet --progress live 2>"$T/q.err"
+expect_eq "--quiet --progress live capture exits 0" "$?" 0
+CPU=$(awk '{ printf "%d", ($1 + $2) * 100 / ($3 > 0 ? $3 : 1) }' "$T/q.time")
+check "--quiet: the send loop sleeps between sends (CPU ${CPU}% of a core over 3 s, < 50%)" \
+    test "${CPU:-100}" -lt 50
 finish
