@@ -13,41 +13,48 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { SRC_COUNT, SRC_RATIO, SRC_OFFERED, SRC_ACHIEVED, SRC_OKRATE, SRC_LAT_PCT, SRC_LAT_MEAN,
-       SRC_LAT_MAX, SRC_SVC_PCT, SRC_SVC_MEAN, SRC_LAG_PCT, SRC_FAILED };
+#include <stddef.h>
 
+enum { SRC_COUNT, SRC_RATIO, SRC_OFFERED, SRC_ACHIEVED, SRC_OKRATE, SRC_FAILED, SRC_DIST };
+
+#define LAT offsetof(struct an_run, latency)
+#define SVC offsetof(struct an_run, service)
+#define LAG offsetof(struct an_run, lag)
 static const struct {
     const char *name, *key;
-    int unit, worse_when_higher, checked, src, pct_idx;
+    int unit, worse_when_higher, checked, src;
+    size_t dist;                /* SRC_DIST: the run's distribution */
+    enum an_col_kind col;       /* SRC_DIST: its figure (an_dist_cell) */
+    int pct;
 } rows[] = {
-    { "requests", "requests", AN_U_COUNT, -1, 0, SRC_COUNT, 0 },
-    { "failed", "failed", AN_U_COUNT, 1, 0, SRC_FAILED, 0 },
-    { "error ratio", "error_ratio", AN_U_RATIO, 1, 0, SRC_RATIO, 0 },
-    { "offered rate", "offered_per_s", AN_U_PER_S, -1, 0, SRC_OFFERED, 0 },
-    { "achieved rate", "achieved_per_s", AN_U_PER_S, 0, 1, SRC_ACHIEVED, 0 },
-    { "HTTP-200 rate", "ok_per_s", AN_U_PER_S, 0, 0, SRC_OKRATE, 0 },
-    { "latency mean", "latency_mean_us", AN_U_US, 1, 1, SRC_LAT_MEAN, 0 },
-    { "latency p50", "latency_p50_us", AN_U_US, 1, 1, SRC_LAT_PCT, AN_P50 },
-    { "latency p66", "latency_p66_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P66 },
-    { "latency p75", "latency_p75_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P75 },
-    { "latency p80", "latency_p80_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P80 },
-    { "latency p90", "latency_p90_us", AN_U_US, 1, 1, SRC_LAT_PCT, AN_P90 },
-    { "latency p95", "latency_p95_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P95 },
-    { "latency p98", "latency_p98_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P98 },
-    { "latency p99", "latency_p99_us", AN_U_US, 1, 1, SRC_LAT_PCT, AN_P99 },
-    { "latency p99.9", "latency_p99.9_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P99_9 },
-    { "latency p99.99", "latency_p99.99_us", AN_U_US, 1, 0, SRC_LAT_PCT, AN_P99_99 },
-    { "latency max", "latency_max_us", AN_U_US, 1, 0, SRC_LAT_MAX, 0 },
-    { "service p50", "service_p50_us", AN_U_US, 1, 0, SRC_SVC_PCT, AN_P50 },
-    { "service p90", "service_p90_us", AN_U_US, 1, 0, SRC_SVC_PCT, AN_P90 },
-    { "service p99", "service_p99_us", AN_U_US, 1, 0, SRC_SVC_PCT, AN_P99 },
-    { "service mean", "service_mean_us", AN_U_US, 1, 0, SRC_SVC_MEAN, 0 },
-    { "lag p99", "lag_p99_us", AN_U_US, 1, 0, SRC_LAG_PCT, AN_P99 },
+    { "requests", "requests", AN_U_COUNT, -1, 0, SRC_COUNT, 0, 0, 0 },
+    { "failed", "failed", AN_U_COUNT, 1, 0, SRC_FAILED, 0, 0, 0 },
+    { "error ratio", "error_ratio", AN_U_RATIO, 1, 0, SRC_RATIO, 0, 0, 0 },
+    { "offered rate", "offered_per_s", AN_U_PER_S, -1, 0, SRC_OFFERED, 0, 0, 0 },
+    { "achieved rate", "achieved_per_s", AN_U_PER_S, 0, 1, SRC_ACHIEVED, 0, 0, 0 },
+    { "HTTP-200 rate", "ok_per_s", AN_U_PER_S, 0, 0, SRC_OKRATE, 0, 0, 0 },
+    { "latency mean", "latency_mean_us", AN_U_US, 1, 1, SRC_DIST, LAT, AN_COL_MEAN, 0 },
+    { "latency p50", "latency_p50_us", AN_U_US, 1, 1, SRC_DIST, LAT, AN_COL_PCT, AN_P50 },
+    { "latency p66", "latency_p66_us", AN_U_US, 1, 0, SRC_DIST, LAT, AN_COL_PCT, AN_P66 },
+    { "latency p75", "latency_p75_us", AN_U_US, 1, 0, SRC_DIST, LAT, AN_COL_PCT, AN_P75 },
+    { "latency p80", "latency_p80_us", AN_U_US, 1, 0, SRC_DIST, LAT, AN_COL_PCT, AN_P80 },
+    { "latency p90", "latency_p90_us", AN_U_US, 1, 1, SRC_DIST, LAT, AN_COL_PCT, AN_P90 },
+    { "latency p95", "latency_p95_us", AN_U_US, 1, 0, SRC_DIST, LAT, AN_COL_PCT, AN_P95 },
+    { "latency p98", "latency_p98_us", AN_U_US, 1, 0, SRC_DIST, LAT, AN_COL_PCT, AN_P98 },
+    { "latency p99", "latency_p99_us", AN_U_US, 1, 1, SRC_DIST, LAT, AN_COL_PCT, AN_P99 },
+    { "latency p99.9", "latency_p99.9_us", AN_U_US, 1, 0, SRC_DIST, LAT, AN_COL_PCT, AN_P99_9 },
+    { "latency p99.99", "latency_p99.99_us", AN_U_US, 1, 0, SRC_DIST, LAT, AN_COL_PCT, AN_P99_99 },
+    { "latency max", "latency_max_us", AN_U_US, 1, 0, SRC_DIST, LAT, AN_COL_MAX, 0 },
+    { "service p50", "service_p50_us", AN_U_US, 1, 0, SRC_DIST, SVC, AN_COL_PCT, AN_P50 },
+    { "service p90", "service_p90_us", AN_U_US, 1, 0, SRC_DIST, SVC, AN_COL_PCT, AN_P90 },
+    { "service p99", "service_p99_us", AN_U_US, 1, 0, SRC_DIST, SVC, AN_COL_PCT, AN_P99 },
+    { "service mean", "service_mean_us", AN_U_US, 1, 0, SRC_DIST, SVC, AN_COL_MEAN, 0 },
+    { "lag p99", "lag_p99_us", AN_U_US, 1, 0, SRC_DIST, LAG, AN_COL_PCT, AN_P99 },
 };
 
-static int value_of(const struct an_run *run, int src, int pi, double *v)
+static int value_of(const struct an_run *run, size_t k, double *v)
 {
-    switch (src) {
+    switch (rows[k].src) {
     case SRC_COUNT:
         *v = (double)run->requests;
         return 1;
@@ -66,24 +73,13 @@ static int value_of(const struct an_run *run, int src, int pi, double *v)
     case SRC_OKRATE:
         *v = run->ok_per_s;
         return run->have_rate;
-    case SRC_LAT_PCT:
-        *v = (double)run->latency.pct[pi];
-        return run->latency.n > 0;
-    case SRC_LAT_MEAN:
-        *v = run->latency.s.mean;
-        return run->latency.n > 0;
-    case SRC_LAT_MAX:
-        *v = (double)run->latency.s.max;
-        return run->latency.n > 0;
-    case SRC_SVC_PCT:
-        *v = (double)run->service.pct[pi];
-        return run->service.n > 0;
-    case SRC_SVC_MEAN:
-        *v = run->service.s.mean;
-        return run->service.n > 0;
-    case SRC_LAG_PCT:
-        *v = (double)run->lag.pct[pi];
-        return run->lag.n > 0;
+    case SRC_DIST: {
+        const struct an_dist *d = (const void *)((const char *)run + rows[k].dist);
+        struct an_cell c = an_dist_cell(d, &(struct an_col){ .kind = rows[k].col,
+                                                             .pct = rows[k].pct });
+        *v = c.x;
+        return c.have;
+    }
     }
     return 0;
 }
@@ -136,7 +132,7 @@ int an_compare_build(struct an_report *r)
         if (!c->v || !c->have)
             return -1;
         for (size_t i = 0; i < r->nruns; i++)
-            c->have[i] = value_of(&r->runs[i], rows[k].src, rows[k].pct_idx, &c->v[i]);
+            c->have[i] = value_of(&r->runs[i], k, &c->v[i]);
     }
     if (r->crit.threshold < 0)
         return 0;

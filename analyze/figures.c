@@ -339,9 +339,9 @@ static int series_latency(struct an_run *run, const int64_t *lat, const uint32_t
             rt_stats_summarize(s, m, &sm);
             k->lat_mean = sm.mean;
             k->lat_max = sm.max;
-            rt_stats_percentile(s, m, 50, &k->lat_p50);
-            rt_stats_percentile(s, m, 90, &k->lat_p90);
-            rt_stats_percentile(s, m, 99, &k->lat_p99);
+            rt_stats_percentile(s, m, rt_stats_pcts[AN_P50], &k->lat_p50);
+            rt_stats_percentile(s, m, rt_stats_pcts[AN_P90], &k->lat_p90);
+            rt_stats_percentile(s, m, rt_stats_pcts[AN_P99], &k->lat_p99);
             if (cum_n == 0 || sm.min < cum_min)
                 cum_min = sm.min;
             if (cum_n == 0 || sm.max > cum_max)

@@ -14,6 +14,7 @@
 #include "analyze/analyze.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,33 @@ static void rate_cell(struct an_csv *c, int have, double per_s)
         an_csv_str(c, NULL);
 }
 
+/* The stats table's distribution columns, the header's names when run is NULL: latency's
+ * brief columns, service's brief percentiles, lag's p99. */
+static void stats_dists(struct an_csv *c, const struct an_run *run)
+{
+    static const struct {
+        const char *prefix;
+        size_t off;
+        int pcts_only;      /* 1: only the percentiles of the brief view */
+        int pct;            /* >= 0: this percentile alone */
+    } spec[] = {
+        { "latency", offsetof(struct an_run, latency), 0, -1 },
+        { "service", offsetof(struct an_run, service), 1, -1 },
+        { "lag", offsetof(struct an_run, lag), 1, AN_P99 },
+    };
+    for (size_t s = 0; s < sizeof spec / sizeof spec[0]; s++) {
+        for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++) {
+            if (!(k->views & AN_VIEW_BRIEF) || (spec[s].pcts_only && k->kind != AN_COL_PCT) ||
+                (spec[s].pct >= 0 && k->pct != spec[s].pct))
+                continue;
+            if (!run)
+                an_csv_fmt(c, "%s_%s", spec[s].prefix, k->key);
+            else
+                dist_cell(c, an_dist_cell((const void *)((const char *)run + spec[s].off), k));
+        }
+    }
+}
+
 /* The stats table's header: what names the run, its counts, its rates, then latency_<col>
  * for the brief columns, the service percentiles, lag p99 and the window. */
 static void stats_header(struct an_csv *c)
@@ -64,13 +92,7 @@ static void stats_header(struct an_csv *c)
     };
     for (size_t k = 0; k < sizeof head / sizeof head[0]; k++)
         an_csv_str(c, head[k]);
-    for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++)
-        if (k->views & AN_VIEW_BRIEF)
-            an_csv_fmt(c, "latency_%s", k->key);
-    for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++)
-        if ((k->views & AN_VIEW_BRIEF) && k->kind == AN_COL_PCT)
-            an_csv_fmt(c, "service_%s", k->key);
-    an_csv_fmt(c, "lag_%s", an_pct_col(AN_P99)->key);
+    stats_dists(c, NULL);
     for (size_t k = 0; k < sizeof tail / sizeof tail[0]; k++)
         an_csv_str(c, tail[k]);
     an_csv_end(c);
@@ -116,13 +138,7 @@ static void stats_counts(struct an_csv *c, const struct an_report *r, size_t i)
 static void stats_figures(struct an_csv *c, const struct an_report *r, size_t i)
 {
     const struct an_run *run = &r->runs[i];
-    for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++)
-        if (k->views & AN_VIEW_BRIEF)
-            dist_cell(c, an_dist_cell(&run->latency, k));
-    for (const struct an_col *k = an_cols; k < an_cols + AN_NCOLS; k++)
-        if ((k->views & AN_VIEW_BRIEF) && k->kind == AN_COL_PCT)
-            dist_cell(c, an_dist_cell(&run->service, k));
-    dist_cell(c, an_dist_cell(&run->lag, an_pct_col(AN_P99)));
+    stats_dists(c, run);
     if (run->have_rate) {
         an_csv_fmt(c, "%lld", (long long)run->rate_from_us);
         an_csv_fmt(c, "%lld", (long long)run->rate_to_us);

@@ -556,20 +556,24 @@ static void verdicts(FILE *out, const struct an_report *r)
     fputs("</section>\n", out);
 }
 
+/* The summary's latency columns: the brief view's percentiles and max. */
+static int summary_col(const struct an_col *c)
+{
+    return (c->views & AN_VIEW_BRIEF) && (c->kind == AN_COL_PCT || c->kind == AN_COL_MAX);
+}
+
 static void summary(FILE *out, const struct an_report *r)
 {
     fputs("<section id=\"summary\"><h2>Summary</h2><table class=\"sum\"><tr><th>run</th>"
           "<th>status</th><th>requests</th><th>failed</th><th>offered/h</th><th>achieved/h</th>"
-          "<th>HTTP-200/h</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th>"
-          "<th>verdicts</th></tr>\n", out);
+          "<th>HTTP-200/h</th>", out);
+    for (const struct an_col *c = an_cols; c < an_cols + AN_NCOLS; c++)
+        if (summary_col(c))
+            fprintf(out, "<th>%s ms</th>", c->name);
+    fputs("<th>verdicts</th></tr>\n", out);
     for (size_t i = 0; i < r->nruns; i++) {
         const struct an_run *run = &r->runs[i];
         const struct an_dist *d = &run->latency;
-        char c[4][32];
-        an_fmt_ms_or_na(c[0], 32, d->n > 0, (double)d->pct[AN_P50]);
-        an_fmt_ms_or_na(c[1], 32, d->n > 0, (double)d->pct[AN_P90]);
-        an_fmt_ms_or_na(c[2], 32, d->n > 0, (double)d->pct[AN_P99]);
-        an_fmt_ms_or_na(c[3], 32, d->n > 0, (double)d->s.max);
         fprintf(out, "<tr><td><span class=\"sw\" style=\"background:%s\"></span><a "
                 "href=\"#run%zu\">", palette[i % NPAL], i);
         esc(out, run->label);
@@ -589,7 +593,11 @@ static void summary(FILE *out, const struct an_report *r)
                     run->ok_per_s * 3600);
         else
             fputs("<td>n/a</td><td>n/a</td>", out);
-        fprintf(out, "<td>%s</td><td>%s</td><td>%s</td><td>%s</td>", c[0], c[1], c[2], c[3]);
+        for (const struct an_col *c = an_cols; c < an_cols + AN_NCOLS; c++) {
+            char b[32];
+            if (summary_col(c))
+                fprintf(out, "<td>%s</td>", an_fmt_dist_cell(b, sizeof b, d, c));
+        }
         size_t nv = 0, nfail = 0;
         for (size_t k = 0; k < r->nverdicts; k++)
             if (r->verdicts[k].run == i) {
