@@ -294,11 +294,7 @@ static json_t *workload_json(const struct capture_args *a, size_t pool)
     return o;
 }
 
-/*
- * The steps of capture_main.  Each returns GO_ON, or the exit status to end with (its
- * message already said).
- */
-#define GO_ON (-1)
+/* The steps of capture_main; each returns RT_GO_ON or the exit status. */
 
 /* The command line and the URL; --help ends here, with 0. */
 static int parse_args(struct capture_args *a, int argc, char **argv)
@@ -320,7 +316,7 @@ static int parse_args(struct capture_args *a, int argc, char **argv)
     if (!a->revids)
         return rt_msg_usage("capture", "give the revision IDs to send with --revids FILE "
                             "(one per line, or a CSV with a rev_id column)");
-    return GO_ON;
+    return RT_GO_ON;
 }
 
 /* One load model, its options only, and something to send. */
@@ -347,7 +343,7 @@ static int check_model(const struct capture_args *a)
         if (!any)
             return rt_msg_usage("capture", "--ramp: every rate is 0; nothing would be sent");
     }
-    return GO_ON;
+    return RT_GO_ON;
 }
 
 /* The rev-ID pool, read whole before the database is touched. */
@@ -356,7 +352,7 @@ static int load_pool(const struct capture_args *a, struct rt_trace *trace)
     char err[1024] = "";
     struct rt_trace_opts topts = { .column = a->column, .need_time = 0 };
     if (rt_trace_load(a->revids, &topts, trace, err, sizeof err) == 0)
-        return GO_ON;
+        return RT_GO_ON;
     rt_msg_error("%s", err);
     if (strstr(err, "column") != NULL)
         rt_msg_error("capture: nothing was sent or written; fix the file (or pick the "
@@ -385,7 +381,7 @@ static int make_schedule(const struct capture_args *a, const struct rt_trace *tr
     sc->untimed = !open_loop(a);
     if (rt_schedule_new(sc, sched, err, sizeof err) != 0)
         return rt_msg_usage("capture", "%s", err);
-    return GO_ON;
+    return RT_GO_ON;
 }
 
 /* Record the run (tool/session does the rest); returns its exit status. */
@@ -436,17 +432,17 @@ int capture_main(int argc, char **argv)
         return RT_EXIT_RUNTIME;
     }
     int rc = parse_args(&a, argc, argv);
-    if (rc == GO_ON)
+    if (rc == RT_GO_ON)
         rc = check_model(&a);
-    if (rc == GO_ON && !a.have_seed) {
+    if (rc == RT_GO_ON && !a.have_seed) {
         a.seed = (uint64_t)rt_wall_us() ^ ((uint64_t)getpid() << 32);
         a.seed &= 0x7fffffffffffffffULL;   /* stays an int64 in config_json */
     }
-    if (rc == GO_ON)
+    if (rc == RT_GO_ON)
         rc = load_pool(&a, &trace);
-    if (rc == GO_ON)
+    if (rc == RT_GO_ON)
         rc = make_schedule(&a, &trace, &sc, &sched);
-    if (rc == GO_ON)
+    if (rc == RT_GO_ON)
         rc = record(&a, &sc, sched);
 
     rt_schedule_free(sched);

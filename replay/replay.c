@@ -15,7 +15,7 @@
  * chunks (the source may be the very file the replay writes to, whose WAL must be able to
  * checkpoint); a trace file is small enough to hold (rt_trace_load).
  * replay_main reads as the steps: options, source, checks, the run's identity and config,
- * the session; each step returns GO_ON or the exit status to end with.
+ * the session; each step returns RT_GO_ON or the exit status to end with.
  * Schedule: the source's *scheduled* times (requests.scheduled_us), not its sent times, so a
  * source that lagged does not pass its lag on.  The replay keeps the source's seq.
  */
@@ -302,8 +302,7 @@ static int split_from(const char *from, char **db, const char **run)
 
 /* ---- the steps of replay_main ---------------------------------------------------------- */
 
-/* A step's result when the command goes on; any other value is the exit status. */
-enum { GO_ON = -1 };
+/* Each step returns RT_GO_ON or the exit status (tool/cli.h). */
 
 /* Everything one replay holds; freed by replay_free. */
 struct replay {
@@ -362,7 +361,7 @@ static int parse_args(struct replay *r, int argc, char **argv)
                             a->start_at_text, rt_iso8601_utc_s(now, sizeof now, rt_wall_us()));
     }
     r->cfg = (struct rt_replayplan_cfg){ a->speed, a->shard_index, a->shard_count, a->limit };
-    return GO_ON;
+    return RT_GO_ON;
 }
 
 /* --trace FILE: load it and refuse times that go backwards. */
@@ -390,7 +389,7 @@ static int open_trace(struct replay *r)
     rt_replayplan_trace_key(t->rev_id, t->t_unix_us, t->n, r->source_key,
                             sizeof r->source_key);
     snprintf(r->what, sizeof r->what, "%s", r->a.trace);
-    return GO_ON;
+    return RT_GO_ON;
 }
 
 /* --from DB[:RUN]: open the database read-only, find the run, open a cursor on it. */
@@ -422,7 +421,7 @@ static int open_recorded(struct replay *r)
     }
     r->src.clamp_backwards = 1;
     snprintf(r->source_key, sizeof r->source_key, "%s", r->ri.uuid);
-    return GO_ON;
+    return RT_GO_ON;
 }
 
 /* The validation pass: an empty source or shard is refused; oddities are warned about. */
@@ -454,7 +453,7 @@ static int check_source(struct replay *r)
         rt_msg_warn("%lld requests of %s were scheduled before the request preceding them "
                     "(a closed-loop run); each is sent right after its predecessor, keeping "
                     "the order", (long long)st->clamped, r->what);
-    return GO_ON;
+    return RT_GO_ON;
 }
 
 /* The run's identity (shard, group) and its config_json: what it replays, and how. */
@@ -500,7 +499,7 @@ static int build_config(struct replay *r)
                         json_integer(st->last_sched_us - st->first_sched_us));
     if (st->clamped)
         json_object_set_new(c, "clamped", json_integer(st->clamped));
-    return GO_ON;
+    return RT_GO_ON;
 }
 
 /* Send and record: a new run of kind replay, linked to its source, fed by the plan. */
@@ -543,13 +542,13 @@ int replay_main(int argc, char **argv)
         return RT_EXIT_RUNTIME;
     }
     int rc = parse_args(&r, argc, argv);
-    if (rc == GO_ON)
+    if (rc == RT_GO_ON)
         rc = r.a.trace ? open_trace(&r) : open_recorded(&r);
-    if (rc == GO_ON)
+    if (rc == RT_GO_ON)
         rc = check_source(&r);
-    if (rc == GO_ON)
+    if (rc == RT_GO_ON)
         rc = build_config(&r);
-    if (rc == GO_ON)
+    if (rc == RT_GO_ON)
         rc = run_session(&r);
     replay_free(&r);
     return rc;

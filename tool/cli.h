@@ -25,6 +25,10 @@ enum {
     RT_EXIT_SIGTERM = 143
 };
 
+/* A command main's step returns RT_GO_ON when the command goes on, else the exit status to
+   end with (its message already said). */
+enum { RT_GO_ON = -1 };
+
 /*
  * The exit status for a store error (the negative RT_STORE_E* codes of core/store.h), the
  * one mapping every command uses: 0 -> RT_EXIT_OK; -RT_STORE_EIO (SQLite, I/O, memory) and
