@@ -346,13 +346,8 @@ static int resolve_judges(struct an_report *r, const struct an_opts *o)
 
 static int same_run(const struct an_run *a, const struct an_run *b)
 {
-    struct stat sa, sb;
-    if (a->info.id != b->info.id || a->nparts != b->nparts)
-        return 0;
-    if (strcmp(a->db_path, b->db_path) == 0)
-        return 1;
-    return stat(a->db_path, &sa) == 0 && stat(b->db_path, &sb) == 0 &&
-           sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return a->info.id == b->info.id && a->nparts == b->nparts &&
+           an_same_file(a->db_path, b->db_path);
 }
 
 static int write_report(const struct an_report *r, const struct an_opts *o)

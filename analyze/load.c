@@ -110,8 +110,13 @@ static int collect_groups(const char *path, const char *gid, char *const *dbs, s
                           struct parts *ps, char **label, char *err, size_t errlen)
 {
     int rc = path ? collect_group(path, gid, ps, err, errlen) : 0;
-    for (size_t i = 0; rc == 0 && i < ndbs; i++)
-        rc = collect_group(dbs[i], gid, ps, err, errlen);
+    for (size_t i = 0; rc == 0 && i < ndbs; i++) {
+        int seen = path && an_same_file(path, dbs[i]);
+        for (size_t k = 0; !seen && k < i; k++)
+            seen = an_same_file(dbs[k], dbs[i]);
+        if (!seen)
+            rc = collect_group(dbs[i], gid, ps, err, errlen);
+    }
     if (rc)
         return rc;
     if (ps->n == 0) {
@@ -146,14 +151,8 @@ static int find_parts(const struct an_ref *ref, char *const *dbs, size_t ndbs,
     if (rc)
         return rt_exit_for_store(rc);
     if (ref->merge_group && ri.group_id && *ri.group_id) {
-        char *g = strdup(ri.group_id);
+        rc = collect_groups(ref->db_path, ri.group_id, dbs, ndbs, ps, label, err, errlen);
         rt_run_info_free(&ri);
-        if (!g) {
-            snprintf(err, errlen, "out of memory");
-            return RT_EXIT_RUNTIME;
-        }
-        rc = collect_groups(ref->db_path, g, dbs, ndbs, ps, label, err, errlen);
-        free(g);
         return rc;
     }
     if (add_part(ps, ref->db_path, &ri) != 0) {
@@ -279,17 +278,14 @@ static int name_parts(struct an_run *run, const struct parts *ps)
 }
 
 /* Walk one part's rows into fig.  0 or RT_EXIT_RUNTIME with err filled. */
-static int read_part(const struct part *p, struct an_fig *fig, char *err, size_t errlen)
+static int read_part(struct rt_store *db, const struct part *p, struct an_fig *fig, char *err,
+                     size_t errlen)
 {
-    struct rt_store *db = NULL;
     struct rt_store_cursor *cur = NULL;
     struct rt_store_row row;
     char why[512] = "";
-    int rc = rt_store_open(p->db_path, RT_STORE_READONLY, &db, err, errlen);
-    if (rc)
-        return RT_EXIT_RUNTIME;   /* it opened a moment ago: a failure now is the runtime's */
-    rc = rt_store_cursor_open(db, p->id, RT_STORE_ALL_SEQ, RT_STORE_COLS_OUTCOME, 0, &cur,
-                              why, sizeof why);
+    int rc = rt_store_cursor_open(db, p->id, RT_STORE_ALL_SEQ, RT_STORE_COLS_OUTCOME, 0, &cur,
+                                  why, sizeof why);
     while (rc == 0 && (rc = rt_store_cursor_next(cur, &row, why, sizeof why)) == 1) {
         rc = 0;
         if (an_fig_add(fig, &row, p->shift_us) != 0) {
@@ -302,6 +298,28 @@ static int read_part(const struct part *p, struct an_fig *fig, char *err, size_t
         rc = RT_EXIT_RUNTIME;
     }
     rt_store_cursor_close(cur);
+    return rc;
+}
+
+/*
+ * Walk every part's rows into fig, opening each database once for the parts it holds in a
+ * row.  0 or RT_EXIT_RUNTIME with err filled: every database opened a moment ago, so a
+ * failure now is the runtime's.
+ */
+static int read_parts(const struct parts *ps, struct an_fig *fig, char *err, size_t errlen)
+{
+    struct rt_store *db = NULL;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < ps->n; i++) {
+        if (!db || strcmp(ps->v[i].db_path, ps->v[i - 1].db_path) != 0) {
+            rt_store_close(db);
+            db = NULL;
+            if (rt_store_open(ps->v[i].db_path, RT_STORE_READONLY, &db, err, errlen) != 0)
+                rc = RT_EXIT_RUNTIME;
+        }
+        if (rc == 0)
+            rc = read_part(db, &ps->v[i], fig, err, errlen);
+    }
     rt_store_close(db);
     return rc;
 }
@@ -321,8 +339,7 @@ int an_run_load(const struct an_ref *ref, char *const *dbs, size_t ndbs, int64_t
         rc = RT_EXIT_RUNTIME;
         goto out;
     }
-    for (size_t i = 0; rc == 0 && i < ps.n; i++)
-        rc = read_part(&ps.v[i], fig, err, errlen);
+    rc = read_parts(&ps, fig, err, errlen);
     if (rc == 0 && an_fig_end(fig, flags) != 0) {
         snprintf(err, errlen, "out of memory computing the figures");
         rc = RT_EXIT_RUNTIME;

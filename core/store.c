@@ -58,7 +58,6 @@
 
 struct rt_store {
     sqlite3 *h;             /* owned */
-    enum rt_store_mode mode;
     char *path;             /* owned; for messages */
     sqlite3_stmt *ins_one;  /* owned, NULL until rt_store_insert_prepare: one row */
     sqlite3_stmt *ins_many; /* owned, likewise: RT_STORE_INSERT_ROWS rows */
@@ -517,7 +516,6 @@ int rt_store_open(const char *path, enum rt_store_mode mode, struct rt_store **o
         return -RT_STORE_EIO;
     }
     s->h = h;
-    s->mode = mode;
     *out = s;
     return 0;
 }
@@ -1298,15 +1296,11 @@ static int keep_text(struct rt_store_cursor *c, const char *t, size_t *at)
     if (!t)
         return 0;
     size_t len = strlen(t) + 1;
-    if (c->text_len + len > c->text_cap) {
-        size_t cap = c->text_cap ? c->text_cap : 4096;
-        while (cap < c->text_len + len)
-            cap *= 2;
-        char *p = realloc(c->text, cap);
+    while (c->text_len + len > c->text_cap) {
+        char *p = rt_grow(c->text, c->text_cap, &c->text_cap, 1, 4096);
         if (!p)
             return -1;
         c->text = p;
-        c->text_cap = cap;
     }
     memcpy(c->text + c->text_len, t, len);
     *at = c->text_len + 1;

@@ -18,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+#include "core/rng.h"
+
 static int read_getrandom(unsigned char *buf, size_t len)
 {
     size_t got = 0;
@@ -52,25 +55,15 @@ static int read_urandom(unsigned char *buf, size_t len)
     return 0;
 }
 
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
 /* The last resort: distinct per call and per process, not unpredictable. */
 static void mix_fallback(unsigned char *buf, size_t len)
 {
     static uint64_t counter;
-    struct timespec rt, mono;
-    clock_gettime(CLOCK_REALTIME, &rt);
-    clock_gettime(CLOCK_MONOTONIC, &mono);
-    uint64_t x = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
-    x ^= ((uint64_t)mono.tv_nsec << 20) ^ ((uint64_t)getpid() << 40) ^ ++counter;
+    struct rt_rng r;
+    rt_rng_seed(&r, (uint64_t)rt_wall_us() ^ ((uint64_t)rt_mono_us() << 20) ^
+                    ((uint64_t)getpid() << 40) ^ ++counter);
     for (size_t i = 0; i < len; i += 8) {
-        uint64_t v = splitmix64(&x);
+        uint64_t v = rt_rng_next(&r);
         for (size_t k = 0; k < 8 && i + k < len; k++)
             buf[i + k] = (unsigned char)(v >> (8 * k));
     }

@@ -36,6 +36,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "core/clock.h"
+#include "core/store.h"
+
 #define RT_WRITER_CHUNK 4096        /* records per chunk (about 512 KiB) */
 #define RT_WRITER_KICK 8            /* queued chunks that wake the writer early */
 #define RT_WRITER_SPARE 4           /* chunks kept for reuse */
@@ -62,7 +65,6 @@ struct rt_writer {
 
     /* Writer thread only: */
     struct rt_store *db;            /* owned: this thread's connection, inserts prepared */
-    int64_t run_id;
     int64_t interval_us;
     struct chunk *pending;          /* taken but not yet committed (database was busy) */
     int64_t failed;                 /* rows that could not be written */
@@ -225,13 +227,6 @@ static void deadline_ts(struct timespec *ts, int64_t interval_us)
     ts->tv_nsec = (long)(ns % 1000000000);
 }
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void *writer_main(void *arg)
 {
     struct rt_writer *w = arg;
@@ -264,8 +259,8 @@ static void *writer_main(void *arg)
         }
         if (w->pending && write_pending(w) == 1 && stopping) {
             if (!stop_at_us)
-                stop_at_us = now_us() + RT_WRITER_GIVE_UP_US;
-            if (now_us() >= stop_at_us) {
+                stop_at_us = rt_mono_us() + RT_WRITER_GIVE_UP_US;
+            if (rt_mono_us() >= stop_at_us) {
                 int64_t n = 0;
                 for (struct chunk *c = w->pending; c; c = c->next) {
                     n += c->n;
@@ -331,7 +326,6 @@ int rt_writer_start(const char *db_path, int64_t run_id, int64_t commit_interval
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&w->mu, NULL);
     atomic_init(&w->committed, 0);
-    w->run_id = run_id;
     w->interval_us = commit_interval_us > 0 ? commit_interval_us : 200000;
 
     if (rt_store_open(db_path, RT_STORE_READWRITE, &w->db, err, errlen) != 0 ||

@@ -9,7 +9,6 @@
 #ifndef RT_WRITER_H
 #define RT_WRITER_H
 
-#include "core/store.h"
 #include "core/record.h"
 
 struct rt_writer;
