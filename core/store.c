@@ -1089,12 +1089,12 @@ static int step_reset(sqlite3_stmt *st, int rows)
  * find and skip the bad row; *first_err is set by the first row that fails.  Returns the
  * rows inserted, or -1 when the error ended the transaction.
  */
-static int64_t insert_group(struct rt_store *s, const struct rt_record *const *grp, int n,
+static int64_t insert_group(struct rt_store *s, const struct rt_record *grp, int n,
                             int *first_err, char *err, size_t errlen)
 {
     if (n == RT_STORE_INSERT_ROWS) {
         for (int k = 0; k < n; k++)
-            bind_record(s->ins_many, 2 + k * INS_COLS, grp[k]);
+            bind_record(s->ins_many, 2 + k * INS_COLS, &grp[k]);
         if (step_reset(s->ins_many, n) == SQLITE_DONE)
             return n;
         if (sqlite3_get_autocommit(s->h)) {
@@ -1106,13 +1106,13 @@ static int64_t insert_group(struct rt_store *s, const struct rt_record *const *g
     }
     int64_t ok = 0;
     for (int k = 0; k < n; k++) {
-        bind_record(s->ins_one, 2, grp[k]);
+        bind_record(s->ins_one, 2, &grp[k]);
         if (step_reset(s->ins_one, 1) == SQLITE_DONE) {
             ok++;
             continue;
         }
         if (!*first_err)
-            seterr(err, errlen, "cannot write request seq %lld: %s", (long long)grp[k]->seq,
+            seterr(err, errlen, "cannot write request seq %lld: %s", (long long)grp[k].seq,
                    sqlite3_errmsg(s->h));
         *first_err = 1;
         if (sqlite3_get_autocommit(s->h))
@@ -1121,7 +1121,7 @@ static int64_t insert_group(struct rt_store *s, const struct rt_record *const *g
     return ok;
 }
 
-int64_t rt_store_insert_rows(struct rt_store *s, const struct rt_record *const *recs, size_t n,
+int64_t rt_store_insert_rows(struct rt_store *s, const struct rt_record *recs, size_t n,
                              char *err, size_t errlen)
 {
     int64_t ok = 0;

@@ -194,7 +194,7 @@ int rt_store_insert_begin(struct rt_store *s, char *err, size_t errlen);
  * else err is left alone), or -RT_STORE_EIO when an error ended the transaction (nothing
  * of it is kept), with err filled.
  */
-int64_t rt_store_insert_rows(struct rt_store *s, const struct rt_record *const *recs, size_t n,
+int64_t rt_store_insert_rows(struct rt_store *s, const struct rt_record *recs, size_t n,
                              char *err, size_t errlen);
 /*
  * Commit the batch.  A busy COMMIT is retried up to 20 times (each waiting up to the busy

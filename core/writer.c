@@ -40,6 +40,8 @@
 #include "core/store.h"
 
 #define RT_WRITER_CHUNK 4096        /* records per chunk (about 512 KiB) */
+_Static_assert(RT_WRITER_CHUNK % RT_STORE_INSERT_ROWS == 0,
+               "a full chunk is whole multi-row INSERT groups");
 #define RT_WRITER_KICK 8            /* queued chunks that wake the writer early */
 #define RT_WRITER_SPARE 4           /* chunks kept for reuse */
 #define RT_WRITER_GIVE_UP_US (120 * 1000000LL)  /* finish: stop retrying a locked db */
@@ -168,8 +170,8 @@ int64_t rt_writer_committed(struct rt_writer *w)
 /*
  * Write w->pending in one transaction.  Returns 0 when the batch is done (committed, or
  * failed for good and counted), 1 when the database was busy and the batch must be retried.
- * Records go to the store in groups of RT_STORE_INSERT_ROWS taken across chunk boundaries,
- * so only the batch's last group is inserted row by row.
+ * Each chunk goes to the store whole; a full chunk is a whole number of the store's
+ * multi-row groups, so only a partly filled chunk's tail is inserted row by row.
  */
 static int write_pending(struct rt_writer *w)
 {
@@ -185,24 +187,16 @@ static int write_pending(struct rt_writer *w)
         w->failed += n;
         goto done;
     }
-    const struct rt_record *grp[RT_STORE_INSERT_ROWS];
-    size_t ng = 0;
     for (struct chunk *c = w->pending; c; c = c->next) {
-        for (int i = 0; i < c->n; i++) {
-            grp[ng++] = &c->recs[i];
-            if (ng < RT_STORE_INSERT_ROWS && (c->next || i + 1 < c->n))
-                continue;
-            e[0] = '\0';
-            int64_t got = rt_store_insert_rows(w->db, grp, ng, e, sizeof e);
-            ng = 0;
-            if (e[0])
-                first_error(w, "%s", e);   /* a skipped row, or the end of the transaction */
-            if (got < 0) {
-                w->failed += n;
-                goto done;
-            }
-            ok += got;
+        e[0] = '\0';
+        int64_t got = rt_store_insert_rows(w->db, c->recs, (size_t)c->n, e, sizeof e);
+        if (e[0])
+            first_error(w, "%s", e);   /* a skipped row, or the end of the transaction */
+        if (got < 0) {
+            w->failed += n;
+            goto done;
         }
+        ok += got;
     }
     if (rt_store_insert_commit(w->db, e, sizeof e) != 0) {
         first_error(w, "%s", e);

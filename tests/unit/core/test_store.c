@@ -498,15 +498,11 @@ static int64_t insert(struct rt_store *db, int64_t first, size_t n)
 {
     char err[256] = "";
     struct rt_record *recs = calloc(n, sizeof *recs);
-    const struct rt_record **p = calloc(n, sizeof *p);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         make_record(first + (int64_t)i, &recs[i]);
-        p[i] = &recs[i];
-    }
     assert_int_equal(rt_store_insert_begin(db, err, sizeof err), 0);
-    int64_t got = rt_store_insert_rows(db, p, n, err, sizeof err);
+    int64_t got = rt_store_insert_rows(db, recs, n, err, sizeof err);
     assert_int_equal(rt_store_insert_commit(db, err, sizeof err), 0);
-    free(p);
     free(recs);
     return got;
 }
@@ -606,14 +602,11 @@ static void test_insert_count_cursor(void **state)
     assert_int_equal(n, 0);
 
     struct rt_record recs[RT_STORE_INSERT_ROWS];
-    const struct rt_record *p[RT_STORE_INSERT_ROWS];
-    for (int i = 0; i < RT_STORE_INSERT_ROWS; i++) {
+    for (int i = 0; i < RT_STORE_INSERT_ROWS; i++)
         make_record(100 + (i == 7 ? 6 : i), &recs[i]);   /* seq 106 twice */
-        p[i] = &recs[i];
-    }
     err[0] = '\0';
     assert_int_equal(rt_store_insert_begin(db, err, sizeof err), 0);
-    assert_int_equal(rt_store_insert_rows(db, p, RT_STORE_INSERT_ROWS, err, sizeof err),
+    assert_int_equal(rt_store_insert_rows(db, recs, RT_STORE_INSERT_ROWS, err, sizeof err),
                      RT_STORE_INSERT_ROWS - 1);
     assert_non_null(strstr(err, "seq 106"));
     assert_int_equal(rt_store_insert_commit(db, err, sizeof err), 0);
