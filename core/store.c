@@ -852,22 +852,70 @@ int rt_store_run_find(struct rt_store *s, const char *ref, struct rt_run_info *r
 }
 
 /* Free an array of runs: each one's strings, then the array. */
-void rt_run_infos_free(struct rt_run_info *runs, size_t n)
+/*
+ * The info of element i of an array of elem-byte elements that each begin with a struct
+ * rt_run_info (rt_run_info itself, or rt_run_listing).
+ */
+static struct rt_run_info *info_at(void *arr, size_t elem, size_t i)
 {
-    if (!runs)
+    return (struct rt_run_info *)(void *)((char *)arr + i * elem);
+}
+
+static void runs_free(void *arr, size_t elem, size_t n)
+{
+    if (!arr)
         return;
     for (size_t i = 0; i < n; i++)
-        rt_run_info_free(&runs[i]);
-    free(runs);
+        rt_run_info_free(info_at(arr, elem, i));
+    free(arr);
+}
+
+void rt_run_infos_free(struct rt_run_info *runs, size_t n)
+{
+    runs_free(runs, sizeof *runs, n);
 }
 
 void rt_run_list_free(struct rt_run_listing *list, size_t n)
 {
-    if (!list)
-        return;
-    for (size_t i = 0; i < n; i++)
-        rt_run_info_free(&list[i].info);
-    free(list);
+    runs_free(list, sizeof *list, n);
+}
+
+/*
+ * Step st (prepared, bound) into a new array of elem-byte elements beginning with a run's
+ * info; with a column past the run's, it is the listing's request count.  On success 0 with
+ * *out (the caller frees it with runs_free) and *n; else a negative code with err filled
+ * ("<what>: ..."), nothing allocated.  st is finalized either way.
+ */
+static int step_runs(struct rt_store *s, sqlite3_stmt *st, size_t elem, const char *what,
+                     void **out, size_t *n, char *err, size_t errlen)
+{
+    void *arr = NULL;
+    size_t used = 0, cap = 0;
+    int rc = 0, src;
+    int counted = sqlite3_column_count(st) > RUN_NCOLS;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        void *p = rt_grow(arr, used, &cap, elem, 16);
+        if (!p || fill_info(st, info_at(p, elem, used)) != 0) {
+            arr = p ? p : arr;
+            seterr(err, errlen, "out of memory");
+            rc = -RT_STORE_EIO;
+            break;
+        }
+        arr = p;
+        if (counted)
+            ((struct rt_run_listing *)arr)[used].requests = sqlite3_column_int64(st, RUN_NCOLS);
+        used++;
+    }
+    if (rc == 0 && src != SQLITE_DONE)
+        rc = sql_fail(s, what, err, errlen);
+    sqlite3_finalize(st);
+    if (rc) {
+        runs_free(arr, elem, used);
+        return rc;
+    }
+    *out = arr;
+    *n = used;
+    return 0;
 }
 
 int rt_store_run_list(struct rt_store *s, struct rt_run_listing **out, size_t *n, char *err,
@@ -876,77 +924,31 @@ int rt_store_run_list(struct rt_store *s, struct rt_run_listing **out, size_t *n
     static const char sql[] =
         "SELECT " RUN_COLUMNS ", (SELECT count(*) FROM requests q WHERE q.run_id = runs.id)"
         " FROM runs ORDER BY id";
-    struct rt_run_listing *list = NULL;
-    size_t used = 0, cap = 0;
     sqlite3_stmt *st = NULL;
-    int rc = 0, src;
+    void *list = NULL;
     *out = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(s->h, sql, -1, &st, NULL) != SQLITE_OK) {
-        rc = sql_fail(s, "cannot list runs", err, errlen);
-        goto out;
-    }
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        struct rt_run_listing *p = rt_grow(list, used, &cap, sizeof *list, 16);
-        if (!p || fill_info(st, &p[used].info) != 0) {
-            list = p ? p : list;
-            seterr(err, errlen, "out of memory");
-            rc = -RT_STORE_EIO;
-            goto out;
-        }
-        list = p;
-        list[used++].requests = sqlite3_column_int64(st, RUN_NCOLS);
-    }
-    if (src != SQLITE_DONE)
-        rc = sql_fail(s, "cannot list runs", err, errlen);
-out:
-    sqlite3_finalize(st);
-    if (rc) {
-        rt_run_list_free(list, used);
-        return rc;
-    }
+    if (sqlite3_prepare_v2(s->h, sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, "cannot list runs", err, errlen);
+    int rc = step_runs(s, st, sizeof **out, "cannot list runs", &list, n, err, errlen);
     *out = list;
-    *n = used;
-    return 0;
+    return rc;
 }
 
 int rt_store_group_runs(struct rt_store *s, const char *gid, struct rt_run_info **out,
                         size_t *n, char *err, size_t errlen)
 {
-    struct rt_run_info *runs = NULL;
-    size_t used = 0, cap = 0;
     sqlite3_stmt *st = NULL;
-    int rc = 0, src;
+    void *runs = NULL;
     *out = NULL;
     *n = 0;
     if (sqlite3_prepare_v2(s->h, RUN_COLS "WHERE group_id = ?1 ORDER BY id", -1, &st, NULL) !=
-        SQLITE_OK) {
-        rc = sql_fail(s, "cannot read runs", err, errlen);
-        goto out;
-    }
+        SQLITE_OK)
+        return sql_fail(s, "cannot read runs", err, errlen);
     sqlite3_bind_text(st, 1, gid, -1, SQLITE_STATIC);
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        struct rt_run_info *p = rt_grow(runs, used, &cap, sizeof *runs, 4);
-        if (!p || fill_info(st, &p[used]) != 0) {
-            runs = p ? p : runs;
-            seterr(err, errlen, "out of memory");
-            rc = -RT_STORE_EIO;
-            goto out;
-        }
-        runs = p;
-        used++;
-    }
-    if (src != SQLITE_DONE)
-        rc = sql_fail(s, "cannot read runs", err, errlen);
-out:
-    sqlite3_finalize(st);
-    if (rc) {
-        rt_run_infos_free(runs, used);
-        return rc;
-    }
+    int rc = step_runs(s, st, sizeof **out, "cannot read runs", &runs, n, err, errlen);
     *out = runs;
-    *n = used;
-    return 0;
+    return rc;
 }
 
 /* ---- requests: inserts ----------------------------------------------------------------- */
