@@ -63,7 +63,7 @@ LIBS_ALL := $(foreach l,$(LAYERS),$(LIB_$(l)))
 UNIT_SRC := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # What a unit test of folder F links: F's archive, then the layers below it.
-unit_libs = $(if $(filter core,$(1)),$(LIB_core),$(if $(filter tool,$(1)),$(LIB_tool) $(LIB_core),$(LIB_$(1)) $(LIB_tool) $(LIB_core)))
+unit_libs = $(LIB_$(1)) $(if $(filter-out core,$(1)),$(if $(filter-out tool,$(1)),$(LIB_tool)) $(LIB_core))
 
 .PHONY: all deps check test demo bench calibrate asan ubsan fuzz install uninstall clean \
         binary unit-tests run-tests
@@ -82,16 +82,13 @@ $(B)/revtrace: $(MAIN_OBJ) $(LIBS_ALL)
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $(MAIN_OBJ) $(LIBS_ALL) $(ALL_LDFLAGS) $(PKG_LIBS) $(LIBS)
 
-$(B)/libcore.a: $(patsubst %.c,$(B)/%.o,$(call lib_src,core)) $(B)/schema_sql.o
-	@echo "  AR      $@"
-	$(Q)rm -f $@ && ar rcs $@ $^
-
 define lib_rule
 $(B)/lib$(1).a: $(patsubst %.c,$(B)/%.o,$(call lib_src,$(1)))
 	@echo "  AR      $$@"
 	$(Q)rm -f $$@ && ar rcs $$@ $$^
 endef
-$(foreach l,tool $(CMDS),$(eval $(call lib_rule,$(l))))
+$(foreach l,$(LAYERS),$(eval $(call lib_rule,$(l))))
+$(LIB_core): $(B)/schema_sql.o
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -112,7 +109,7 @@ define unit_rule
 $(B)/tests/$(1)/%: tests/unit/$(1)/%.c $(call unit_libs,$(1))
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$<"
-	$(Q)$(CC) $$(ALL_CFLAGS) -o $$@ $$< $(call unit_libs,$(1)) $$(ALL_LDFLAGS) $$(PKG_LIBS) $$(LIBS) -lcmocka
+	$(Q)$(CC) $$(ALL_CFLAGS) -o $$@ $$< $$(filter %.a,$$^) $$(ALL_LDFLAGS) $$(PKG_LIBS) $$(LIBS) -lcmocka
 endef
 $(foreach l,$(LAYERS),$(eval $(call unit_rule,$(l))))
 

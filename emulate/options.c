@@ -25,8 +25,6 @@ enum {
     O_ERROR_RATIO, O_RATE_LIMIT, O_RATE_BURST, O_STALL_RATIO, O_STALL_TIME, O_RESET_RATIO,
     O_HUGE_RATIO, O_HUGE_SIZE, O_MAX_BODY
 };
-#define FIRST_MODEL_OPT O_PROFILE
-#define FIRST_FAULT_OPT O_ERROR_RATIO
 
 static const struct rt_opt server_opts[] = {
     { "listen", 'l', "ADDR:PORT", O_LISTEN,
@@ -99,52 +97,35 @@ static const struct rt_cmd_spec spec = {
 /* What parsing needs beyond cfg: overrides are applied after the profile is known. */
 struct parse_ctx {
     struct emu_config *cfg;                     /* borrowed; filled in place */
-    const char *profile;                        /* borrowed from argv or a literal */
     int64_t delay_median_us, delay_p90_us;      /* -1: not given */
     int replicas_min, replicas_max;             /* 0: not given */
     int64_t start_delay_us, gateway_timeout_us; /* -1: not given */
-    int burst_given;
 };
-
-/*
- * The handlers' failure: rt_cli_parse already names the option and its value, so the message
- * only says what is wanted.  Always returns -1.
- */
-static int want(char *err, size_t errlen, const char *what)
-{
-    snprintf(err, errlen, "want %s", what);
-    return -1;
-}
 
 static int want_duration(const char *arg, int64_t *out_us, const char *example, char *err,
                          size_t errlen)
 {
     if (rt_parse_duration_us(arg, out_us) == 0)
         return 0;
-    snprintf(err, errlen, "want a duration such as %s", example);
-    return -1;
+    return rt_opt_fail(err, errlen, "want a duration such as %s", example);
 }
 
 static int want_ratio(const char *arg, double *out, char *err, size_t errlen)
 {
     if (rt_parse_ratio(arg, out) == 0)
         return 0;
-    return want(err, errlen, "a ratio in [0, 1] such as 0.01 or 1%");
+    return rt_opt_fail(err, errlen, "want a ratio in [0, 1] such as 0.01 or 1%%");
 }
 
 static int parse_listen(struct emu_config *cfg, const char *arg, char *err, size_t errlen)
 {
     const char *colon = strrchr(arg, ':');
     int64_t port;
-    if (!colon || rt_parse_count(colon + 1, &port) != 0 || port > 65535) {
-        snprintf(err, errlen, "want ADDR:PORT such as 127.0.0.1:8080");
-        return -1;
-    }
+    if (!colon || rt_parse_count(colon + 1, &port) != 0 || port > 65535)
+        return rt_opt_fail(err, errlen, "want ADDR:PORT such as 127.0.0.1:8080");
     size_t n = (size_t)(colon - arg);
-    if (n == 0 || n >= sizeof cfg->listen_addr) {
-        snprintf(err, errlen, "want an address before the port, e.g. 127.0.0.1:8080");
-        return -1;
-    }
+    if (n == 0 || n >= sizeof cfg->listen_addr)
+        return rt_opt_fail(err, errlen, "want an address before the port, e.g. 127.0.0.1:8080");
     memcpy(cfg->listen_addr, arg, n);
     cfg->listen_addr[n] = 0;
     if (strcmp(cfg->listen_addr, "localhost") == 0)
@@ -163,7 +144,7 @@ static int parse_replicas(struct parse_ctx *px, const char *arg, char *err, size
     if (*end == '-')
         b = strtol(end + 1, &end, 10);
     if (*end || a < 1 || b < a || b > 64)
-        return want(err, errlen, "N or MIN-MAX within 1-64");
+        return rt_opt_fail(err, errlen, "want N or MIN-MAX within 1-64");
     px->replicas_min = (int)a;
     px->replicas_max = (int)b;
     return 0;
@@ -176,27 +157,20 @@ static int parse_error_rule(struct emu_config *cfg, const char *arg, char *err, 
     double d;
     long st = strtol(arg, &end, 10);
     if (*end != ':' || st < 100 || st > 599 || rt_parse_ratio(end + 1, &d) != 0)
-        return want(err, errlen, "STATUS:RATIO such as 503:0.01");
-    if (cfg->n_errors == EMU_MAX_ERROR_RULES) {
-        snprintf(err, errlen, "at most %d --error-ratio rules", EMU_MAX_ERROR_RULES);
-        return -1;
-    }
+        return rt_opt_fail(err, errlen, "want STATUS:RATIO such as 503:0.01");
+    if (cfg->n_errors == EMU_MAX_ERROR_RULES)
+        return rt_opt_fail(err, errlen, "at most %d --error-ratio rules", EMU_MAX_ERROR_RULES);
     cfg->errors[cfg->n_errors].status = (int)st;
     cfg->errors[cfg->n_errors++].ratio = d;
     return 0;
 }
 
-static int unhandled(char *err, size_t errlen)
+static int on_opt(void *vctx, int id, const char *arg, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "unhandled option");
-    return -1;
-}
-
-static int on_server_opt(struct parse_ctx *px, int id, const char *arg, char *err,
-                         size_t errlen)
-{
+    struct parse_ctx *px = vctx;
     struct emu_config *cfg = px->cfg;
     int64_t v;
+    double d;
     switch (id) {
     case O_LISTEN:
         return parse_listen(cfg, arg, err, errlen);
@@ -205,33 +179,22 @@ static int on_server_opt(struct parse_ctx *px, int id, const char *arg, char *er
         return 0;
     case O_THREADS:
         if (rt_parse_count(arg, &v) != 0 || v < 1 || v > 64)
-            return want(err, errlen, "a number from 1 to 64");
+            return rt_opt_fail(err, errlen, "want a number from 1 to 64");
         cfg->threads = (int)v;
         return 0;
     case O_QUIET:
         cfg->quiet = 1;
         return 0;
-    }
-    return unhandled(err, errlen);
-}
-
-static int on_model_opt(struct parse_ctx *px, int id, const char *arg, char *err,
-                        size_t errlen)
-{
-    struct emu_config *cfg = px->cfg;
-    int64_t v;
-    switch (id) {
     case O_PROFILE:
-        if (strcmp(arg, "fast") && strcmp(arg, "staging") && strcmp(arg, "prod"))
-            return want(err, errlen, "fast, staging or prod");
-        px->profile = arg;
+        if (rt_emu_profile(arg, &cfg->params) != 0)
+            return rt_opt_fail(err, errlen, "want fast, staging or prod");
         return 0;
     case O_DESCRIBE:
         cfg->describe = 1;
         return 0;
     case O_SEED:
         if (rt_parse_count(arg, &v) != 0)
-            return want(err, errlen, "a non-negative integer");
+            return rt_opt_fail(err, errlen, "want a non-negative integer");
         cfg->seed = (uint64_t)v;
         return 0;
     case O_DELAY_MEDIAN:
@@ -247,29 +210,17 @@ static int on_model_opt(struct parse_ctx *px, int id, const char *arg, char *err
     case O_MODEL_VERSION:
         cfg->model_version = arg;
         return 0;
-    }
-    return unhandled(err, errlen);
-}
-
-static int on_fault_opt(struct parse_ctx *px, int id, const char *arg, char *err,
-                        size_t errlen)
-{
-    struct emu_config *cfg = px->cfg;
-    int64_t v;
-    double d;
-    switch (id) {
     case O_ERROR_RATIO:
         return parse_error_rule(cfg, arg, err, errlen);
     case O_RATE_LIMIT:
         if (rt_parse_rate_per_s(arg, &d) != 0 || d <= 0)
-            return want(err, errlen, "a positive rate such as 200000/h");
+            return rt_opt_fail(err, errlen, "want a positive rate such as 200000/h");
         cfg->rate_limit_per_s = d;
         return 0;
     case O_RATE_BURST:
         if (rt_parse_count(arg, &v) != 0 || v < 1)
-            return want(err, errlen, "a positive integer");
+            return rt_opt_fail(err, errlen, "want a positive integer");
         cfg->rate_burst = (double)v;
-        px->burst_given = 1;
         return 0;
     case O_STALL_RATIO:
         return want_ratio(arg, &cfg->stall_ratio, err, errlen);
@@ -281,24 +232,14 @@ static int on_fault_opt(struct parse_ctx *px, int id, const char *arg, char *err
         return want_duration(arg, &cfg->stall_us, "60s", err, errlen);
     case O_HUGE_SIZE:
         if (rt_parse_size(arg, &cfg->huge_bytes) != 0)
-            return want(err, errlen, "a size such as 16M");
+            return rt_opt_fail(err, errlen, "want a size such as 16M");
         return 0;
     case O_MAX_BODY:
         if (rt_parse_size(arg, &cfg->max_body_bytes) != 0 || cfg->max_body_bytes < 16)
-            return want(err, errlen, "a size of at least 16 bytes, e.g. 64k");
+            return rt_opt_fail(err, errlen, "want a size of at least 16 bytes, e.g. 64k");
         return 0;
     }
-    return unhandled(err, errlen);
-}
-
-/* The rt_opt_fn of the table: route the id to the handler of its group. */
-static int on_opt(void *vctx, int id, const char *arg, char *err, size_t errlen)
-{
-    if (id < FIRST_MODEL_OPT)
-        return on_server_opt(vctx, id, arg, err, errlen);
-    if (id < FIRST_FAULT_OPT)
-        return on_model_opt(vctx, id, arg, err, errlen);
-    return on_fault_opt(vctx, id, arg, err, errlen);
+    return rt_opt_fail(err, errlen, "unhandled option");
 }
 
 /* Profile plus overrides into cfg->params; returns 0 or a usage exit status. */
@@ -307,7 +248,6 @@ static int finish_config(struct parse_ctx *px)
     struct emu_config *cfg = px->cfg;
     struct rt_emu_params *p = &cfg->params;
     char err[256];
-    rt_emu_profile(px->profile, p);
     int have_delay = px->delay_median_us >= 0 || px->delay_p90_us >= 0;
     if (have_delay) {
         if (p->kind != RT_EMU_NONE)
@@ -344,7 +284,7 @@ static int finish_config(struct parse_ctx *px)
     if (sum > 1.0 + 1e-9)
         return rt_msg_usage("emulate", "the --error-ratio ratios add up to %.3f, more than 1",
                             sum);
-    if (cfg->rate_limit_per_s > 0 && !px->burst_given)
+    if (cfg->rate_limit_per_s > 0 && cfg->rate_burst == 0)
         cfg->rate_burst = cfg->rate_limit_per_s < 1 ? 1 : cfg->rate_limit_per_s;
     return 0;
 }
@@ -360,7 +300,8 @@ int emu_config_parse(struct emu_config *cfg, int argc, char **argv)
     cfg->max_body_bytes = 64 * 1024;
     cfg->stall_us = 60000000;
     cfg->huge_bytes = 16 * 1024 * 1024;
-    struct parse_ctx px = { cfg, "fast", -1, -1, 0, 0, -1, -1, 0 };
+    rt_emu_profile("fast", &cfg->params);
+    struct parse_ctx px = { cfg, -1, -1, 0, 0, -1, -1 };
     int first = 0;
     int rc = rt_cli_parse(&spec, argc, argv, on_opt, &px, &first);
     if (rc != 0)
