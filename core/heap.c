@@ -2,6 +2,13 @@
  * heap.c - see heap.h.  Both sifts move a hole rather than swapping, so each step is one
  * memcpy; the element being placed is read from where it already is (the caller's copy on
  * push, the vacated last slot on pop), so no scratch space is needed.
+ *   push: the hole starts at the end and moves up while the new element is less than its
+ *         parent.
+ *   pop:  the last element fills the hole at the root, which moves down to the smaller child
+ *         (the right one only when it is less than the left) while that child is less than
+ *         the moving element.
+ * These are the steps of the heaps this module replaced; test_heap pins them (equal keys
+ * leave as those heaps let them), though every user now gives a total order.
  */
 #include "core/heap.h"
 

@@ -4,19 +4,9 @@
  *
  * Elements are stored by value (elem bytes each) in one array, ordered by the caller's less()
  * callback, so each user keeps its own key and its own tie-break: a time plus an insertion
- * number (first in, first out), a time plus a user number (a total order), or a bare key.
- *
- * The sift steps are part of the contract, not an implementation detail: two elements that
- * are equal under less() leave the heap in an order fixed by exactly these steps (below), and
- * the emulator's seeded runs depend on that order (its CPU set has no tie-break), so a
- * different algorithm (a d-ary heap, Floyd's bottom-up pop) would change its outputs even
- * though it is an equally correct heap.  With a total order the pop order is the sorted
- * order, whatever the steps.
- *   push: the hole starts at the end and moves up while the new element is less than its
- *         parent.
- *   pop:  the last element fills the hole at the root, which moves down to the smaller child
- *         (the right one only when it is less than the left) while that child is less than
- *         the moving element.
+ * number (first in, first out), a time plus a user number, a finish value plus a request
+ * index.  Every user gives a total order, so the pop order is the sorted order whatever the
+ * sift steps; equal elements (a less() that is not total) leave in an unspecified order.
  *
  * The struct is public so it can be embedded (one per replica, no allocation of its own);
  * its fields belong to this module.  Memory: the array grows by doubling only when a push

@@ -7,9 +7,8 @@
  * replica keeps one clock vtime (CPU-microseconds received by each job so far) and each job
  * finishes when vtime reaches its entry vtime plus its demand.  A per-replica heap on that
  * finish value makes every event O(log n), which keeps tens of thousands of waiting requests
- * cheap.  Both are core/heap.h heaps: events tie-break on their insertion number (first in,
- * first out); the CPU sets have no tie-break, so equal finish values leave in the order the
- * heap's documented sift steps give, which seeded runs depend on.  Requests live in one
+ * cheap.  Both are core/heap.h heaps, each with a total order: events tie-break on their
+ * insertion number (first in, first out), the CPU sets on the request index.  Requests live in one
  * growable pool addressed by index; events carry (index, generation) so an event for a
  * request that has since ended is recognised and skipped.
  */
@@ -355,11 +354,14 @@ static int64_t rep_next_us(const struct rt_emu_model *m, const struct replica *r
     return rp->vt_last_us + (int64_t)dt;
 }
 
-/* The CPU sets' order: finish value only (ctx is the model, whose pool may move). */
+/* The CPU sets' order: finish value, then request index, a total order (ctx is the model,
+   whose pool may move). */
 static int cpu_less(const void *a, const void *b, void *ctx)
 {
     const struct rt_emu_model *m = ctx;
-    return m->req[*(const uint32_t *)a].finish_v < m->req[*(const uint32_t *)b].finish_v;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return m->req[x].finish_v < m->req[y].finish_v ||
+           (m->req[x].finish_v == m->req[y].finish_v && x < y);
 }
 
 /* An upstream wait starting now: the unloaded sample, stretched by the calls already in
@@ -644,15 +646,25 @@ int rt_emu_model_submit(struct rt_emu_model *m, int64_t now_us, void *tag)
     return 0;
 }
 
-int64_t rt_emu_model_next_us(const struct rt_emu_model *m)
+static int64_t cpu_next_us(const struct rt_emu_model *m, int *k_out)
 {
-    int64_t t = ev_next_us(m);
+    int64_t t_cpu = INT64_MAX;
+    *k_out = -1;
     for (int k = 0; k < m->n_rep; k++) {
         int64_t c = rep_next_us(m, &m->rep[k]);
-        if (c < t)
-            t = c;
+        if (c < t_cpu) {
+            t_cpu = c;
+            *k_out = k;
+        }
     }
-    return t;
+    return t_cpu;
+}
+
+int64_t rt_emu_model_next_us(const struct rt_emu_model *m)
+{
+    int k;
+    int64_t e = ev_next_us(m), c = cpu_next_us(m, &k);
+    return e < c ? e : c;
 }
 
 /* A request leaves its replica (finished or given up): free the slot, admit the next. */
@@ -717,19 +729,6 @@ static void upstream_done(struct rt_emu_model *m, uint32_t idx, int64_t t_us,
 }
 
 /* The earliest CPU completion over the replicas (INT64_MAX when none); its replica in *k. */
-static int64_t cpu_next_us(const struct rt_emu_model *m, int *k_out)
-{
-    int64_t t_cpu = INT64_MAX;
-    *k_out = -1;
-    for (int k = 0; k < m->n_rep; k++) {
-        int64_t c = rep_next_us(m, &m->rep[k]);
-        if (c < t_cpu) {
-            t_cpu = c;
-            *k_out = k;
-        }
-    }
-    return t_cpu;
-}
 
 size_t rt_emu_model_advance(struct rt_emu_model *m, int64_t now_us, rt_emu_done_fn fn,
                             void *ctx)

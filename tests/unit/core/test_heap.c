@@ -1,7 +1,7 @@
 /*
  * test_heap.c - the shared min-heap: empty behaviour, order against qsort over many random
  * keys (with and without a tie-break), first-in first-out ties with an insertion number,
- * equal keys without a tie-break in exactly the order of the documented sift steps (checked
+ * equal keys without a tie-break in exactly the order of heap.c's sift steps (checked
  * against a hand-written reference heap like the emulator's CPU set had), interleaved pushes
  * and pops, elements of odd sizes, growth from nothing and no reallocation after a reserve.
  */
