@@ -5,7 +5,7 @@
 # included; FILE:LINE is the signature's first line.
 #
 # Usage: sh tests/funclen.sh [FILE|DIR...]   (run from the top of the tree; a DIR means its
-#        *.c and *.h; default: revtrace.c and core tool capture replay analyze emulate synth)
+#        *.c and *.h; default: revtrace.c, core, tool and the Makefile's command folders)
 #
 # It relies on the house style, not on a C parser: a function's braces are in column 0 and
 # its signature starts in column 0 with a name (the return type); everything inside is
@@ -14,7 +14,7 @@
 # signature line is recognised too.
 set -u
 here=$(dirname "$0")
-[ $# -gt 0 ] || set -- revtrace.c core tool capture replay analyze emulate synth
+[ $# -gt 0 ] || set -- revtrace.c core tool $(sed -n 's/^CMDS *:= *//p' Makefile)
 files=$(for a in "$@"; do
     if [ -d "$a" ]; then find "$a" -type f \( -name '*.c' -o -name '*.h' \); else echo "$a"; fi
 done | sort)

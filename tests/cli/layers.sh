@@ -16,8 +16,9 @@
 . tests/lib.sh
 
 TOP=$(pwd)
-SCOPE="revtrace.c core tool capture replay analyze emulate synth"
-CMDS="capture replay analyze emulate synth"
+# The command folders are the Makefile's (one archive each), so a new one cannot escape.
+CMDS=$(sed -n 's/^CMDS *:= *//p' "$TOP/Makefile")
+SCOPE="revtrace.c core tool $CMDS"
 STORE=core/store.c
 ENGINE=core/engine.c
 FUNC_MAX=100
@@ -273,6 +274,7 @@ expect_eq "planted tree: funclen.sh measures signature to closing brace, longest
 
 # ---- the rules on the tree
 
+expect_cmp "the Makefile names the command folders ($CMDS)" "$(echo $CMDS | wc -w)" -ge 5
 n=$(sources | wc -l)
 expect_cmp "the tree has C sources to check ($n files)" "$n" -gt 50
 M="$T/stripped"
