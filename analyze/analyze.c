@@ -388,11 +388,8 @@ static int write_report(const struct an_report *r, const struct an_opts *o)
 /* With -o, stdout is free: one line per verdict, so a CI log shows the outcome. */
 static void print_verdict_lines(const struct an_report *r)
 {
-    for (size_t i = 0; i < r->nverdicts; i++) {
-        const struct an_verdict *v = &r->verdicts[i];
-        printf("%s  %-32s %s  [run: %s]\n", v->pass ? "PASS" : "FAIL", v->what, v->measured,
-               r->runs[v->run].label);
-    }
+    for (size_t i = 0; i < r->nverdicts; i++)
+        an_print_verdict_line(stdout, r, &r->verdicts[i]);
 }
 
 static int out_of_memory(void)

@@ -359,9 +359,9 @@ void an_dist_rows(const struct an_run *run, struct an_drow rows[AN_NDROWS]);
 
 /* ---- presentation helpers (present.c) ------------------------------------------------- */
 
-/* "412.3" (ms with one decimal below 10 s, integer ms above), for tables in ms. */
+/* "412.3" (ms with one decimal below 1 s, integer ms from 1 s on: "1091"). */
 char *an_fmt_ms(char *buf, size_t len, int64_t us);
-/* A figure that may be missing, in ms: "n/a", "412.3" below 1 s, "1234" from 1 s on. */
+/* A figure that may be missing, in ms: "n/a", else as an_fmt_ms. */
 char *an_fmt_ms_or_na(char *buf, size_t len, int have, double us);
 /* Column c of distribution d for a table in ms: the count as an integer, a figure as by
  * an_fmt_ms_or_na ("n/a" when the distribution is empty). */
@@ -372,6 +372,9 @@ char *an_fmt_value(char *buf, size_t len, int unit, double v);
 char *an_fmt_delta(char *buf, size_t len, double base, double v);
 /* The request path of a target URL ("/v1/models/x:predict"), into buf. */
 char *an_target_path(char *buf, size_t len, const char *url);
+/* One verdict as a line, "  PASS  what  measured  [run: label]": the text report's and the
+ * lines analyze prints beside -o (one layout for both). */
+void an_print_verdict_line(FILE *out, const struct an_report *r, const struct an_verdict *v);
 /* The verdict kind as a word ("slo", "rate", "errors", "regression"). */
 const char *an_vkind_name(enum an_vkind k);
 /* A distribution's figure for an SLO metric; -1 when the distribution is empty. */
@@ -412,12 +415,29 @@ int an_out_html(const struct an_report *r, FILE *out);
 /* `--list` of one database's runs (rt_store_run_list); db_path NULL: no "# PATH" line. */
 void an_out_list(FILE *out, const char *db_path, const struct rt_run_listing *runs, size_t n);
 
+/*
+ * Text charts (textchart.c), every line at most width columns (width >= 80): the HTTP-200 latency
+ * histogram with its p50/p90/p99 marks and a line at each SLO limit of crit, and the
+ * HTTP-200 and failed rates over the run's time series with a line at crit's --min-rate.
+ * Pure ASCII.  Each writes a title line first; a run without the figures gets one line
+ * saying so.  Return 0.
+ */
+int an_textchart_latency(FILE *out, const struct an_run *run, const struct an_criteria *crit,
+                         int width);
+int an_textchart_rate(FILE *out, const struct an_run *run, const struct an_criteria *crit,
+                      int width);
+
 /* Shared by markdown and remarkup: the dialect hooks of one table-and-heading writer. */
 struct an_md_dialect {
     void (*heading)(FILE *out, int level, const char *text);
     void (*cell)(FILE *out, const char *text);     /* one escaped table cell's text */
     void (*text)(FILE *out, const char *text);     /* escaped running text */
     const char *pass, *fail;                       /* verdict markers */
+    int align;              /* 1: "---:" right-aligns number columns (Markdown); 0: a
+                             * separator cell is dashes alone (Remarkup's rule) */
+    /* After a run's tables, before its time series: extra content (Remarkup's text
+     * charts); NULL: none. */
+    void (*run_extra)(FILE *out, const struct an_report *r, const struct an_run *run);
 };
 int an_out_md_common(const struct an_report *r, FILE *out, const struct an_md_dialect *d);
 

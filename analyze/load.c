@@ -225,6 +225,36 @@ static int merge_info(struct an_run *run, struct parts *ps)
     return run->db_path ? 0 : -1;
 }
 
+
+/* A merged run started with its first part and finished with its last: started_at is the
+ * parts' earliest, finished_at their latest, or none while any part has none (a shard still
+ * running or interrupted).  ISO-8601 UTC strings order as the times do.  0, or -1 out of
+ * memory. */
+static int merge_times(struct rt_run_info *ri, const struct parts *ps)
+{
+    const char *first = ri->started_at, *last = ri->finished_at;
+    for (size_t i = 1; i < ps->n; i++) {
+        const struct rt_run_info *p = &ps->v[i].info;
+        if (p->started_at && (!first || strcmp(p->started_at, first) < 0))
+            first = p->started_at;
+        if (!p->finished_at)
+            last = NULL;
+        else if (last && strcmp(p->finished_at, last) > 0)
+            last = p->finished_at;
+    }
+    char *s = xstrdup(first), *f = xstrdup(last);
+    if ((first && !s) || (last && !f)) {
+        free(s);
+        free(f);
+        return -1;
+    }
+    free(ri->started_at);
+    free(ri->finished_at);
+    ri->started_at = s;
+    ri->finished_at = f;
+    return 0;
+}
+
 /*
  * How reports name the parts: the label ("name #id" unless a group's), "a.db#3, b.db#1"
  * for merged runs, each part's file, id and uuid, and a merged run's group id (it has no
@@ -273,6 +303,7 @@ static int name_parts(struct an_run *run, const struct parts *ps)
         run->info.uuid = NULL;
         free(run->info.shard);
         run->info.shard = NULL;
+        oom = merge_times(&run->info, ps) != 0;
     }
     return !run->label || oom ? -1 : 0;
 }

@@ -105,7 +105,10 @@ static void stats_counts(struct an_csv *c, const struct an_report *r, size_t i)
     const struct rt_run_info *ri = &run->info;
     run_cols(c, r, i);
     an_csv_str(c, run->db_path);
-    an_csv_fmt(c, "%lld", (long long)ri->id);
+    if (run->nparts > 1)
+        an_csv_str(c, NULL);        /* a merged group has no id of its own (json: null) */
+    else
+        an_csv_fmt(c, "%lld", (long long)ri->id);
     an_csv_str(c, ri->uuid);
     an_csv_str(c, ri->name);
     an_csv_str(c, ri->kind);

@@ -813,7 +813,7 @@ static void config(FILE *out, const struct an_report *r)
         kv(out, "status", ri->status);
         kv(out, "target", ri->target);
         kv(out, "started", ri->started_at);
-        kv(out, "finished", ri->finished_at);
+        kv(out, "finished", ri->finished_at ? ri->finished_at : "-");
         if (ri->source_run_uuid)
             kv(out, "replay of", ri->source_run_uuid);
         if (ri->speed > 0) {

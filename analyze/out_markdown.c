@@ -29,11 +29,14 @@ static void cellf(FILE *out, const char *s)
     fprintf(out, " %s |", s);
 }
 
-static void sep(FILE *out, int ncols, int first_left)
+/* The header separator: right-aligned numbers where the dialect has alignment (Markdown's
+ * "---:"); dashes alone where it does not (Remarkup takes a row as the separator only when
+ * every cell is dashes). */
+static void sep(FILE *out, const struct an_md_dialect *d, int ncols, int first_left)
 {
     fputs("|", out);
     for (int i = 0; i < ncols; i++)
-        fputs(i == 0 && first_left ? " --- |" : " ---: |", out);
+        fputs(i == 0 && first_left ? " --- |" : d->align ? " ---: |" : " --- |", out);
     fputc('\n', out);
 }
 
@@ -88,7 +91,7 @@ static void dist_table(FILE *out, const struct an_run *run, const struct an_md_d
         }
     }
     fputc('\n', out);
-    sep(out, ncols, 1);
+    sep(out, d, ncols, 1);
     for (size_t k = 0; k < AN_NDROWS; k++) {
         row_start(out);
         cell(out, d, rows[k].label);
@@ -178,7 +181,8 @@ static void status_table(FILE *out, const struct an_run *run, const struct an_md
 {
     char b[256];
     d->heading(out, 3, "HTTP status and errors");
-    fputs("| status or error | count |\n| --- | ---: |\n", out);
+    fputs("| status or error | count |\n", out);
+    sep(out, d, 2, 1);
     for (int s = 0; s <= AN_NSTATUS; s++) {
         if (!run->status_n[s])
             continue;
@@ -198,6 +202,11 @@ static void status_table(FILE *out, const struct an_run *run, const struct an_md
         cell(out, d, b);
         fprintf(out, " %lld |\n", (long long)run->errors[e].n);
     }
+    if (run->errors_other) {
+        row_start(out);
+        cell(out, d, "error other");
+        fprintf(out, " %lld |\n", (long long)run->errors_other);
+    }
     fputc('\n', out);
 }
 
@@ -211,7 +220,7 @@ static void series_table(FILE *out, const struct an_run *run, const struct an_md
     d->heading(out, 3, b);
     fputs("| t (s) | offered/s | achieved/s | ok | failed | 429 | 5xx | p50 | p90 | p99 |\n",
           out);
-    sep(out, 10, 0);
+    sep(out, d, 10, 0);
     double iv = (double)run->interval_us / 1e6;
     for (size_t k = 0; k < run->nseries; k++) {
         const struct an_bucket *x = &run->series[k];
@@ -227,11 +236,14 @@ static void series_table(FILE *out, const struct an_run *run, const struct an_md
     fputc('\n', out);
 }
 
-static void one_run(FILE *out, const struct an_run *run, const struct an_md_dialect *d)
+static void one_run(FILE *out, const struct an_report *r, const struct an_run *run,
+                    const struct an_md_dialect *d)
 {
     run_facts(out, run, d);
     dist_table(out, run, d);
     status_table(out, run, d);
+    if (d->run_extra)
+        d->run_extra(out, r, run);
     series_table(out, run, d);
 }
 
@@ -251,7 +263,7 @@ static void comparison(FILE *out, const struct an_report *r, const struct an_md_
         }
     }
     fputc('\n', out);
-    sep(out, ncols, 1);
+    sep(out, d, ncols, 1);
     for (size_t k = 0; k < r->ncmp; k++) {
         const struct an_cmp_row *c = &r->cmp[k];
         row_start(out);
@@ -279,7 +291,7 @@ int an_out_md_common(const struct an_report *r, FILE *out, const struct an_md_di
     fputs("\n\n", out);
     verdicts(out, r, d);
     for (size_t i = 0; i < r->nruns; i++)
-        one_run(out, &r->runs[i], d);
+        one_run(out, r, &r->runs[i], d);
     if (r->nruns >= 2)
         comparison(out, r, d);
     return 0;
@@ -327,6 +339,7 @@ static const struct an_md_dialect markdown = {
     .text = md_text,
     .pass = "**PASS**",
     .fail = "**FAIL**",
+    .align = 1,
 };
 
 int an_out_markdown(const struct an_report *r, FILE *out)

@@ -299,11 +299,10 @@ static void compare_table(FILE *out, const struct an_report *r)
 {
     fprintf(out, "Comparison (deltas against the baseline: %s)\n",
             r->runs[r->baseline].label);
+    /* A column is as wide as its run's label (at least 20), never cutting the label. */
     fprintf(out, "  %-16s", "figure");
     for (size_t i = 0; i < r->nruns; i++) {
-        char lab[24];
-        snprintf(lab, sizeof lab, "%s", r->runs[i].label);
-        fprintf(out, " %20s", lab);
+        fprintf(out, " %20s", r->runs[i].label);
         if (i != r->baseline)
             fprintf(out, " %8s", "delta");
     }
@@ -313,8 +312,9 @@ static void compare_table(FILE *out, const struct an_report *r)
         fprintf(out, "  %-16s", c->name);
         for (size_t i = 0; i < r->nruns; i++) {
             char v[48], d[32];
-            fprintf(out, " %20s", c->have[i] ? an_fmt_value(v, sizeof v, c->unit, c->v[i])
-                                             : "n/a");
+            int w = (int)strlen(r->runs[i].label);
+            fprintf(out, " %*s", w > 20 ? w : 20,
+                    c->have[i] ? an_fmt_value(v, sizeof v, c->unit, c->v[i]) : "n/a");
             if (i != r->baseline)
                 fprintf(out, " %8s", c->have[i] && c->have[r->baseline]
                         ? an_fmt_delta(d, sizeof d, c->v[r->baseline], c->v[i]) : "");
@@ -332,11 +332,8 @@ int an_out_text(const struct an_report *r, FILE *out)
         compare_table(out, r);
     if (r->nverdicts) {
         fprintf(out, "Verdicts\n");
-        for (size_t i = 0; i < r->nverdicts; i++) {
-            const struct an_verdict *v = &r->verdicts[i];
-            fprintf(out, "  %s  %-34s %s  [run: %s]\n", v->pass ? "PASS" : "FAIL", v->what,
-                    v->measured, r->runs[v->run].label);
-        }
+        for (size_t i = 0; i < r->nverdicts; i++)
+            an_print_verdict_line(out, r, &r->verdicts[i]);
         int any = 0;
         for (size_t i = 0; i < r->nruns; i++) {
             if (an_is_judged(r, i))

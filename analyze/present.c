@@ -10,25 +10,36 @@
 #include <stdio.h>
 #include <string.h>
 
-char *an_fmt_ms(char *buf, size_t len, int64_t us)
+/* One rule for every ms figure: one decimal while the figure, rounded to a tenth, is
+ * below 1000 ms (999.96 ms reads "1000", not "1000.0"), whole ms from there on. */
+static char *fmt_ms(char *buf, size_t len, double us)
 {
-    double ms = (double)us / 1e3;
-    if (us < 10000000 && us > -10000000)
+    double ms = us / 1e3;
+    if (fabs(round(ms * 10) / 10) < 1000)
         snprintf(buf, len, "%.1f", ms);
     else
         snprintf(buf, len, "%.0f", ms);
     return buf;
 }
 
+char *an_fmt_ms(char *buf, size_t len, int64_t us)
+{
+    return fmt_ms(buf, len, (double)us);
+}
+
 char *an_fmt_ms_or_na(char *buf, size_t len, int have, double us)
 {
     if (!have)
         snprintf(buf, len, "n/a");
-    else if (us < 1e6)
-        snprintf(buf, len, "%.1f", us / 1e3);
     else
-        snprintf(buf, len, "%.0f", us / 1e3);
+        fmt_ms(buf, len, us);
     return buf;
+}
+
+void an_print_verdict_line(FILE *out, const struct an_report *r, const struct an_verdict *v)
+{
+    fprintf(out, "  %s  %-34s %s  [run: %s]\n", v->pass ? "PASS" : "FAIL", v->what,
+            v->measured, r->runs[v->run].label);
 }
 
 char *an_fmt_dist_cell(char *buf, size_t len, const struct an_dist *d, const struct an_col *c)

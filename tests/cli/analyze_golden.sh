@@ -88,6 +88,28 @@ golden down-json json 1 5 -f json
 # --baseline not among the runs, and a fixed --interval.
 golden baseline txt 0 --baseline 1 2 --slo none --interval 5s
 
+# More distinct error words than a report keeps (AN_MAX_ERRWORDS, 32): the rest count as
+# "other", and markdown and remarkup list that row like every other format.
+cp "$W/golden.db" "$T/words.db"
+sql "$T/words.db" "UPDATE requests SET error = 'word' || seq WHERE run_id = 5 AND seq >= 44"
+for f in markdown remarkup; do
+    got=$("$REVTRACE" analyze --db "$T/words.db" 5 -f $f 2>/dev/null | grep -c '^| error other | 5 |$')
+    expect_eq "$f lists the errors beyond the 32 kept words as other" "$got" 1
+done
+
+# Remarkup follows Phabricator's rules (tests/tools/remarkup_check.awk): every table's header
+# separator is dashes alone (Markdown's "---:" would show as a row and leave no header), the
+# text charts' code blocks close and stay within 100 ASCII columns.
+for f in remarkup multi-remarkup; do
+    bad=$(awk -f tests/tools/remarkup_check.awk "$W/$f.txt")
+    expect_eq "remarkup $f: Phabricator's table and code-block rules" "$bad" ""
+    expect_cmp "remarkup $f: one chart block per run" \
+        "$(grep -c '^Latency distribution' "$W/$f.txt")" -eq "$(grep -c '^== Run ' "$W/$f.txt")"
+done
+bad=$(awk -f tests/tools/remarkup_check.awk "$W/markdown.md")
+case $bad in *"not dashes alone"*) ok "the checker rejects Markdown's aligned separators" ;;
+    *) notok "the checker rejects Markdown's aligned separators (got '$bad')" ;; esac
+
 # The creation time is the one variable byte.
 ISO='[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9:]\{8\}Z'
 for f in "$W"/*; do

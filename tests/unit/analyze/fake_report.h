@@ -16,7 +16,7 @@
 static inline void fake_dist(struct an_dist *d, size_t n, int64_t step_us)
 {
     memset(d, 0, sizeof *d);
-    d->v = malloc((n ? n : 1) * sizeof *d->v);
+    d->v = calloc(n ? n : 1, sizeof *d->v);
     if (!d->v)
         abort();
     for (size_t k = 0; k < n; k++)
