@@ -11,8 +11,12 @@
  * `--group ID` (searched in every --db file) or `--merge-group` (a named run stands for its
  * whole group).
  *
- * Exit: 0 all verdicts passed, 1 one failed, 2 usage/input error (unknown run, bad option),
- * 3 runtime failure (database unreadable, output not writable).
+ * With --phab-task the report is also posted to a Phabricator task (phab.c): the Remarkup
+ * report as a comment, the HTML report as an attached file.
+ *
+ * Exit: 0 all verdicts passed, 1 one failed, 2 usage/input error (unknown run, bad option,
+ * no Conduit token), 3 runtime failure (database unreadable, output not writable, a Conduit
+ * error).
  */
 #include "analyze/analyze.h"
 
@@ -30,6 +34,7 @@
 enum {
     OPT_DB = 1, OPT_LIST, OPT_GROUP, OPT_MERGE_GROUP, OPT_BASELINE, OPT_FORMAT, OPT_OUTPUT,
     OPT_INTERVAL, OPT_SLO, OPT_MIN_RATE, OPT_MAX_ERRORS, OPT_THRESHOLD, OPT_JUDGE,
+    OPT_PHAB_TASK, OPT_PHAB_URL, OPT_PHAB_TOKEN_FILE,
 };
 
 static const struct rt_opt input_opts[] = {
@@ -54,6 +59,15 @@ static const struct rt_opt output_opts[] = {
     { NULL, 0, NULL, 0, NULL },
 };
 
+static const struct rt_opt phab_opts[] = {
+    { "phab-task", 0, "T123", OPT_PHAB_TASK,
+      "also comment on this Phabricator task: the Remarkup report and the HTML as a file" },
+    { "phab-url", 0, "URL", OPT_PHAB_URL, "the Phabricator (default " AN_PHAB_URL ")" },
+    { "phab-token-file", 0, "FILE", OPT_PHAB_TOKEN_FILE,
+      "Conduit API token on the first line (default: ~/.arcrc, as arc writes it)" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
 static const struct rt_opt verdict_opts[] = {
     { "slo", 0, "EXPR", OPT_SLO,
       "e.g. p90<=500ms (default), p99.9<2s, mean<=300ms, max<5s; none" },
@@ -72,6 +86,7 @@ static const struct rt_opt_table tables[] = {
     { "Input", input_opts },
     { "Output", output_opts },
     { "Verdicts (each prints PASS/FAIL; any FAIL exits 1)", verdict_opts },
+    { "Phabricator (a Conduit error exits 3)", phab_opts },
     { NULL, NULL },
 };
 
@@ -95,6 +110,7 @@ static const struct rt_cmd_spec spec = {
         "  revtrace analyze --group shards-1 --db a.db --db b.db\n"
         "  revtrace analyze -f html -o report.html\n"
         "  revtrace analyze -f remarkup | xclip              # paste into Phabricator\n"
+        "  revtrace analyze --min-rate 150000/h --phab-task T409388  # comment on the task\n"
         "  revtrace analyze -f locust -o results             # results_stats.csv, ...\n",
 };
 
@@ -208,6 +224,23 @@ static int on_opt(void *ctx, int id, const char *arg, char *err, size_t errlen)
         free(o->out_path);
         o->out_path = strdup(arg);
         return o->out_path ? 0 : -1;
+    case OPT_PHAB_TASK:
+        if (arg[0] != 'T' || !arg[1] || strspn(arg + 1, "0123456789") != strlen(arg + 1)) {
+            snprintf(err, errlen, "expected a task such as T409388");
+            return -1;
+        }
+        free(o->phab_task);
+        return (o->phab_task = strdup(arg)) ? 0 : -1;
+    case OPT_PHAB_URL:
+        if (strncmp(arg, "https://", 8) != 0 && strncmp(arg, "http://", 7) != 0) {
+            snprintf(err, errlen, "expected the Phabricator's base URL, e.g. %s", AN_PHAB_URL);
+            return -1;
+        }
+        free(o->phab_url);
+        return (o->phab_url = strdup(arg)) ? 0 : -1;
+    case OPT_PHAB_TOKEN_FILE:
+        free(o->phab_token_file);
+        return (o->phab_token_file = strdup(arg)) ? 0 : -1;
     case OPT_INTERVAL:
         if (rt_parse_duration_us(arg, &o->interval_us) != 0 || o->interval_us < 1000) {
             snprintf(err, errlen, "expected a duration of at least 1ms, e.g. 10s or 1m");
@@ -278,6 +311,10 @@ static void opts_free(struct an_opts *o)
     free(o->judges);
     free(o->baseline);
     free(o->out_path);
+    free(o->phab_task);
+    free(o->phab_url);
+    free(o->phab_token_file);
+    memset(o->phab_token, 0, sizeof o->phab_token);
 }
 
 /*
@@ -421,6 +458,20 @@ static int opts_check(struct an_opts *o)
         return rt_msg_usage(AN_CMD, "--format locust is three files (PREFIX_stats.csv, "
                             "PREFIX_stats_history.csv, PREFIX_failures.csv), not one stream: "
                             "give their prefix with -o PREFIX (e.g. -o results)");
+    if ((o->phab_url || o->phab_token_file) && !o->phab_task)
+        return rt_msg_usage(AN_CMD, "--phab-url and --phab-token-file go with --phab-task T123");
+    if (o->phab_task) {
+        /* The token before any work: a missing one is the user's to fix, not a lost run. */
+        char err[1024] = "";
+        int rc = an_phab_token(o->phab_url ? o->phab_url : AN_PHAB_URL, o->phab_token_file,
+                               o->phab_token, sizeof o->phab_token, err, sizeof err);
+        if (rc == RT_EXIT_USAGE)
+            return rt_msg_usage(AN_CMD, "%s", err);
+        if (rc) {
+            rt_msg_error("%s", err);
+            return rc;
+        }
+    }
     return 0;
 }
 
@@ -550,6 +601,49 @@ static void warn_runs(const struct an_report *r)
                     "second RUN or --baseline RUN", r->crit.threshold_text, r->runs[0].label);
 }
 
+/* One writer's output in memory.  *text owned (free); 0 or RT_EXIT_RUNTIME. */
+static int render(const struct an_report *r, int (*writer)(const struct an_report *, FILE *),
+                  char **text, size_t *len)
+{
+    *text = NULL;
+    FILE *f = open_memstream(text, len);
+    if (!f)
+        return out_of_memory();
+    int rc = writer(r, f);
+    if (fclose(f) != 0 && rc == 0)
+        rc = out_of_memory();
+    return rc;
+}
+
+/* --phab-task: comment on the task with the Remarkup report, the HTML attached; print the
+ * task's URL.  0, or RT_EXIT_RUNTIME after a message. */
+static int post_to_task(const struct an_report *r, const struct an_opts *o)
+{
+    char *html = NULL, *remarkup = NULL, name[96], url[2048], err[2048] = "";
+    size_t hlen = 0, rlen = 0;
+    long long fid = 0;
+    int rc = render(r, an_out_html, &html, &hlen);
+    if (rc == 0)
+        rc = render(r, an_out_remarkup, &remarkup, &rlen);
+    snprintf(name, sizeof name, "revtrace-%s-%s.html", o->phab_task, r->generated_at);
+    for (char *c = name; *c; c++)
+        *c = *c == ':' ? '-' : *c;
+    struct an_phab_post pp = {
+        .url = o->phab_url ? o->phab_url : AN_PHAB_URL, .token = o->phab_token,
+        .task = o->phab_task, .html = html, .html_len = hlen, .file_name = name,
+        .remarkup = remarkup,
+    };
+    if (rc == 0 && (rc = an_phab_post(&pp, &fid, url, sizeof url, err, sizeof err)) != 0)
+        rt_msg_error("%s", err);
+    if (rc == 0) {
+        rt_msg_info("posted the report to %s (the HTML as F%lld)", o->phab_task, fid);
+        printf("%s\n", url);
+    }
+    free(html);
+    free(remarkup);
+    return rc;
+}
+
 /* Judge, compare, write; the exit status (RT_EXIT_VERDICT when a verdict failed). */
 static int judge_and_write(struct an_report *r, const struct an_opts *o)
 {
@@ -562,6 +656,8 @@ static int judge_and_write(struct an_report *r, const struct an_opts *o)
     rc = write_report(r, o);
     if (rc == 0 && o->out_path)
         print_verdict_lines(r);
+    if (rc == 0 && o->phab_task)
+        rc = post_to_task(r, o);
     if (rc == 0 && r->failed)
         rc = RT_EXIT_VERDICT;
     return rc;

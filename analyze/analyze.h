@@ -29,7 +29,9 @@
 #define AN_NSTATUS 600          /* HTTP statuses 0..599 are counted one by one */
 #define AN_MAX_ERRWORDS 32      /* distinct error words kept; the rest count as "other" */
 #define AN_MAX_SLO 32
-#define AN_MAX_BUCKETS 1000000  /* time-series cap; later events land in the last bucket */
+#define AN_MAX_BUCKETS 1000000
+#define AN_PHAB_URL "https://phabricator.wikimedia.org"   /* --phab-url's default */
+#define AN_PHAB_TOKEN_MAX 256  /* time-series cap; later events land in the last bucket */
 
 /* ---- figures ------------------------------------------------------------------------- */
 
@@ -248,6 +250,10 @@ struct an_opts {
     char *out_path;         /* owned; NULL: stdout */
     int64_t interval_us;
     struct an_criteria crit;
+    char *phab_task;        /* owned: --phab-task ("T123"); NULL: no post */
+    char *phab_url;         /* owned: --phab-url; NULL: AN_PHAB_URL */
+    char *phab_token_file;  /* owned: --phab-token-file; NULL: ~/.arcrc */
+    char phab_token[AN_PHAB_TOKEN_MAX];  /* the token read (cleared by opts_free) */
     int slo_given;          /* --slo seen (the default p90 one is dropped) */
     int slo_none;           /* --slo none */
 };
@@ -426,6 +432,35 @@ int an_textchart_latency(FILE *out, const struct an_run *run, const struct an_cr
                          int width);
 int an_textchart_rate(FILE *out, const struct an_run *run, const struct an_criteria *crit,
                       int width);
+
+/* ---- posting to Phabricator (phab.c) ------------------------------------------------- */
+
+/*
+ * The Conduit API token for the Phabricator at url: the first line of file, or with file
+ * NULL arc's ~/.arcrc ($HOME/.arcrc: hosts -> "<url>/api/" -> token).  A file every user may
+ * read is refused.  0 with tok filled, or RT_EXIT_USAGE / RT_EXIT_RUNTIME with err (which
+ * never contains the token).
+ */
+int an_phab_token(const char *url, const char *file, char *tok, size_t toklen, char *err,
+                  size_t errlen);
+/* What one post sends; every pointer borrowed. */
+struct an_phab_post {
+    const char *url;        /* "https://phabricator.wikimedia.org" */
+    const char *token;
+    const char *task;       /* "T409388" */
+    const char *html;       /* the HTML report, uploaded as a file */
+    size_t html_len;
+    const char *file_name;  /* its name on Phabricator */
+    const char *remarkup;   /* the comment; "{F<id>}" of the upload is appended */
+};
+/*
+ * Upload the HTML (file.upload), find its F<id> (file.search), comment on the task
+ * (maniphest.edit, one comment transaction).  0 with *file_id and task_url ("<url>/T123")
+ * filled, or RT_EXIT_RUNTIME with err: the transport failure, or Conduit's error code and
+ * message ("Conduit maniphest.edit failed: ERR-CONDUIT-CORE: ...").
+ */
+int an_phab_post(const struct an_phab_post *pp, long long *file_id, char *task_url,
+                 size_t urllen, char *err, size_t errlen);
 
 /* Shared by markdown and remarkup: the dialect hooks of one table-and-heading writer. */
 struct an_md_dialect {
