@@ -455,8 +455,9 @@ static int opts_check(struct an_opts *o)
     if (o->ndbs == 0 && push_str(&o->dbs, &o->ndbs, "revtrace.db") != 0)
         return out_of_memory();
     if (strcmp(o->format, "locust") == 0 && (!o->out_path || strcmp(o->out_path, "-") == 0))
-        return rt_msg_usage(AN_CMD, "--format locust is three files (PREFIX_stats.csv, "
-                            "PREFIX_stats_history.csv, PREFIX_failures.csv), not one stream: "
+        return rt_msg_usage(AN_CMD, "--format locust is four files (PREFIX_stats.csv, "
+                            "PREFIX_stats_history.csv, PREFIX_failures.csv, "
+                            "PREFIX_exceptions.csv), not one stream: "
                             "give their prefix with -o PREFIX (e.g. -o results)");
     if ((o->phab_url || o->phab_token_file) && !o->phab_task)
         return rt_msg_usage(AN_CMD, "--phab-url and --phab-token-file go with --phab-task T123");

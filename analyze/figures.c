@@ -74,6 +74,7 @@ static void vec32_push(struct vec32 *a, uint32_t x)
 struct an_fig {
     struct an_run *run;     /* borrowed: where the counts and, at the end, the figures go */
     struct vec lat, svc, lag, ph[AN_NPHASES];
+    struct vec ends;        /* when each sent request ended (locust's count, compute_rates) */
     struct vec32 lat_bucket;
     int64_t t_first_sched, t_last_sched, t_first_sent, t_last_done, t_last_event;
     int have_sched, have_sent, have_done;
@@ -202,6 +203,7 @@ static int note_sent(struct an_fig *f, const struct rt_store_row *row, int64_t s
     *t_event = sent;
     if (row->have & RT_STORE_HAVE_TOTAL) {
         *t_event = sent + row->total_us;
+        vec_push(&f->ends, *t_event);
         if (!f->have_done || *t_event > f->t_last_done)
             f->t_last_done = *t_event;
         f->have_done = 1;
@@ -458,6 +460,12 @@ static void compute_rates(struct an_run *run, const struct an_fig *f)
         run->failed_per_s = (double)run->failed / w;
         run->offered_per_s = (double)run->requests / w;
         run->offered_from_run = 0;
+        /* locust's count: what ended by the window's end (the stop); a request still in
+         * flight then is dropped, as locust drops it when it stops its users. */
+        run->locust_requests = 0;
+        for (size_t i = 0; i < f->ends.n; i++)
+            run->locust_requests += f->ends.v[i] <= run->rate_to_us;
+        run->locust_per_s = (double)run->locust_requests / w;
     }
     /* else: offered_per_s keeps the run's target (set by the loader), if any. */
 }
@@ -466,7 +474,7 @@ int an_fig_end(struct an_fig *f, int flags)
 {
     struct an_run *run = f->run;
     int cumulative = flags & AN_LOAD_CUMULATIVE;
-    if (f->lat.oom || f->svc.oom || f->lag.oom || f->lat_bucket.oom)
+    if (f->lat.oom || f->svc.oom || f->lag.oom || f->lat_bucket.oom || f->ends.oom)
         return -1;
     for (int p = 0; p < AN_NPHASES; p++)
         if (f->ph[p].oom)
@@ -522,6 +530,7 @@ void an_fig_free(struct an_fig *f)
     for (int p = 0; p < AN_NPHASES; p++)
         free(f->ph[p].v);
     free(f->lat_bucket.v);
+    free(f->ends.v);
     free(f);
 }
 

@@ -89,6 +89,7 @@ static void stats_header(struct an_csv *c)
     static const char *const tail[] = {
         "rate_window_from_us", "rate_window_to_us", "rate_window", "window_s",
         "completion_span_s", "target_per_s", "requests_per_s", "judged",
+        "locust_requests_per_s",
     };
     for (size_t k = 0; k < sizeof head / sizeof head[0]; k++)
         an_csv_str(c, head[k]);
@@ -155,6 +156,7 @@ static void stats_figures(struct an_csv *c, const struct an_report *r, size_t i)
     rate_cell(c, run->target_per_s > 0, run->target_per_s);
     rate_cell(c, run->have_rate, run->requests_per_s);
     an_csv_fmt(c, "%d", an_is_judged(r, i));
+    rate_cell(c, run->have_rate, run->locust_per_s);
 }
 
 static void t_stats(struct an_csv *c, const struct an_report *r)

@@ -138,6 +138,7 @@ static json_t *rate_json(const struct an_run *run)
     json_object_set_new(rate, "ok_per_s", real_if(d, run->ok_per_s));
     json_object_set_new(rate, "failed_per_s", real_if(d, run->failed_per_s));
     json_object_set_new(rate, "requests_per_s", real_if(d, run->requests_per_s));
+    json_object_set_new(rate, "locust_requests_per_s", real_if(d, run->locust_per_s));
     json_object_set_new(rate, "window_from_us", d ? json_integer(run->rate_from_us) : json_null());
     json_object_set_new(rate, "window_to_us", d ? json_integer(run->rate_to_us) : json_null());
     json_object_set_new(rate, "duration_s", real_if(run->duration_s > 0, run->duration_s));

@@ -1,14 +1,21 @@
 /*
- * out_locust.c - PATH_stats.csv, PATH_stats_history.csv and PATH_failures.csv in locust
- * 2.x's exact layouts (locust/stats.py: StatsCSV.requests_csv_columns,
- * stats_history_csv_columns, failures_columns; Python's csv.writer, so minimal quoting and
- * \r\n line ends), so that tooling written for locust results reads ours.
+ * out_locust.c - PATH_stats.csv, PATH_stats_history.csv, PATH_failures.csv and
+ * PATH_exceptions.csv in locust 2.x's exact layouts (locust/stats.py: StatsCSV's
+ * requests_csv_columns, stats_history_csv_columns, failures_columns, exceptions_columns;
+ * Python's csv.writer, so minimal quoting and \r\n line ends), so that tooling written for
+ * locust results reads ours.
  *
  * What the columns hold, where locust's meaning and ours differ (docs/analyze.md says it too):
  *   - response times are the HTTP-200 latencies from the scheduled send, in ms; Median and
  *     the percentile columns are integers (locust writes int), Average/Min/Max keep decimals;
  *     exact microseconds are in --format csv/json;
  *   - Request Count counts every request, Failure Count the ones not answered HTTP-200;
+ *     Requests/s is locust's: the requests that ended by the end of the schedule window, per
+ *     second of it (locust drops the requests in flight when it stops; revtrace's own req/s,
+ *     in the other formats, counts every request and reads 1-5 % higher closed loop);
+ *   - without an HTTP-200 answer there is no response time: the response-time columns say
+ *     N/A, as locust's percentile columns do without a sample (never a 0 ms that reads as a
+ *     measurement);
  *   - history rows are per --interval (locust: per second), Timestamp is the Unix second at
  *     the end of the interval, User Count is the number of requests in flight then, and the
  *     percentile columns are cumulative, as locust's Aggregated history rows are;
@@ -39,6 +46,7 @@ static const char *const history_cols_tail[] = {
     "Total Average Content Size",
 };
 static const char *const failures_cols[] = { "Method", "Name", "Error", "Occurrences" };
+static const char *const exceptions_cols[] = { "Count", "Message", "Traceback", "Nodes" };
 
 static void ms_int(struct an_csv *c, int64_t us)
 {
@@ -86,10 +94,13 @@ static void stats_row(struct an_csv *c, const struct an_run *run, const char *ty
         ms_real(c, (double)d->s.max);
     } else {
         for (int k = 0; k < 4; k++)
-            an_csv_str(c, "0");
+            an_csv_str(c, "N/A");
     }
     an_csv_fmt(c, "%.6f", run->requests ? (double)run->bytes_in / (double)run->requests : 0.0);
-    an_csv_fmt(c, "%.6f", run->have_rate ? run->requests_per_s : 0.0);
+    if (run->have_rate)
+        an_csv_fmt(c, "%.6f", run->locust_per_s);
+    else
+        an_csv_str(c, "N/A");
     an_csv_fmt(c, "%.6f", run->failed_per_s);
     pct_cells(c, d->n > 0, d->pct);
     an_csv_end(c);
@@ -158,7 +169,7 @@ static void write_history(struct an_csv *c, const struct an_run *run, const char
             ms_real(c, (double)k->cum_max);
         } else {
             for (int x = 0; x < 4; x++)
-                an_csv_str(c, "0");
+                an_csv_str(c, "N/A");
         }
         an_csv_fmt(c, "%.6f", k->cum_requests ? (double)k->cum_bytes_in /
                                                     (double)k->cum_requests : 0.0);
@@ -199,7 +210,19 @@ static void write_failures(struct an_csv *c, const struct an_run *run, const cha
         failure_row(c, path, "other", run->errors_other);
 }
 
-/* The three files of one run.  0, or RT_EXIT_RUNTIME after a message. */
+/* PREFIX_exceptions.csv: locust's exceptions are those raised in its Python users; a
+ * revtrace run has no user code to raise one, so the file is the header alone (as locust
+ * writes it for a run without exceptions).  Failed requests are in the failures file. */
+static void write_exceptions(struct an_csv *c, const struct an_run *run, const char *path)
+{
+    (void)run;
+    (void)path;
+    for (size_t k = 0; k < sizeof exceptions_cols / sizeof exceptions_cols[0]; k++)
+        an_csv_str(c, exceptions_cols[k]);
+    an_csv_end(c);
+}
+
+/* The four files of one run.  0, or RT_EXIT_RUNTIME after a message. */
 static int write_run(const struct an_run *run, const char *prefix)
 {
     static const struct {
@@ -209,6 +232,7 @@ static int write_run(const struct an_run *run, const char *prefix)
         { "_stats.csv", write_stats },
         { "_stats_history.csv", write_history },
         { "_failures.csv", write_failures },
+        { "_exceptions.csv", write_exceptions },
     };
     char name[4096], path[512];
     an_target_path(path, sizeof path, run->info.target);

@@ -228,6 +228,10 @@ static void run_header(FILE *out, const struct an_run *run)
                 run->window_s);
     else
         fprintf(out, "  achieved   n/a (no schedule span and no completed request)\n");
+    if (run->have_rate && run->target_per_s <= 0)   /* closed loop: locust's count beside */
+        fprintf(out, "  req/s      %.2f/s every request; locust-style %.2f/s (the %lld that "
+                "ended within the window: locust drops those in flight at the stop)\n",
+                run->requests_per_s, run->locust_per_s, (long long)run->locust_requests);
     if (run->duration_s > 0)
         fprintf(out, "  completion span %.1f s (first send to last completion)\n",
                 run->duration_s);

@@ -242,11 +242,11 @@ expect_eq "percentile above 100: exit 2" "$?" 2
 expect_eq "unknown format: exit 2" "$?" 2
 "$REVTRACE" analyze --db "$A" -f locust >/dev/null 2>"$T/u.err"
 expect_eq "locust without -o: exit 2" "$?" 2
-check "locust without -o: says it is three files and needs -o PREFIX" \
-    grep -q 'three files.*-o PREFIX' "$T/u.err"
+check "locust without -o: says it is four files and needs -o PREFIX" \
+    grep -q 'four files.*-o PREFIX' "$T/u.err"
 "$REVTRACE" analyze --db "$A" -f locust -o - >"$T/u.out" 2>"$T/u.err"
 expect_eq "locust -o -: exit 2" "$?" 2
-check "locust -o -: says it needs -o PREFIX" grep -q 'three files.*-o PREFIX' "$T/u.err"
+check "locust -o -: says it needs -o PREFIX" grep -q 'four files.*-o PREFIX' "$T/u.err"
 expect_eq "locust -o -: nothing on stdout" "$(wc -c <"$T/u.out")" 0
 if [ -e ./-_stats.csv ]; then notok "locust -o -: no file named -_stats.csv"; else ok "locust -o -: no file named -_stats.csv"; fi
 printf 'not a database' > "$T/junk.db"

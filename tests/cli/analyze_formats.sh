@@ -291,6 +291,8 @@ expect_eq "locust _stats_history.csv header" "$(head -n1 "$T/loc_stats_history.c
     "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count,Total Failure Count,Total Median Response Time,Total Average Response Time,Total Min Response Time,Total Max Response Time,Total Average Content Size$CR"
 expect_eq "locust _failures.csv header" "$(head -n1 "$T/loc_failures.csv")" \
     "Method,Name,Error,Occurrences$CR"
+expect_eq "locust _exceptions.csv: locust 2.x's header alone (no user code raised)" \
+    "$(cat "$T/loc_exceptions.csv")" "Count,Message,Traceback,Nodes$CR"
 check "locust _stats.csv has the Aggregated row" grep -q "^,Aggregated,2000," "$T/loc_stats.csv"
 check "locust _stats.csv has the endpoint row" \
     grep -q "^POST,/v1/models/revertrisk-wikidata:predict,2000," "$T/loc_stats.csv"

@@ -53,6 +53,9 @@ mk_run "$DB" 4 hour 0.1 361 'i * 10000000' 'i * 10000000' 100000 200 NULL
 mk_run "$DB" 5 jitter 10 100 'i * 100000' 'i * 100000' '200000 + i * 20000' 200 NULL
 # 6: a single request: no schedule span, the completion span (0.5 s) stands in.
 mk_run "$DB" 6 single 1 1 '0' '0' 500000 200 NULL
+# 7: closed loop (no offered rate): a send every 100 ms, each answered 250 ms later, so at the
+#    stop (the window's end, 10 s) the last two requests are still in flight.
+mk_run "$DB" 7 closed NULL 100 'i * 100000' 'i * 100000' 250000 200 NULL
 
 # --- the rates ---------------------------------------------------------------------------------
 # jf FILE KEY: the number of KEY in a JSON file, 4 decimals
@@ -101,6 +104,17 @@ expect_eq "--min-rate 36000/h passes for the constant-latency 10/s run" "$?" 0
 check "--min-rate above the offered rate says the run offered less" \
     grep -q 'FAIL  rate>=150000/h .*(offered only 36000/h)' "$T/1v.txt"
 
+# locust's count: requests that ended by the window's end.  Run 1 (800 ms answers, 10 s
+# window): 93 of 100; the closed-loop run 7 shows both rates, named.
+"$REVTRACE" analyze --db "$DB" 1 -f json --slo none >"$T/j1.json" 2>/dev/null
+expect_eq "run 1: locust's count drops the 7 still in flight at the window's end" \
+    "$(jf "$T/j1.json" locust_requests_per_s)" "9.3000"
+"$REVTRACE" analyze --db "$DB" 7 --slo none >"$T/t7.txt" 2>/dev/null
+check "closed loop: text shows revtrace's req/s and locust's beside it" \
+    grep -q '^  req/s      10.00/s every request; locust-style 9.80/s (the 98 that ended' "$T/t7.txt"
+check "open loop: no req/s line (locust's count is in csv/json/locust)" \
+    sh -c "! grep -q '^  req/s ' '$T/t1.txt'"
+
 # Every format and the view report the same figures.
 for id in 1 2 3 5 6; do
     "$REVTRACE" analyze --db "$DB" "$id" -f json --slo none >"$T/j.json" 2>/dev/null
@@ -120,10 +134,12 @@ for id in 1 2 3 5 6; do
     "$REVTRACE" analyze --db "$DB" "$id" --slo none >"$T/t$id.txt" 2>/dev/null
     check "run $id: text shows the same achieved rate" \
         grep -q "achieved   $(printf '%.2f' "$want")/s" "$T/t$id.txt"
-    # locust's Requests/s: every request per second of the same window
+    # locust's Requests/s: locust's count (requests ended by the window's end) per second of
+    # the same window
     "$REVTRACE" analyze --db "$DB" "$id" -f locust -o "$T/l$id" --slo none >/dev/null 2>&1
     got=$(awk -F, 'NR == 3 { printf "%.4f", $10 }' "$T/l${id}_stats.csv")
-    expect_eq "run $id: locust Requests/s is requests / window" "$got" "$(jf "$T/j.json" requests_per_s)"
+    expect_eq "run $id: locust Requests/s is locust's count / window" "$got" \
+        "$(jf "$T/j.json" locust_requests_per_s)"
 done
 "$REVTRACE" analyze --db "$DB" 1 -f html -o "$T/1.html" --slo none >/dev/null
 check "html summary: offered, achieved and HTTP-200 per hour" \
