@@ -32,10 +32,12 @@ static void on_countdown(void *ctx, int64_t secs)
     v->countdown_shown = secs;
 }
 
-static void on_progress(void *ctx, const struct rt_progress *p, int stopping)
+static void on_progress(void *ctx, const struct rt_progress *snap, int stopping)
 {
     struct rt_runview *v = ctx;
     char line[320];
+    struct rt_progress smoothed = *snap, *p = &smoothed;
+    rt_rate_window_apply(&v->rates, p);
     /* After the first signal only: after a second one nothing is awaited any more. */
     if (stopping == 1 && !v->stop_announced && p->inflight > 0) {
         char dl[32];
@@ -73,6 +75,7 @@ void rt_runview_init(struct rt_runview *v, const char *cmd, const struct rt_run_
     v->quiet = o->quiet;
     v->next_plain_us = RT_PROGRESS_PLAIN_US;
     v->countdown_shown = -1;
+    rt_rate_window_init(&v->rates);
     memset(hooks, 0, sizeof *hooks);
     hooks->countdown = v->quiet ? NULL : on_countdown;
     hooks->progress = v->quiet ? NULL : on_progress;
@@ -113,8 +116,11 @@ static void say_summary(const struct rt_runview *v, const struct rt_session_resu
     shell_word(nw, sizeof nw, res->name);
     rt_format_duration(el, sizeof el, res->elapsed_us);
     const char *sig = !res->signal ? "" : res->signal == SIGTERM ? " (SIGTERM)" : " (SIGINT)";
-    rt_msg_info("%s %s%s: %lld requests in %s (%.1f/s), %lld errors or non-2xx; "
-                "run '%s' in %s; see: revtrace analyze --db %s %s",
+    /* The rate here is over the wall time, the last answers' wait included; analyze's rates
+     * are per second of the schedule window, so the two are named apart. */
+    rt_msg_info("%s %s%s: %lld requests in %s (%.1f/s wall-clock; analyze rates per second "
+                "of the schedule), %lld errors or non-2xx; run '%s' in %s; see: revtrace "
+                "analyze --db %s %s",
                 v->cmd, res->status, sig, (long long)res->records, el,
                 secs > 0 ? (double)res->records / secs : 0.0, (long long)res->errors,
                 res->name, v->db_path, dbw, nw);

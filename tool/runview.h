@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "tool/runopts.h"
+#include "tool/progress.h"
 #include "tool/session.h"
 
 /* Progress pace: the live line's redraw, the plain log line's period. */
@@ -28,6 +29,7 @@ struct rt_runview {
     int64_t next_plain_us;            /* plain lines: the next one is due at this elapsed */
     int64_t countdown_shown;          /* the countdown's last second said; -1: none yet */
     int stop_announced;
+    struct rt_rate_window rates;      /* the progress line's rates (tool/progress.h) */
 };
 
 /*

@@ -128,9 +128,9 @@ static void test_format_durations(void **state)
     has(buf, "offered 150/s");
     has(buf, "achieved 100.0/s");
     p.elapsed_us = 60000000;
-    p.duration_us = 1;                       /* a tiny total is still shown, as 1s */
-    rt_progress_format(buf, sizeof buf, &p, 0);
-    assert_true(strncmp(buf, "1m00s/1s", 8) == 0);
+    p.duration_us = 1;                       /* a tiny total is still shown, as 1s, and */
+    rt_progress_format(buf, sizeof buf, &p, 0);   /* the clock stops there */
+    assert_true(strncmp(buf, "1s/1s ", 6) == 0);
 }
 
 static void test_format_truncates(void **state)
@@ -177,6 +177,75 @@ static void test_format_requests_total(void **state)
     assert_true(strncmp(buf, "12s/1m00s ", 10) == 0);
 }
 
+/* A constant 10/s (a send every 100 ms from time 0), seen every 250 ms as the live line
+ * sees it: the engine's own quarter-second rate would read 8 and 12 in turn; the window's
+ * reads 10 once it spans 5 s, and stays near it before. */
+static void test_rates_steady(void **state)
+{
+    (void)state;
+    struct rt_rate_window w;
+    rt_rate_window_init(&w);
+    for (int64_t t = 250000; t <= 20000000; t += 250000) {
+        int64_t sched = t / 100000 + 1, answered = sched > 3 ? sched - 3 : 0;
+        struct rt_progress p = { .elapsed_us = t, .scheduled = sched, .sent = sched,
+                                 .done = answered, .ok_2xx = answered,
+                                 .offered_per_s = t % 500000 ? 8 : 12, .achieved_per_s = 8 };
+        rt_rate_window_apply(&w, &p);
+        if (t > 5000000) {
+            assert_true(fabs(p.offered_per_s - 10.0) < 1e-9);
+            assert_true(fabs(p.achieved_per_s - 10.0) < 1e-9);
+        } else if (t >= 1000000) {
+            assert_true(p.offered_per_s > 9.9 && p.offered_per_s < 11.1);
+        }
+        char buf[256];
+        rt_progress_format(buf, sizeof buf, &p, 1);
+        if (t > 5000000)
+            has(buf, "offered 10.0/s  achieved 10.0/s");
+    }
+}
+
+/* A second Ctrl-C abandons the 500 requests in flight: they end as canceled (transport
+ * errors), which are not answers; the achieved rate does not jump to thousands. */
+static void test_rates_abandon(void **state)
+{
+    (void)state;
+    struct rt_rate_window w;
+    rt_rate_window_init(&w);
+    struct rt_progress p = { .elapsed_us = 10000000, .scheduled = 1000, .sent = 1000,
+                             .done = 500, .ok_2xx = 450, .http_errors = 50, .inflight = 500 };
+    rt_rate_window_apply(&w, &p);
+    assert_true(fabs(p.achieved_per_s - 50.0) < 1e-9);
+    struct rt_progress q = p;
+    q.elapsed_us = 10250000;
+    q.done = 1000;
+    q.net_errors = 500;
+    q.inflight = 0;
+    q.achieved_per_s = 2000;   /* what the engine's quarter second says */
+    rt_rate_window_apply(&w, &q);
+    assert_true(q.achieved_per_s < 50.0);
+    char buf[256];
+    rt_progress_format(buf, sizeof buf, &q, 1);
+    assert_null(strstr(buf, "k/s"));
+}
+
+/* Waiting for the last answers after the duration: the clock stops at the duration and the
+ * line says it is draining, instead of "21s/20s". */
+static void test_format_draining(void **state)
+{
+    (void)state;
+    char buf[256];
+    struct rt_progress p = { .elapsed_us = 21300000, .duration_us = 20000000, .sends_done = 1,
+                             .inflight = 5, .scheduled = 200, .sent = 200, .done = 195,
+                             .p50_us = -1, .p90_us = -1 };
+    rt_progress_format(buf, sizeof buf, &p, 1);
+    assert_true(strncmp(buf, "20s/20s draining  ", 18) == 0);
+    rt_progress_format(buf, sizeof buf, &p, 0);
+    assert_true(strncmp(buf, "20s/20s(draining) ", 18) == 0);
+    p.inflight = 0;             /* nothing left: no drain word, the clock still capped */
+    rt_progress_format(buf, sizeof buf, &p, 1);
+    assert_true(strncmp(buf, "20s/20s  ", 9) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +255,9 @@ int main(void)
         cmocka_unit_test(test_format_durations),
         cmocka_unit_test(test_format_truncates),
         cmocka_unit_test(test_format_requests_total),
+        cmocka_unit_test(test_rates_steady),
+        cmocka_unit_test(test_rates_abandon),
+        cmocka_unit_test(test_format_draining),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
