@@ -8,7 +8,9 @@
 #   make calibrate  compare the emulator's profiles with the published locust runs
 #   make asan|ubsan build that variant under build/<variant>/ and run its tests
 #   make fuzz       build the libFuzzer harnesses (clang)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (the binary, revtrace(1), the bash completion,
+#                   README.md and docs/, the sample data)
+#   make man        generate revtrace.1 and the bash completion under build/gen
 #
 # Quiet unless V=1.  Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR.
 
@@ -65,7 +67,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # What a unit test of folder F links: F's archive, then the layers below it.
 unit_libs = $(LIB_$(1)) $(if $(filter-out core,$(1)),$(if $(filter-out tool,$(1)),$(LIB_tool)) $(LIB_core))
 
-.PHONY: all deps check test demo bench calibrate asan ubsan fuzz install uninstall clean \
+.PHONY: all deps check test demo bench calibrate asan ubsan fuzz install uninstall clean man \
         binary unit-tests run-tests
 
 ifeq ($(VARIANT),release)
@@ -147,19 +149,49 @@ calibrate: deps
 fuzz:
 	$(Q)sh tests/fuzz/build.sh
 
-# The sample inputs (synthetic) go to $(DATADIR): the docs' examples use them.
-DATADIR  ?= $(PREFIX)/share/revtrace
-install: revtrace
-	@echo "  INSTALL $(DESTDIR)$(BINDIR)/revtrace, $(DESTDIR)$(DOCDIR), $(DESTDIR)$(DATADIR)"
-	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
-	$(Q)install -m 755 revtrace $(DESTDIR)$(BINDIR)/revtrace
-	$(Q)install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
-	$(Q)install -m 644 data/revids.csv data/wikidata-synthetic-1h.csv.gz data/README.md \
-	    $(DESTDIR)$(DATADIR)/
+# The manual page and the bash completion are generated from the option tables that make
+# --help (revtrace --help-man, --help-completion), so a new option appears in all three.
+# BIN: the binary they come from and that is installed (default ./revtrace, built first);
+# GEN: where they are generated.
+BIN      ?= revtrace
+GEN      ?= build/gen
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+$(GEN)/revtrace.1: $(BIN)
+	@mkdir -p $(GEN)
+	@echo "  GEN     $@"
+	$(Q)$(abspath $(BIN)) --help-man > $@.tmp && mv $@.tmp $@
+$(GEN)/revtrace.bash: $(BIN)
+	@mkdir -p $(GEN)
+	@echo "  GEN     $@"
+	$(Q)$(abspath $(BIN)) --help-completion > $@.tmp && mv $@.tmp $@
+
+man: $(GEN)/revtrace.1 $(GEN)/revtrace.bash
+
+# The sample inputs go to $(DATADIR) (/usr/share/revtrace/data with PREFIX=/usr, as in the
+# Dockerfile).  README.md and docs/ keep their folder under $(DOCDIR), and $(DOCDIR)/data
+# points to $(DATADIR), so the README's and the docs' links (docs/analyze.md,
+# ../data/README.md) work where installed.
+DATADIR  ?= $(PREFIX)/share/revtrace/data
+DATAFILES := data/revids.csv data/wikidata-synthetic-1h.csv.gz data/phab-locust-runs.csv \
+             data/README.md
+install: $(BIN) $(GEN)/revtrace.1 $(GEN)/revtrace.bash
+	@echo "  INSTALL $(DESTDIR)$(BINDIR)/revtrace, man1/revtrace.1, bash completion, $(DESTDIR)$(DOCDIR), $(DESTDIR)$(DATADIR)"
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	$(Q)install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/revtrace
+	$(Q)sed 's|@PREFIX@|$(PREFIX)|g' $(GEN)/revtrace.1 > $(DESTDIR)$(MANDIR)/man1/revtrace.1
+	$(Q)chmod 644 $(DESTDIR)$(MANDIR)/man1/revtrace.1
+	$(Q)install -m 644 $(GEN)/revtrace.bash $(DESTDIR)$(BASHCOMPDIR)/revtrace
+	$(Q)install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	$(Q)install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+	$(Q)install -m 644 $(DATAFILES) $(DESTDIR)$(DATADIR)/
+	$(Q)ln -sfn $(DATADIR) $(DESTDIR)$(DOCDIR)/data
 
 uninstall:
-	$(Q)rm -f $(DESTDIR)$(BINDIR)/revtrace
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/revtrace $(DESTDIR)$(MANDIR)/man1/revtrace.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/revtrace
 	$(Q)rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
+	$(Q)rmdir $(DESTDIR)$(DATADIR)/.. 2>/dev/null || true
 
 clean:
 	rm -rf build revtrace

@@ -2,8 +2,8 @@
  * out_text.c - the terminal report.  The two central tables copy locust's console layout
  * (locust/stats.py: the "Type Name # reqs # fails | Avg Min Max Med | req/s failures/s" table
  * and the "Response time percentiles" table; the name column fitted to the name, see
- * name_width), so a reader can hold a revtrace run beside the published locust runs in seed/
- * and read the same columns.  Two
+ * name_width), so a reader can hold a revtrace run beside the published locust runs
+ * (data/phab-locust-runs.csv) and read the same columns.  Two
  * differences, both stated in the headings: our percentiles are exact (nearest rank), and the
  * response times are HTTP-200 latencies from the *scheduled* send.  Milliseconds carry one
  * decimal below 1 s, since a local emulator answers in well under a millisecond.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # calibrate.sh - `make calibrate`: reproduce the seven published locust runs
-# (seed/phab-locust-runs.csv) against `revtrace emulate --profile staging|prod` with
+# (data/phab-locust-runs.csv, the published table) against `revtrace emulate --profile staging|prod` with
 # `revtrace capture --users U --wait 1s-5s --spawn-rate S --duration 120s`, and print our
 # figures beside the published ones.
 #
@@ -27,17 +27,12 @@ cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${RT_CAL_KEEP:
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The published rows: profile users spawn requests failures median p90 requests_per_s
+# The published rows, read from data/phab-locust-runs.csv (RT_CAL_CSV; its source is in
+# data/README.md): profile users spawn requests failures median p90 requests_per_s
+CSV=${RT_CAL_CSV:-$(dirname "$0")/../data/phab-locust-runs.csv}
+[ -r "$CSV" ] || { echo "calibrate: cannot read $CSV" >&2; exit 2; }
 row() {
-    case $1 in
-    1) echo "staging 2 10 65 0 580 750 0.56" ;;
-    2) echo "staging 500 5 1202 33 12000 41000 10.05" ;;
-    3) echo "staging 500 2 879 9 11000 20000 7.35" ;;
-    4) echo "staging 100 5 1742 4 3400 4600 14.58" ;;
-    5) echo "prod 500 5 6126 12 2600 4600 51.21" ;;
-    6) echo "prod 500 2 3715 0 860 1400 31.07" ;;
-    7) echo "prod 100 5 3000 0 670 960 25.10" ;;
-    esac
+    awk -F, -v n="$1" 'NR == n + 1 { print $1, $5, $6, $9, $10, $15, $21, $16 }' "$CSV"
 }
 
 # 30 Wikidata-like revision IDs, as the published runs drew from a list of 30.

@@ -1,6 +1,6 @@
 /*
  * describe.c - `revtrace emulate --describe`: every parameter of the chosen profile, its
- * value, and the published figure (seed/phab-locust-runs.csv) or documented default it
+ * value, and the published figure (data/phab-locust-runs.csv) or documented default it
  * comes from.  The reasoning behind each is in docs/emulate.md.
  */
 #include "emulate/emulate.h"

@@ -226,9 +226,120 @@ void rt_cli_help(const struct rt_cmd_spec *spec, FILE *out)
         fprintf(out, "\nExamples:\n%s", spec->examples);
 }
 
+const struct rt_exit_doc rt_exit_docs[] = {
+    { RT_EXIT_OK, "success: the run ended (whatever the server answered), the analysis passed "
+                  "every verdict, the command did what was asked" },
+    { RT_EXIT_VERDICT, "analyze: a verdict failed (--slo, --min-rate, --max-errors, "
+                       "--threshold)" },
+    { RT_EXIT_USAGE, "usage or input error: a bad option or value, an unreadable input file, a "
+                     "database that is not revtrace's or is newer, an unknown run; nothing was "
+                     "written" },
+    { RT_EXIT_RUNTIME, "runtime failure: the database, the network set-up, an output that "
+                       "cannot be written, a Conduit error (analyze --phab-task); a run is "
+                       "marked failed" },
+    { RT_EXIT_SIGINT, "interrupted by SIGINT (Ctrl-C); the rows recorded so far are kept and "
+                      "the run is marked interrupted" },
+    { RT_EXIT_SIGTERM, "terminated by SIGTERM; as for SIGINT" },
+    { 0, NULL },
+};
+
+void rt_cli_roff(FILE *out, const char *s)
+{
+    if (*s == '.' || *s == '\'')
+        fputs("\\&", out);
+    for (const char *p = s; *p; p++) {
+        if (*p == '\\')
+            fputs("\\e", out);
+        else if (*p == '-' && (p == s || p[-1] == ' ' || p[-1] == '-' || p[-1] == '[' ||
+                               p[-1] == '('))
+            fputs("\\-", out);     /* an option's dash, not a hyphen: copy-pastable */
+        else
+            fputc(*p, out);
+    }
+}
+
+/* Text of several lines as roff paragraphs: each line through rt_cli_roff. */
+static void roff_lines(FILE *out, const char *text)
+{
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        char line[1024];
+        snprintf(line, sizeof line, "%.*s", (int)n, p);
+        rt_cli_roff(out, line);
+        fputc('\n', out);
+        p += n;
+        if (*p)
+            p++;
+    }
+}
+
+void rt_cli_man(const struct rt_cmd_spec *spec, FILE *out)
+{
+    char b[512];
+    snprintf(b, sizeof b, "revtrace %s %s", spec->name, spec->usage);
+    fputs(".SS \"", out);
+    rt_cli_roff(out, b);
+    fputs("\"\n", out);
+    if (spec->summary)
+        roff_lines(out, spec->summary);
+    for (const struct rt_opt_table *t = spec->tables; t && t->opts; t++) {
+        fputs(".PP\n.I \"", out);
+        rt_cli_roff(out, t->title ? t->title : "Options");
+        fputs("\"\n", out);
+        for (const struct rt_opt *o = t->opts; o->name; o++) {
+            fputs(".TP\n", out);
+            if (o->short_name)
+                fprintf(out, "\\fB\\-%c\\fR, ", o->short_name);
+            fputs("\\fB\\-\\-", out);
+            for (const char *c = o->name; *c; c++)     /* every dash of a name is a minus */
+                *c == '-' ? fputs("\\-", out) : fputc(*c, out);
+            fputs("\\fR", out);
+            if (o->arg) {
+                fputs(" \\fI", out);
+                rt_cli_roff(out, o->arg);
+                fputs("\\fR", out);
+            }
+            fputc('\n', out);
+            roff_lines(out, o->help);
+        }
+    }
+    if (spec->examples) {
+        fputs(".PP\n.I Examples\n.PP\n.nf\n.RS 2\n", out);
+        roff_lines(out, spec->examples);
+        fputs(".RE\n.fi\n", out);
+    }
+}
+
+void rt_cli_words(const struct rt_cmd_spec *spec, FILE *out)
+{
+    for (const struct rt_opt_table *t = spec->tables; t && t->opts; t++)
+        for (const struct rt_opt *o = t->opts; o->name; o++) {
+            if (o->short_name)
+                fprintf(out, "-%c ", o->short_name);
+            fprintf(out, "--%s ", o->name);
+        }
+    fputs("-h --help", out);   /* no newline: revtrace.c quotes the line as it is */
+}
+
+/* The hidden first arguments: 1 when one was answered (the caller exits 0), else 0. */
+static int generated_help(const struct rt_cmd_spec *spec, int argc, char **argv)
+{
+    if (argc != 2)
+        return 0;
+    if (strcmp(argv[1], "--help-man") == 0)
+        rt_cli_man(spec, stdout);
+    else if (strcmp(argv[1], "--help-words") == 0)
+        rt_cli_words(spec, stdout);
+    else
+        return 0;
+    return 1;
+}
+
 int rt_cli_parse(const struct rt_cmd_spec *spec, int argc, char **argv,
                  rt_opt_fn fn, void *ctx, int *first_positional)
 {
+    if (generated_help(spec, argc, argv))
+        return 1;
     size_t n = count_opts(spec);
     struct option *longs = calloc(n + 2, sizeof *longs);
     char *shorts = calloc(2 * n + 4, 1);

@@ -76,6 +76,28 @@ int rt_cli_parse(const struct rt_cmd_spec *spec, int argc, char **argv,
 void rt_cli_help(const struct rt_cmd_spec *spec, FILE *out);
 
 /*
+ * The manual page and the shell completion come from the same tables as --help, so an option
+ * added to a table appears in all three.  rt_cli_parse answers two hidden first arguments:
+ *   revtrace CMD --help-man    the command's section of revtrace(1), in man(7) roff;
+ *   revtrace CMD --help-words  its option words on one line without a newline
+ *                              ("--db --list -f --format ... -h --help").
+ * revtrace.c wraps the sections into the whole page and the words into a bash completion
+ * (revtrace --help-man, revtrace --help-completion); the Makefile runs them at build time.
+ */
+void rt_cli_man(const struct rt_cmd_spec *spec, FILE *out);
+void rt_cli_words(const struct rt_cmd_spec *spec, FILE *out);
+/* Write s as roff text: backslashes escaped, a leading '.' or '\'' defused, "-" as "\-" in
+ * option-like words.  verbatim: s is one line of a no-fill block. */
+void rt_cli_roff(FILE *out, const char *s);
+
+/* The exit statuses every command shares, for the manual: RT_EXIT_* and their meaning. */
+struct rt_exit_doc {
+    int status;
+    const char *meaning;
+};
+extern const struct rt_exit_doc rt_exit_docs[];   /* ends with meaning NULL */
+
+/*
  * Every rt_msg_* helper writes one line to stderr in one write (where memory allows), after
  * ending a live line that is drawn (see rt_msg_live); rt_msg_live itself redraws in place.
  */
