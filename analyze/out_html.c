@@ -22,6 +22,11 @@ static const char *const palette[] = {
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
 };
 #define NPAL (sizeof palette / sizeof palette[0])
+/* The throughput chart's failed line: a colour outside the palette and its own dash-dot, so
+ * it stays apart from every run's answer line (solid) and HTTP-200 rate line (dotted). */
+#define FAILED_COLOR "#7f1d1d"
+#define FAILED_DASH "7 3 2 3"
+#define RATE_DASH "1 3"
 
 static void esc(FILE *out, const char *s)
 {
@@ -407,9 +412,21 @@ static void chart_cdf(FILE *out, const struct an_report *r, const struct axis *x
     plot_end(&p, items, ni);
 }
 
-static void chart_throughput(FILE *out, const struct an_run *run, const char *color,
-                             double min_rate_per_s)
+/* A threshold across the plot at y, labelled at its right end ("--min-rate 150000/h"). */
+static void threshold(const struct plot *p, double y, const char *label)
 {
+    fprintf(p->out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"slo\"/>"
+            "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" class=\"slot\">", p->ml, y,
+            p->w - p->mr, y, p->w - p->mr - 4, y - 4);
+    esc(p->out, label);
+    fputs("</text>\n", p->out);
+}
+
+/* crit: the criteria when the run is judged (its --min-rate is drawn), else NULL. */
+static void chart_throughput(FILE *out, const struct an_run *run, const char *color,
+                             const struct an_criteria *crit)
+{
+    double min_rate_per_s = crit ? crit->min_rate_per_s : 0;
     if (run->nseries == 0)
         return;
     double iv = (double)run->interval_us / 1e6, ymax = 0;
@@ -440,7 +457,7 @@ static void chart_throughput(FILE *out, const struct an_run *run, const char *co
     struct legend_item items[5] = {
         { "offered (scheduled)", "#888", "5 3" },
         { "answers (by completion)", color, NULL },
-        { "failed", "#d62728", "2 2" },
+        { "failed", FAILED_COLOR, FAILED_DASH },
     };
     size_t ni = 3;
     if (run->have_rate) {   /* the window the rates are measured over */
@@ -450,25 +467,28 @@ static void chart_throughput(FILE *out, const struct an_run *run, const char *co
                 "class=\"win\"/>\n", x0, p.mt, x1 - x0, p.h - p.mt - p.mb);
         double y = py(&p, run->ok_per_s);
         fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                "stroke-width=\"1\" stroke-dasharray=\"1 2\"/>\n", x0, y, x1, y, color);
+                "stroke-width=\"1.5\" stroke-dasharray=\"" RATE_DASH "\"/>\n", x0, y, x1, y,
+                color);
         items[ni++] = (struct legend_item){
             run->rate_from_schedule ? "HTTP-200 rate over the schedule window (shaded)"
                                     : "HTTP-200 rate over the completion span (shaded)",
-            color, "1 2" };
+            color, RATE_DASH };
     }
-    char rl[64];
-    if (min_rate_per_s > 0 && !rate_line) {
-        snprintf(rl, sizeof rl, "--min-rate %.2f/s: above this chart", min_rate_per_s);
+    char rl[96];
+    if (min_rate_per_s > 0) {
+        size_t tl = strlen(crit->min_rate_text);
+        char per_s[32] = "";    /* the value per second, unless the text already is */
+        if (tl < 2 || strcmp(crit->min_rate_text + tl - 2, "/s") != 0)
+            snprintf(per_s, sizeof per_s, " (%.2f/s)", min_rate_per_s);
+        snprintf(rl, sizeof rl, "--min-rate %s%s%s", crit->min_rate_text, per_s,
+                 rate_line ? "" : ": above this chart");
+        if (rate_line)
+            threshold(&p, py(&p, min_rate_per_s), rl);
         items[ni++] = (struct legend_item){ rl, "#555", "4 3" };
-    } else if (min_rate_per_s > 0) {
-        double y = py(&p, min_rate_per_s);
-        fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"slo\"/>\n",
-                p.ml, y, p.w - p.mr, y);
-        items[ni++] = (struct legend_item){ "--min-rate", "#555", "4 3" };
     }
     polyline(&p, xs, y1, n, "#888", "5 3", 1.5);
     polyline(&p, xs, y2, n, color, NULL, 2);
-    polyline(&p, xs, y3, n, "#d62728", "2 2", 1.5);
+    polyline(&p, xs, y3, n, FAILED_COLOR, FAILED_DASH, 1.5);
     plot_end(&p, items, ni);
 out:
     free(xs);
@@ -477,7 +497,9 @@ out:
     free(y3);
 }
 
-static void chart_latency_time(FILE *out, const struct an_run *run)
+/* crit: the criteria when the run is judged (its latency SLOs are drawn), else NULL. */
+static void chart_latency_time(FILE *out, const struct an_run *run,
+                               const struct an_criteria *crit)
 {
     if (run->nseries == 0 || run->latency.n == 0)
         return;
@@ -499,19 +521,40 @@ static void chart_latency_time(FILE *out, const struct an_run *run)
             ymax = c[m];
         m++;
     }
+    /* The SLO limits, unless one would squash the curves (then the legend says so). */
+    double top = ymax;
+    for (size_t k = 0; crit && k < crit->nslo; k++) {
+        double lim = (double)crit->slo[k].limit_us / 1e3;
+        if (lim > top && lim <= 1.5 * ymax)
+            top = lim;
+    }
     struct plot p = { out, 760, 240, 56, 16, 12, 40,
-                      { 0, (double)n * iv, 0 }, { 0, ymax > 0 ? ymax * 1.1 : 1, 0 } };
+                      { 0, (double)n * iv, 0 }, { 0, top > 0 ? top * 1.1 : 1, 0 } };
     char xl[96];
     snprintf(xl, sizeof xl, "seconds after the run's scheduled start (by completion, %gs "
              "intervals)", iv);
     plot_begin(&p, "Latency over time", xl, "HTTP-200 latency, ms", 0);
+    struct legend_item items[4] = {
+        { "p50", "#2ca02c", NULL }, { "p90", "#ff7f0e", NULL }, { "p99", "#d62728", NULL },
+    };
+    size_t ni = 3;
+    char sl[160] = "";
+    for (size_t k = 0; crit && k < crit->nslo; k++) {
+        double lim = (double)crit->slo[k].limit_us / 1e3;
+        char lab[96];
+        snprintf(lab, sizeof lab, "SLO %s%s", crit->slo[k].text,
+                 lim <= top ? "" : " (above this chart)");
+        if (lim <= top)
+            threshold(&p, py(&p, lim), lab);
+        size_t used = strlen(sl);
+        snprintf(sl + used, sizeof sl - used, "%s%s", used ? "; " : "", lab);
+    }
+    if (sl[0])
+        items[ni++] = (struct legend_item){ sl, "#555", "4 3" };
     polyline(&p, xs, a, m, "#2ca02c", NULL, 2);
     polyline(&p, xs, b, m, "#ff7f0e", NULL, 2);
     polyline(&p, xs, c, m, "#d62728", NULL, 2);
-    struct legend_item items[] = {
-        { "p50", "#2ca02c", NULL }, { "p90", "#ff7f0e", NULL }, { "p99", "#d62728", NULL },
-    };
-    plot_end(&p, items, 3);
+    plot_end(&p, items, ni);
 out:
     free(xs);
     free(a);
@@ -694,9 +737,8 @@ static void run_section(FILE *out, const struct an_report *r, size_t i)
     if (run->duration_s > 0)
         fprintf(out, " Completion span (first send to last answer) %.1f s.", run->duration_s);
     fputs("</p>\n", out);
-    chart_throughput(out, run, palette[i % NPAL],
-                     an_is_judged(r, i) ? r->crit.min_rate_per_s : 0);
-    chart_latency_time(out, run);
+    chart_throughput(out, run, palette[i % NPAL], an_is_judged(r, i) ? &r->crit : NULL);
+    chart_latency_time(out, run, an_is_judged(r, i) ? &r->crit : NULL);
 
     fputs("<h3>HTTP status and errors</h3><table><tr><th>status or error</th><th>count</th>"
           "<th>share</th></tr>\n", out);

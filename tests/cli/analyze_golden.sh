@@ -110,6 +110,16 @@ bad=$(awk -f tests/tools/remarkup_check.awk "$W/markdown.md")
 case $bad in *"not dashes alone"*) ok "the checker rejects Markdown's aligned separators" ;;
     *) notok "the checker rejects Markdown's aligned separators (got '$bad')" ;; esac
 
+# HTML: the judged run's latency-over-time chart draws its SLO, the --min-rate line is
+# labelled with its value, and the failed line has a colour and dash no run's lines use.
+H="$W/multi-html.html"
+check "html: the SLO is drawn on the latency-over-time chart" \
+    sh -c "sed -n '/Latency over time/,/<\/figure>/p' '$H' | grep -q 'class=\"slot\">SLO p90&lt;=500ms<'"
+check "html: the --min-rate line carries its value" grep -q 'class="slot">--min-rate 30/s<' "$H"
+check "html: the failed line is apart from every run's colour and dash" \
+    sh -c "grep -o 'polyline[^>]*stroke=\"#7f1d1d\"[^>]*stroke-dasharray=\"7 3 2 3\"' '$H' | grep -q . &&
+           ! grep -q 'stroke=\"#7f1d1d\" stroke-width=\"2\"' '$H'"
+
 # The creation time is the one variable byte.
 ISO='[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9:]\{8\}Z'
 for f in "$W"/*; do
