@@ -139,9 +139,11 @@ int an_phab_token(const char *url, const char *file, char *tok, size_t toklen, c
  * RT_EXIT_RUNTIME with err (transport, HTTP status, or Conduit's error_code and message) ---- */
 /* ---- one Conduit call ----------------------------------------------------------------- */
 
+/* The answer's body, collected in a memory stream (b, n: open_memstream's). */
 struct answer {
+    FILE *f;
     char *b;
-    size_t n, cap;
+    size_t n;
     int too_big;
 };
 
@@ -149,22 +151,11 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ctx)
 {
     struct answer *a = ctx;
     size_t len = size * nmemb;
-    if (a->n + len + 1 > PHAB_MAX_ANSWER) {
+    if (a->n + len > PHAB_MAX_ANSWER) {
         a->too_big = 1;
         return 0;
     }
-    if (a->n + len + 1 > a->cap) {
-        size_t cap = (a->n + len + 1) * 2;
-        char *nb = realloc(a->b, cap);
-        if (!nb)
-            return 0;
-        a->b = nb;
-        a->cap = cap;
-    }
-    memcpy(a->b + a->n, p, len);
-    a->n += len;
-    a->b[a->n] = '\0';
-    return len;
+    return fwrite(p, 1, len, a->f);
 }
 
 /* The form body: params=<json>&output=json&__conduit__=1.  Owned (free); NULL out of
@@ -220,11 +211,12 @@ static int phab_call(const char *url, const char *token, const char *method, jso
 {
     *result = NULL;
     CURL *h = curl_easy_init();
-    struct answer a = { NULL, 0, 0, 0 };
+    struct answer a = { NULL, NULL, 0, 0 };
     char endpoint[2048], cerr[CURL_ERROR_SIZE] = "";
     char *body = h ? form_body(h, params, token) : NULL;
     int rc = RT_EXIT_RUNTIME;
-    if (!body) {
+    a.f = open_memstream(&a.b, &a.n);
+    if (!body || !a.f) {
         snprintf(err, errlen, "Conduit %s: out of memory", method);
         goto out;
     }
@@ -242,6 +234,8 @@ static int phab_call(const char *url, const char *token, const char *method, jso
     curl_easy_setopt(h, CURLOPT_USERAGENT, "revtrace/" RT_VERSION);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     CURLcode cc = curl_easy_perform(h);
+    if (fflush(a.f) != 0 && cc == CURLE_OK)
+        cc = CURLE_OUT_OF_MEMORY;
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (cc != CURLE_OK)
@@ -256,6 +250,8 @@ out:
         memset(body, 0, strlen(body));
         free(body);
     }
+    if (a.f)
+        fclose(a.f);
     free(a.b);
     curl_easy_cleanup(h);
     return rc;
