@@ -182,7 +182,7 @@ install: $(BIN) $(GEN)/revtrace.1 $(GEN)/revtrace.bash
 	$(Q)sed 's|@PREFIX@|$(PREFIX)|g' $(GEN)/revtrace.1 > $(DESTDIR)$(MANDIR)/man1/revtrace.1
 	$(Q)chmod 644 $(DESTDIR)$(MANDIR)/man1/revtrace.1
 	$(Q)install -m 644 $(GEN)/revtrace.bash $(DESTDIR)$(BASHCOMPDIR)/revtrace
-	$(Q)install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	$(Q)install -m 644 README.md Dockerfile $(DESTDIR)$(DOCDIR)/
 	$(Q)install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
 	$(Q)install -m 644 $(DATAFILES) $(DESTDIR)$(DATADIR)/
 	$(Q)ln -sfn $(DATADIR) $(DESTDIR)$(DOCDIR)/data

@@ -28,10 +28,16 @@
 #define TC_YAXIS 10         /* "  123.45 |" */
 #define TC_MAX_COLS 200
 
-/* "412.3" below 1 s, "1091" from 1 s on (the tables' rule). */
+/* The tables' rule ("412.3" below 1 s, "1091" from 1 s on), with more decimals below 10 ms
+ * so that the edges of sub-millisecond bins stay apart ("0.085", "2.45"). */
 static void ms_text(char *b, size_t len, double us)
 {
-    an_fmt_ms_or_na(b, len, 1, us);
+    if (us < 1000)
+        snprintf(b, len, "%.3f", us / 1e3);
+    else if (us < 10000)
+        snprintf(b, len, "%.2f", us / 1e3);
+    else
+        an_fmt_ms_or_na(b, len, 1, us);
 }
 
 /* ---- the latency histogram ------------------------------------------------------------ */
