@@ -115,6 +115,33 @@ static void test_histogram(void **state)
     an_report_free(&r);
 }
 
+/* Sub-millisecond latencies (10 us .. 1 ms): every row's range reads differently. */
+static void test_histogram_small(void **state)
+{
+    (void)state;
+    struct an_report r;
+    fake_report(&r, 1);
+    fake_run(&r.runs[0], 100, 0, 10);
+    char *s = render(0, &r.runs[0], &r.crit, WIDTH);
+    assert_width(s, WIDTH);
+    char prev[64] = "";
+    int rows = 0;
+    for (const char *p = strchr(s, '\n') + 1; *p; p = strchr(p, '\n') + 1) {
+        char a[32], b[32];
+        if (sscanf(p, "%31s - %31s", a, b) != 2 || !strchr(a, '.'))
+            continue;
+        char range[64];
+        snprintf(range, sizeof range, "%s-%s", a, b);
+        assert_string_not_equal(range, prev);
+        assert_string_not_equal(a, b);
+        snprintf(prev, sizeof prev, "%s", range);
+        rows++;
+    }
+    assert_true(rows >= 8);
+    free(s);
+    an_report_free(&r);
+}
+
 static void test_histogram_empty(void **state)
 {
     (void)state;
@@ -188,6 +215,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_histogram),
+        cmocka_unit_test(test_histogram_small),
         cmocka_unit_test(test_histogram_empty),
         cmocka_unit_test(test_rate),
         cmocka_unit_test(test_rate_long_run),
