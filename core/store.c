@@ -1109,7 +1109,8 @@ static int64_t insert_group(struct rt_store *s, const struct rt_record *grp, int
     int64_t ok = 0;
     for (int k = 0; k < n; k++) {
         bind_record(s->ins_one, 2, &grp[k]);
-        if (step_reset(s->ins_one, 1) == SQLITE_DONE) {
+        int rc = step_reset(s->ins_one, 1);
+        if (rc == SQLITE_DONE) {
             ok++;
             continue;
         }
@@ -1119,6 +1120,12 @@ static int64_t insert_group(struct rt_store *s, const struct rt_record *grp, int
         *first_err = 1;
         if (sqlite3_get_autocommit(s->h))
             return -1;   /* the error rolled the whole transaction back (I/O, disk full) */
+        if ((rc & 0xff) != SQLITE_CONSTRAINT) {
+            /* Not this row's fault (disk full, I/O, read-only): nothing of the batch may
+               stay, or a later commit would leave rows after a gap. */
+            sqlite3_exec(s->h, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
     }
     return ok;
 }

@@ -188,7 +188,8 @@ int rt_store_insert_begin(struct rt_store *s, char *err, size_t errlen);
  * Insert n records inside the transaction of rt_store_insert_begin: whole groups of
  * RT_STORE_INSERT_ROWS through one multi-row INSERT, the rest one row at a time.  A group
  * that fails while the transaction survives is retried row by row, and a row that fails on
- * its own (a duplicate seq) is skipped.  recs and their bodies are borrowed for the call
+ * its own (a constraint: a duplicate seq) is skipped; any other error (disk full, I/O,
+ * read-only) rolls the whole transaction back.  recs and their bodies are borrowed for the call
  * only (bodies are bound without a copy and unbound before returning).
  * Returns the rows inserted (0..n; err holds the first row's error when some were skipped,
  * else err is left alone), or -RT_STORE_EIO when an error ended the transaction (nothing

@@ -56,6 +56,18 @@ static void on_progress(void *ctx, const struct rt_progress *p, int stopping)
     }
 }
 
+static void on_storage_fault(void *ctx, const char *why, int64_t inflight, int64_t grace_us)
+{
+    struct rt_runview *v = ctx;
+    char g[32];
+    rt_format_duration(g, sizeof g, grace_us);
+    if (inflight > 0)
+        rt_msg_error("%s: %s; stopping now, nothing more is recorded (waiting up to %s for "
+                     "%lld requests in flight)", v->cmd, why, g, (long long)inflight);
+    else
+        rt_msg_error("%s: %s; stopping now, nothing more is recorded", v->cmd, why);
+}
+
 static void on_phase_end(void *ctx)
 {
     (void)ctx;
@@ -76,6 +88,7 @@ void rt_runview_init(struct rt_runview *v, const char *cmd, const struct rt_run_
     memset(hooks, 0, sizeof *hooks);
     hooks->countdown = v->quiet ? NULL : on_countdown;
     hooks->progress = v->quiet ? NULL : on_progress;
+    hooks->storage_fault = on_storage_fault;     /* an error: said even with --quiet */
     hooks->phase_end = on_phase_end;
     hooks->ctx = v;
     hooks->progress_interval_us = v->live ? RT_PROGRESS_LIVE_US : RT_PROGRESS_PLAIN_US;
@@ -140,5 +153,5 @@ void rt_runview_end(const struct rt_runview *v, const struct rt_session_result *
         break;
     }
     if (res->finish_error[0])
-        rt_msg_error("%s", res->finish_error);
+        rt_msg_error("%s; the run stays marked 'running'", res->finish_error);
 }
