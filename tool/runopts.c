@@ -3,15 +3,21 @@
  * feeds getopt_long and --help, their parsing, the checks after parsing, and the JSON that
  * goes into runs.config_json with secrets redacted.
  *
- * Redaction is by header name, not value: a header whose name says it carries a credential
- * (Authorization, Cookie, anything with token/key/secret/auth/password/cookie/session in it)
- * is stored as "Name: REDACTED"; the URL loses its user:password and the values of query
- * parameters with such names.  A false positive costs a little information in the record; a
- * false negative leaks a credential into a file people attach to tickets.
+ * Redaction is mostly by header name: a header whose name says it carries a credential
+ * (Authorization, Cookie, anything with token/key/secret/auth/password/cookie/session/
+ * bearer/signature/jwt/credential in it), or whose value starts with an authentication
+ * scheme (Bearer, Basic, Token, ...), is stored as "Name: REDACTED"; the URL loses its
+ * user:password and the values of query parameters with such names (and sig=).  A false
+ * positive costs a little information in the record; a false negative leaks a credential
+ * into a file people attach to tickets.  Every URL we print goes through the same redaction.
+ *
+ * -H @FILE (curl's form; @- is stdin) reads the headers from a file, one per line, so a
+ * token never appears in the command line (/proc/PID/cmdline is readable by every user).
  */
 #include "tool/runopts.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +46,7 @@ const struct rt_opt rt_runopt_table[] = {
       "per-request deadline; later answers are cut, error 'deadline' (default 5s)" },
     { "max-inflight", 0, "N", OPT_MAX_INFLIGHT,
       "at most N requests outstanding; later sends wait (default 1024)" },
-    { "header", 'H', "'NAME: VALUE'", OPT_HEADER, "add a request header (repeatable); secret values (Authorization, tokens, keys) are never stored or printed" },
+    { "header", 'H', "'NAME: VALUE'|@FILE", OPT_HEADER, "add a request header (repeatable); @FILE reads one header per line from FILE (@- from stdin), keeping secrets out of the command line; secret values (Authorization, tokens, keys) are never stored or printed" },
     { "host", 0, "NAME", OPT_HOST, "override the Host header (the URL still picks the address)" },
     { "body", 0, "TEMPLATE", OPT_BODY,
       "request body, one %d for the rev ID (default '{\"rev_id\": %d}')" },
@@ -129,6 +135,57 @@ static int add_header(struct rt_http_config *h, const char *arg, char *err, size
     return 0;
 }
 
+#define RT_HEADER_LINE_MAX 65536
+
+/* One line of a header file, CR/LF stripped: added unless blank.  0, or -1 with err naming
+   where (never the line itself: it may hold a secret). */
+static int add_header_line(struct rt_http_config *h, char *line, const char *name, long n,
+                           char *err, size_t errlen)
+{
+    size_t len = strlen(line);
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        line[--len] = '\0';
+    if (strspn(line, " \t") == len)
+        return 0;
+    char why[200];
+    if (add_header(h, line, why, sizeof why) == 0)
+        return 0;
+    return rt_opt_fail(err, errlen, "%s:%ld: %s", name, n, why);
+}
+
+/* -H @FILE: every non-blank line of FILE ("-": stdin) is a header. */
+static int add_header_file(struct rt_http_config *h, const char *path, char *err,
+                           size_t errlen)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "(stdin)" : path;
+    FILE *fp = is_stdin ? stdin : fopen(path, "r");
+    if (!fp)
+        return rt_opt_fail(err, errlen, "cannot read headers from %s: %s", path,
+                           strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    long n = 0;
+    int rc = 0;
+    while (rc == 0 && (got = getline(&line, &cap, fp)) >= 0) {
+        n++;
+        if ((size_t)got != strlen(line))
+            rc = rt_opt_fail(err, errlen, "%s:%ld: a NUL byte in a header line", name, n);
+        else if (got > RT_HEADER_LINE_MAX)
+            rc = rt_opt_fail(err, errlen, "%s:%ld: a header line over 64 KiB", name, n);
+        else
+            rc = add_header_line(h, line, name, n, err, errlen);
+    }
+    if (rc == 0 && ferror(fp))
+        rc = rt_opt_fail(err, errlen, "cannot read headers from %s: %s", name,
+                         strerror(errno));
+    free(line);
+    if (!is_stdin)
+        fclose(fp);
+    return rc;
+}
+
 int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, size_t errlen)
 {
     static const struct rt_opt_word keep[] = {
@@ -153,6 +210,8 @@ int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, s
         h->max_inflight = (int)v;
         return 0;
     case OPT_HEADER:
+        if (arg[0] == '@')
+            return add_header_file(h, arg + 1, err, errlen);
         return add_header(h, arg, err, errlen);
     case OPT_HOST:
         if (!*arg || strpbrk(arg, " \t\r\n/"))
@@ -203,16 +262,27 @@ int rt_runopt_finish(struct rt_run_opts *o, const char *url, char *err, size_t e
         snprintf(err, errlen, "give the URL of the service");
         return -1;
     }
+    /* Never echo a credential of a refused URL. */
+    char *shown = rt_url_redact(url);
+    const char *say = shown ? shown : "(not shown)";
     if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
         snprintf(err, errlen, "the URL '%s' must start with http:// or https:// (e.g. "
-                 "http://127.0.0.1:8080/v1/models/revertrisk-wikidata:predict)", url);
+                 "http://127.0.0.1:8080/v1/models/revertrisk-wikidata:predict)", say);
+        free(shown);
         return -1;
     }
     const char *hostpart = strstr(url, "://") + 3;
-    if (!*hostpart || *hostpart == '/') {
-        snprintf(err, errlen, "the URL '%s' has no host", url);
+    size_t alen = strcspn(hostpart, "/?#");
+    for (const char *at = memchr(hostpart, '@', alen); at; at = memchr(hostpart, '@', alen)) {
+        alen -= (size_t)(at + 1 - hostpart);     /* the host follows user:password@ */
+        hostpart = at + 1;
+    }
+    if (alen == 0) {
+        snprintf(err, errlen, "the URL '%s' has no host", say);
+        free(shown);
         return -1;
     }
+    free(shown);
     if (strpbrk(url, " \t\r\n")) {
         snprintf(err, errlen, "the URL must not contain spaces (percent-encode them)");
         return -1;
@@ -225,7 +295,8 @@ int rt_runopt_finish(struct rt_run_opts *o, const char *url, char *err, size_t e
 int rt_header_is_secret(const char *name, size_t len)
 {
     static const char *const words[] = { "auth", "token", "key", "secret", "password",
-                                         "passwd", "cookie", "session", "credential" };
+                                         "passwd", "cookie", "session", "credential",
+                                         "bearer", "signature", "jwt" };
     char low[128];
     if (len >= sizeof low)
         len = sizeof low - 1;
@@ -271,7 +342,8 @@ char *rt_url_redact(const char *url)
     while (*p && *p != '#') {
         size_t plen = strcspn(p, "&#");
         const char *eq = memchr(p, '=', plen);
-        if (eq && rt_header_is_secret(p, (size_t)(eq - p))) {
+        int sig = eq && eq - p == 3 && strncasecmp(p, "sig", 3) == 0;
+        if (eq && (sig || rt_header_is_secret(p, (size_t)(eq - p)))) {
             memcpy(q, p, (size_t)(eq + 1 - p));
             q += eq + 1 - p;
             q += sprintf(q, "REDACTED");
@@ -285,6 +357,20 @@ char *rt_url_redact(const char *url)
     }
     strcpy(q, p);
     return out;
+}
+
+/* A header value that starts with an authentication scheme and a credential ("Bearer x"). */
+static int value_is_secret(const char *v)
+{
+    static const char *const schemes[] = { "bearer", "basic", "digest", "token", "negotiate",
+                                           "aws4-hmac-sha256", "apikey" };
+    v += strspn(v, " \t");
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        size_t n = strlen(schemes[i]);
+        if (strncasecmp(v, schemes[i], n) == 0 && (v[n] == ' ' || v[n] == '\t'))
+            return 1;
+    }
+    return 0;
 }
 
 void rt_runopt_to_json(const struct rt_run_opts *o, json_t *obj)
@@ -303,7 +389,7 @@ void rt_runopt_to_json(const struct rt_run_opts *o, json_t *obj)
         const char *hd = h->headers[i];
         const char *colon = strchr(hd, ':');
         size_t nlen = colon ? (size_t)(colon - hd) : strlen(hd);
-        if (colon && rt_header_is_secret(hd, nlen)) {
+        if (colon && (rt_header_is_secret(hd, nlen) || value_is_secret(colon + 1))) {
             char *r = malloc(nlen + 16);
             if (r) {
                 snprintf(r, nlen + 16, "%.*s: REDACTED", (int)nlen, hd);
