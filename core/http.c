@@ -30,6 +30,12 @@ void rt_http_config_free(struct rt_http_config *c)
     free(c->headers);
     free(c->host);
     free(c->body_template);
+    free(c->ca_file);
+    free(c->ca_path);
+    free(c->client_cert);
+    free(c->client_key);
+    free(c->proxy);
+    free(c->noproxy);
     memset(c, 0, sizeof *c);
 }
 

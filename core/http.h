@@ -22,6 +22,12 @@ struct rt_http_config {
     char *body_template;        /* owned; one %d (or %lld) for the rev ID; default
                                    {"rev_id": %d} */
     int insecure;               /* 1: do not verify TLS */
+    char *ca_file, *ca_path;    /* owned; CA bundle / directory; NULL: libcurl's default */
+    char *client_cert;          /* owned; client certificate (PEM), NULL: none */
+    char *client_key;           /* owned; its private key, NULL: in client_cert */
+    char *proxy;                /* owned; proxy URL, NULL: none (the tool decides, from
+                                   --proxy or the environment, and says it) */
+    char *noproxy;              /* owned; hosts not to proxy (CURLOPT_NOPROXY), NULL */
     int http2;                  /* 1: allow HTTP/2 (ALPN) */
     enum rt_keep_bodies keep_bodies;
     int64_t max_body_bytes;     /* answers beyond this are cut: error "too_large"; default 1 MiB */

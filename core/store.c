@@ -953,7 +953,7 @@ int rt_store_group_runs(struct rt_store *s, const char *gid, struct rt_run_info 
 
 /* ---- requests: inserts ----------------------------------------------------------------- */
 
-#define INS_COLS 15   /* bound columns per row besides run_id (?1) */
+#define INS_COLS 16   /* bound columns per row besides run_id (?1) */
 
 /*
  * "INSERT INTO requests (...) VALUES (?1, ?2, .. ?16), (?1, ?17, .. ?31), ..." for rows rows.
@@ -963,7 +963,8 @@ static char *insert_sql(int rows)
 {
     static const char head[] =
         "INSERT INTO requests (run_id, seq, rev_id, scheduled_us, sent_us, dns_us, connect_us,"
-        " tls_us, ttfb_us, total_us, status, error, bytes_in, prediction, p_true, body)"
+        " tls_us, ttfb_us, total_us, status, error, bytes_in, prediction, p_true, body,"
+        " error_detail)"
         " VALUES ";
     size_t cap = sizeof head + (size_t)rows * (INS_COLS * 8 + 16);
     char *sql = malloc(cap);
@@ -1041,7 +1042,7 @@ static void bind_ge0(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
-/* Bind one record's 15 columns to parameters base .. base+14 (?1 is the run id). */
+/* Bind one record's 16 columns to parameters base .. base+15 (?1 is the run id). */
 static void bind_record(sqlite3_stmt *st, int base, const struct rt_record *r)
 {
     sqlite3_bind_int64(st, base, r->seq);
@@ -1073,6 +1074,10 @@ static void bind_record(sqlite3_stmt *st, int base, const struct rt_record *r)
                             SQLITE_STATIC);
     else
         sqlite3_bind_null(st, base + 14);
+    if (r->error_detail)
+        sqlite3_bind_text(st, base + 15, r->error_detail, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, base + 15);
 }
 
 /* Run a bound statement and drop its body bindings so none dangles once bodies are freed. */
@@ -1080,8 +1085,10 @@ static int step_reset(sqlite3_stmt *st, int rows)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    for (int k = 0; k < rows; k++)
+    for (int k = 0; k < rows; k++) {
         sqlite3_bind_null(st, 2 + k * INS_COLS + 14);
+        sqlite3_bind_null(st, 2 + k * INS_COLS + 15);
+    }
     return rc;
 }
 

@@ -109,7 +109,9 @@ static void free_bodies(struct chunk *c)
 {
     for (int i = 0; i < c->n; i++) {
         free(c->recs[i].body);
+        free(c->recs[i].error_detail);
         c->recs[i].body = NULL;
+        c->recs[i].error_detail = NULL;
     }
 }
 
@@ -150,7 +152,9 @@ void rt_writer_push(struct rt_writer *w, struct rt_record *r)
                 w->dropped++;
                 pthread_mutex_unlock(&w->mu);
                 free(r->body);
+                free(r->error_detail);
                 r->body = NULL;
+                r->error_detail = NULL;
                 return;
             }
         }
@@ -175,6 +179,7 @@ void rt_writer_push(struct rt_writer *w, struct rt_record *r)
     c->recs[c->n++] = *r;
     pthread_mutex_unlock(&w->mu);
     r->body = NULL;
+    r->error_detail = NULL;
 }
 
 int64_t rt_writer_committed(struct rt_writer *w)

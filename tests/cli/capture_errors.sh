@@ -2,7 +2,8 @@
 # capture_errors.sh - failures are data, bad input is refused: answers later than --deadline
 # are cut and recorded as 'deadline'; a closed port gives 'connect' rows and exit 0; answers
 # over --max-body are 'too_large'; emulated 503s are kept with their bodies; a bad rev-ID line,
-# a bad option, a bad body template or a database that is not ours exit 2 and write nothing.
+# a bad option, a bad body template or a database that is not ours exit 2 and write nothing;
+# a server that dies with requests in flight leaves them 'reset', not 'connect'.
 . tests/lib.sh
 
 RT=$REVTRACE
@@ -109,4 +110,29 @@ expect_eq "stalls: the emulator's 33 stalls are failed rows (32-34)" \
     "$(sql "$T/stall.db" "SELECT sum(error IS NOT NULL) BETWEEN 32 AND 34 FROM requests")" 1
 [ "$RT_FAILED" = 0 ] || sql "$T/stall.db" "SELECT '# ' || coalesce(error, '-') || ' status ' || status || ': ' || count(*) || ' rows, total ' || min(total_us) || '..' || max(total_us) || ' us' FROM requests GROUP BY error, status"
 stop_emulator
+
+# The server dies (SIGTERM) with requests it has read but not answered: those are 'reset'
+# (the connection was up and the request sent; libcurl's retry then found nobody), with the
+# reason kept in error_detail; requests sent after it died are 'connect' (refused), and no
+# 'connect' row claims a finished connect phase.  400 ms answers at 200/s: ~80 in flight.
+start_emulator --profile fast --delay-median 400ms --delay-p90 450ms --seed 1
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 200/s --duration 6s \
+    --db "$T/died.db" --progress plain 2>"$T/died.err" &
+pid=$!
+RT_PIDS="$RT_PIDS $pid"
+n=500
+while [ $n -gt 0 ] && [ "$(sql "$T/died.db" "SELECT count(*) FROM requests" 2>/dev/null || echo 0)" -lt 100 ]; do
+    sleep 0.02; n=$((n - 1))
+done
+kill -TERM "$EMU_PID"
+wait "$EMU_PID" 2>/dev/null
+wait $pid
+expect_eq "server died: the capture still exits 0" "$?" 0
+expect_eq "server died: in-flight requests are reset (connection up), later ones connect" \
+    "$(sql "$T/died.db" "SELECT sum(error = 'reset') > 0, sum(error = 'connect') > 0 FROM requests")" "1|1"
+expect_eq "server died: no 'connect' row has a finished connect phase" \
+    "$(sql "$T/died.db" "SELECT count(*) FROM requests WHERE error = 'connect' AND connect_us IS NOT NULL")" 0
+expect_eq "server died: every reset and connect row says why (error_detail)" \
+    "$(sql "$T/died.db" "SELECT count(*) FROM requests WHERE error IN ('reset', 'connect') AND error_detail IS NULL")" 0
+[ "$RT_FAILED" = 0 ] || sql "$T/died.db" "SELECT '# ' || coalesce(error, '-') || ' connect_us ' || (connect_us IS NOT NULL) || ': ' || count(*) || ' ' || coalesce(max(error_detail), '') FROM requests GROUP BY error, connect_us IS NOT NULL"
 finish
