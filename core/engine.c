@@ -312,6 +312,17 @@ static char *error_detail(const struct slot *s, const char *word, CURLcode code)
     return strndup(s->errbuf, 200);
 }
 
+/* Drop libcurl's " after N ms" from a reason, so that equal reasons read the same. */
+static void drop_elapsed(char *d)
+{
+    char *p = d ? strstr(d, " after ") : NULL;
+    if (!p)
+        return;
+    size_t n = strspn(p + 7, "0123456789");
+    if (n > 0 && strncmp(p + 7 + n, " ms", 3) == 0)
+        memmove(p, p + 7 + n + 3, strlen(p + 7 + n + 3) + 1);
+}
+
 /* A request that was due but never sent. */
 static void record_unsent(struct engine *e, const struct rt_plan_item *it)
 {
@@ -375,6 +386,7 @@ static void record_done(struct engine *e, struct slot *s, CURLcode code, int abo
     r.ttfb_us = ph[3];
     r.total_us = total >= 0 ? total : -1;
     r.error_detail = aborted ? NULL : error_detail(s, r.error, code);
+    drop_elapsed(r.error_detail);
     int ok_exchange = r.error == NULL;
     if (ok_exchange && status == 200)
         rt_answer_parse(s->body, s->body_len, &r.prediction, &r.p_true);

@@ -5,6 +5,7 @@
  */
 #include "core/http.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,23 @@ int rt_http_config_init(struct rt_http_config *c)
     c->max_body_bytes = 1 << 20;
     c->body_template = strdup("{\"rev_id\": %d}");
     return c->body_template ? 0 : -1;
+}
+
+void rt_http_default_trust(char **ca_file, char **ca_path)
+{
+    *ca_file = *ca_path = NULL;
+#if LIBCURL_VERSION_NUM >= 0x075400     /* 7.84.0: CURLINFO_CAINFO, CURLINFO_CAPATH */
+    CURL *c = curl_easy_init();
+    if (!c)
+        return;
+    char *v = NULL;
+    if (curl_easy_getinfo(c, CURLINFO_CAINFO, &v) == CURLE_OK && v)
+        *ca_file = strdup(v);
+    v = NULL;
+    if (curl_easy_getinfo(c, CURLINFO_CAPATH, &v) == CURLE_OK && v)
+        *ca_path = strdup(v);
+    curl_easy_cleanup(c);
+#endif
 }
 
 void rt_http_config_free(struct rt_http_config *c)

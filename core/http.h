@@ -33,6 +33,13 @@ struct rt_http_config {
     int64_t max_body_bytes;     /* answers beyond this are cut: error "too_large"; default 1 MiB */
 };
 
+/*
+ * libcurl's built-in trust store (CURLINFO_CAINFO / CURLINFO_CAPATH), what verifies a server
+ * when no CA file or directory is given: new strings the caller frees, NULL where libcurl
+ * has none (or is too old to say).
+ */
+void rt_http_default_trust(char **ca_file, char **ca_path);
+
 /* Defaults into a zeroed config (deadline 5 s, max-inflight 1024, template, 1 MiB cap). */
 int rt_http_config_init(struct rt_http_config *c);
 void rt_http_config_free(struct rt_http_config *c);

@@ -690,6 +690,95 @@ out:
     return rc;
 }
 
+int rt_store_run_set_stall(struct rt_store *s, int64_t run_id, int64_t max_loop_stall_us,
+                           char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(s->h, "UPDATE runs SET max_loop_stall_us = ?1 WHERE id = ?2", -1,
+                           &st, NULL) != SQLITE_OK) {
+        rc = sql_fail(s, "cannot record the loop stall", err, errlen);
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, max_loop_stall_us);
+    sqlite3_bind_int64(st, 2, run_id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = sql_fail(s, "cannot record the loop stall", err, errlen);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void rt_run_notes_free(struct rt_run_notes *n)
+{
+    if (!n)
+        return;
+    free(n->errors);
+    memset(n, 0, sizeof *n);
+    n->max_loop_stall_us = -1;
+}
+
+/* Each error word's most frequent detail (rows come grouped by word, most frequent first). */
+static int note_errors(struct rt_store *s, int64_t run_id, struct rt_run_notes *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->h,
+        "SELECT error, error_detail, count(*) AS n FROM requests WHERE run_id = ?1 AND "
+        "error_detail IS NOT NULL GROUP BY error, error_detail ORDER BY error, n DESC, "
+        "error_detail", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, run_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *w = (const char *)sqlite3_column_text(st, 0);
+        const char *d = (const char *)sqlite3_column_text(st, 1);
+        if (!w || !d || (out->nerrors && strcmp(out->errors[out->nerrors - 1].word, w) == 0))
+            continue;
+        struct rt_error_note *g = realloc(out->errors, (out->nerrors + 1) * sizeof *g);
+        if (!g) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        out->errors = g;
+        g += out->nerrors++;
+        snprintf(g->word, sizeof g->word, "%s", w);
+        snprintf(g->detail, sizeof g->detail, "%s", d);
+        g->n = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int rt_store_run_notes(struct rt_store *s, int64_t run_id, struct rt_run_notes *out,
+                       char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->max_loop_stall_us = -1;
+    int version = 0;
+    if (query_int(s->h, "PRAGMA user_version", &version) != SQLITE_OK)
+        return sql_fail(s, "cannot read the run's notes", err, errlen);
+    if (version < 3)
+        return 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->h, "SELECT max_loop_stall_us FROM runs WHERE id = ?1", -1,
+                                &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, run_id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            out->max_loop_stall_us = sqlite3_column_int64(st, 0);
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        rc = note_errors(s, run_id, out);
+    if (rc != SQLITE_OK) {
+        rt_run_notes_free(out);
+        return sql_fail(s, "cannot read the run's notes", err, errlen);
+    }
+    return 0;
+}
+
 void rt_run_info_free(struct rt_run_info *ri)
 {
     if (!ri)

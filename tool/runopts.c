@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "core/units.h"
 
@@ -39,6 +40,12 @@ enum {
     OPT_NAME,
     OPT_QUIET,
     OPT_PROGRESS,
+    OPT_CACERT,
+    OPT_CAPATH,
+    OPT_CERT,
+    OPT_KEY,
+    OPT_PROXY,
+    OPT_NOPROXY,
 };
 
 const struct rt_opt rt_runopt_table[] = {
@@ -51,6 +58,12 @@ const struct rt_opt rt_runopt_table[] = {
     { "body", 0, "TEMPLATE", OPT_BODY,
       "request body, one %d for the rev ID (default '{\"rev_id\": %d}')" },
     { "insecure", 0, NULL, OPT_INSECURE, "do not verify the server's TLS certificate" },
+    { "cacert", 0, "FILE", OPT_CACERT, "trust the CA certificates in FILE (PEM) instead of the system's; default from CURL_CA_BUNDLE or SSL_CERT_FILE as curl does" },
+    { "capath", 0, "DIR", OPT_CAPATH, "trust the CA certificates in DIR (hashed names, c_rehash); default from SSL_CERT_DIR" },
+    { "cert", 0, "FILE", OPT_CERT, "client certificate (PEM) to present to the server" },
+    { "key", 0, "FILE", OPT_KEY, "the client certificate's private key (PEM; default: in --cert's file)" },
+    { "proxy", 0, "URL", OPT_PROXY, "send through this proxy ('' for none); default from http_proxy / https_proxy / all_proxy as libcurl does, said at start" },
+    { "noproxy", 0, "LIST", OPT_NOPROXY, "comma-separated hosts not to proxy ('*': none); default from no_proxy" },
     { "http2", 0, NULL, OPT_HTTP2, "use HTTP/2 when the server offers it (ALPN, h2c not tried)" },
     { "keep-bodies", 0, "all|errors|none", OPT_KEEP_BODIES,
       "store answers (zlib-compressed): all, only non-2xx/errors (default), none" },
@@ -186,6 +199,25 @@ static int add_header_file(struct rt_http_config *h, const char *path, char *err
     return rc;
 }
 
+/* --cacert, --capath, --cert, --key: a file (a directory for --capath) that exists now. */
+static int tls_file(struct rt_run_opts *o, int id, const char *arg, char *err, size_t errlen)
+{
+    struct rt_http_config *h = &o->http;
+    struct stat st;
+    int want_dir = id == OPT_CAPATH;
+    if (!*arg || stat(arg, &st) != 0)
+        return rt_opt_fail(err, errlen, "cannot use '%s': %s", arg,
+                           *arg ? strerror(errno) : "give a path");
+    if (want_dir ? !S_ISDIR(st.st_mode) : S_ISDIR(st.st_mode))
+        return rt_opt_fail(err, errlen, "'%s' is not a %s", arg, want_dir ? "directory"
+                                                                           : "file");
+    char **dst = id == OPT_CACERT ? &h->ca_file : id == OPT_CAPATH ? &h->ca_path
+               : id == OPT_CERT ? &h->client_cert : &h->client_key;
+    if (id == OPT_CACERT || id == OPT_CAPATH)
+        o->trust_from = id == OPT_CACERT ? "--cacert" : "--capath";
+    return replace(dst, arg, err, errlen);
+}
+
 int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, size_t errlen)
 {
     static const struct rt_opt_word keep[] = {
@@ -251,9 +283,87 @@ int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, s
         return 0;
     case OPT_PROGRESS:
         return rt_opt_choose(arg, progress, &o->progress_tty, err, errlen);
+    case OPT_CACERT:
+    case OPT_CAPATH:
+    case OPT_CERT:
+    case OPT_KEY:
+        return tls_file(o, id, arg, err, errlen);
+    case OPT_PROXY:
+        o->proxy_given = 1;
+        if (!*arg) {                  /* curl's --proxy '': no proxy, whatever the env says */
+            free(h->proxy);
+            h->proxy = NULL;
+            return 0;
+        }
+        if (strpbrk(arg, " \t\r\n"))
+            return rt_opt_fail(err, errlen, "give a proxy URL such as http://proxy:3128");
+        return replace(&h->proxy, arg, err, errlen);
+    case OPT_NOPROXY:
+        o->noproxy_from = "--noproxy";
+        return replace(&h->noproxy, arg, err, errlen);
     default:
         return rt_opt_fail(err, errlen, "internal error: unknown shared option %d", id);
     }
+}
+
+/* The first of the environment variables names that is set and not empty, or NULL. */
+static const char *env_first(const char *const *names, const char **which)
+{
+    for (; *names; names++) {
+        const char *v = getenv(*names);
+        if (v && *v) {
+            *which = *names;
+            return v;
+        }
+    }
+    return NULL;
+}
+
+/* curl's tool: CURL_CA_BUNDLE, else SSL_CERT_DIR and SSL_CERT_FILE, unless told. */
+static int trust_from_env(struct rt_run_opts *o, char *err, size_t errlen)
+{
+    struct rt_http_config *h = &o->http;
+    if (h->ca_file || h->ca_path)
+        return 0;
+    const char *v = getenv("CURL_CA_BUNDLE");
+    if (v && *v) {
+        o->trust_from = "CURL_CA_BUNDLE";
+        return replace(&h->ca_file, v, err, errlen);
+    }
+    o->trust_from = "libcurl default";
+    if ((v = getenv("SSL_CERT_DIR")) && *v) {
+        o->trust_from = "SSL_CERT_DIR";
+        if (replace(&h->ca_path, v, err, errlen) != 0)
+            return -1;
+    }
+    if ((v = getenv("SSL_CERT_FILE")) && *v) {
+        o->trust_from = h->ca_path ? "SSL_CERT_FILE, SSL_CERT_DIR" : "SSL_CERT_FILE";
+        return replace(&h->ca_file, v, err, errlen);
+    }
+    return 0;
+}
+
+/* The proxy libcurl would take from the environment (it reads no uppercase HTTP_PROXY). */
+static int proxy_from_env(struct rt_run_opts *o, int https, char *err, size_t errlen)
+{
+    static const char *const for_http[] = { "http_proxy", "all_proxy", "ALL_PROXY", NULL };
+    static const char *const for_https[] = { "https_proxy", "HTTPS_PROXY", "all_proxy",
+                                             "ALL_PROXY", NULL };
+    static const char *const no[] = { "no_proxy", "NO_PROXY", NULL };
+    struct rt_http_config *h = &o->http;
+    const char *which = NULL, *v;
+    if (o->proxy_given) {
+        o->proxy_from = h->proxy ? "--proxy" : NULL;
+    } else if ((v = env_first(https ? for_https : for_http, &which))) {
+        o->proxy_from = which;
+        if (replace(&h->proxy, v, err, errlen) != 0)
+            return -1;
+    }
+    if (!h->noproxy && h->proxy && (v = env_first(no, &which))) {
+        o->noproxy_from = which;
+        return replace(&h->noproxy, v, err, errlen);
+    }
+    return 0;
 }
 
 int rt_runopt_finish(struct rt_run_opts *o, const char *url, char *err, size_t errlen)
@@ -289,7 +399,28 @@ int rt_runopt_finish(struct rt_run_opts *o, const char *url, char *err, size_t e
     }
     if (rt_body_template_check(o->http.body_template, err, errlen) != 0)
         return -1;
-    return replace(&o->http.url, url, err, errlen);
+    if (o->http.client_key && !o->http.client_cert) {
+        snprintf(err, errlen, "--key needs --cert (the client certificate it belongs to)");
+        return -1;
+    }
+    if (replace(&o->http.url, url, err, errlen) != 0 || trust_from_env(o, err, errlen) != 0)
+        return -1;
+    return proxy_from_env(o, strncasecmp(url, "https://", 8) == 0, err, errlen);
+}
+
+void rt_runopt_proxy_line(const struct rt_run_opts *o, char *buf, size_t len)
+{
+    const struct rt_http_config *h = &o->http;
+    buf[0] = '\0';
+    if (!h->proxy)
+        return;
+    char *shown = rt_url_redact(h->proxy);
+    int n = snprintf(buf, len, "through proxy %s (from %s)", shown ? shown : "(not shown)",
+                     o->proxy_from);
+    if (h->noproxy && n > 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, "; not for %s (from %s)", h->noproxy,
+                 o->noproxy_from ? o->noproxy_from : "--noproxy");
+    free(shown);
 }
 
 int rt_header_is_secret(const char *name, size_t len)
@@ -373,6 +504,46 @@ static int value_is_secret(const char *v)
     return 0;
 }
 
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* Which trust store verifies the server, and the client certificate: paths, never keys. */
+static json_t *tls_json(const struct rt_run_opts *o)
+{
+    const struct rt_http_config *h = &o->http;
+    char *def_file = NULL, *def_path = NULL;
+    int dflt = !h->ca_file && !h->ca_path;
+    if (dflt)
+        rt_http_default_trust(&def_file, &def_path);
+    json_t *t = json_pack("{s:b, s:s, s:o, s:o, s:o, s:o}", "verify", !h->insecure,
+                          "trust_from", o->trust_from ? o->trust_from : "libcurl default",
+                          "ca_file", str_or_null(dflt ? def_file : h->ca_file),
+                          "ca_path", str_or_null(dflt ? def_path : h->ca_path),
+                          "client_cert", str_or_null(h->client_cert),
+                          "client_key", str_or_null(h->client_key));
+    free(def_file);
+    free(def_path);
+    return t ? t : json_null();
+}
+
+/* The proxy in use (credentials redacted), where it came from; null without one. */
+static json_t *proxy_json(const struct rt_run_opts *o)
+{
+    const struct rt_http_config *h = &o->http;
+    if (!h->proxy)
+        return json_null();
+    char *u = rt_url_redact(h->proxy);
+    json_t *p = json_pack("{s:o, s:s, s:o, s:o}", "url", str_or_null(u),
+                          "from", o->proxy_from ? o->proxy_from : "--proxy",
+                          "noproxy", str_or_null(h->noproxy),
+                          "noproxy_from", str_or_null(h->noproxy ? (o->noproxy_from ?
+                                                      o->noproxy_from : "--noproxy") : NULL));
+    free(u);
+    return p ? p : json_null();
+}
+
 void rt_runopt_to_json(const struct rt_run_opts *o, json_t *obj)
 {
     const struct rt_http_config *h = &o->http;
@@ -404,6 +575,8 @@ void rt_runopt_to_json(const struct rt_run_opts *o, json_t *obj)
     json_object_set_new(obj, "host", h->host ? json_string(h->host) : json_null());
     json_object_set_new(obj, "body_template", json_string(h->body_template));
     json_object_set_new(obj, "insecure", json_boolean(h->insecure));
+    json_object_set_new(obj, "tls", tls_json(o));
+    json_object_set_new(obj, "proxy", proxy_json(o));
     json_object_set_new(obj, "http2", json_boolean(h->http2));
     json_object_set_new(obj, "keep_bodies", json_string(keep[h->keep_bodies]));
     json_object_set_new(obj, "max_body_bytes", json_integer(h->max_body_bytes));

@@ -68,6 +68,9 @@ static void on_storage_fault(void *ctx, const char *why, int64_t inflight, int64
         rt_msg_error("%s: %s; stopping now, nothing more is recorded", v->cmd, why);
 }
 
+/* Say the loop's own stall when it is this long (runs.max_loop_stall_us always has it). */
+#define RT_RUNVIEW_STALL_WARN_US 1000000
+
 static void on_phase_end(void *ctx)
 {
     (void)ctx;
@@ -85,6 +88,10 @@ void rt_runview_init(struct rt_runview *v, const char *cmd, const struct rt_run_
     v->quiet = o->quiet;
     v->next_plain_us = RT_PROGRESS_PLAIN_US;
     v->countdown_shown = -1;
+    char proxy[600];
+    rt_runopt_proxy_line(o, proxy, sizeof proxy);
+    if (proxy[0] && !v->quiet)
+        rt_msg_info("%s: sending %s", cmd, proxy);
     memset(hooks, 0, sizeof *hooks);
     hooks->countdown = v->quiet ? NULL : on_countdown;
     hooks->progress = v->quiet ? NULL : on_progress;
@@ -151,6 +158,13 @@ void rt_runview_end(const struct rt_runview *v, const struct rt_session_result *
         if (!v->quiet)     /* --quiet: the exit status alone tells of a signal */
             say_summary(v, res);
         break;
+    }
+    if (res->max_stall_us >= RT_RUNVIEW_STALL_WARN_US) {
+        char st[32];
+        rt_format_duration(st, sizeof st, res->max_stall_us);
+        rt_msg_warn("%s: the send loop itself stalled for %s (the process was stopped or "
+                    "starved of CPU): requests in flight then were charged it as service "
+                    "time, those due in it as lag", v->cmd, st);
     }
     if (res->finish_error[0])
         rt_msg_error("%s; the run stays marked 'running'", res->finish_error);

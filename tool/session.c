@@ -374,6 +374,7 @@ static void drive(struct sess *x)
     x->end_mono = rt_mono_us();
     rt_planfeed_stop(feed);
     x->done = er.done;
+    x->res->max_stall_us = er.max_stall_us;
     x->ran = 1;
     phase_end(x);
 }
@@ -424,6 +425,9 @@ static void close_run(struct sess *x)
 {
     struct rt_session_result *res = x->res;
     restore_handlers(x);
+    /* The loop's own stall, for analyze; a failure here shows in the status write below. */
+    if (x->db && x->run_id >= 0 && x->ran)
+        (void)rt_store_run_set_stall(x->db, x->run_id, res->max_stall_us, NULL, 0);
     if (x->db && x->run_id >= 0) {
         if (rt_store_run_finish(x->db, x->run_id, res->status, res->finish_error,
                              sizeof res->finish_error) != 0) {

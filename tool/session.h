@@ -64,6 +64,8 @@ struct rt_session_result {
     int64_t rows;                     /* the run's rows on disk at the end; -1 when they
                                          were not (or could not be) counted */
     int64_t elapsed_us;               /* scheduled time 0 to the end of sending; >= 0 */
+    int64_t max_stall_us;             /* the send loop's longest stall (engine); 0 when it
+                                         did not run */
 };
 
 /*
