@@ -111,6 +111,29 @@ expect_eq "stalls: the emulator's 33 stalls are failed rows (32-34)" \
 [ "$RT_FAILED" = 0 ] || sql "$T/stall.db" "SELECT '# ' || coalesce(error, '-') || ' status ' || status || ': ' || count(*) || ' rows, total ' || min(total_us) || '..' || max(total_us) || ' us' FROM requests GROUP BY error, status"
 stop_emulator
 
+# Bounded input: /dev/zero, a NUL byte, a line over 1 MiB are refused at once with FILE:LINE,
+# exit 2, without growing (the old reader took 3.3 GB of /dev/zero in 20 s).
+/usr/bin/time -f '%M' -o "$T/zero.rss" timeout 20 "$RT" capture http://127.0.0.1:9/x \
+    --revids /dev/zero --rate 1/s --db "$T/zero.db" 2>"$T/zero.err"
+expect_eq "--revids /dev/zero: exit 2 at once" "$?" 2
+grep -q "/dev/zero:1: a NUL byte" "$T/zero.err" && ok "/dev/zero: FILE:LINE and why" \
+    || notok "/dev/zero: $(cat "$T/zero.err")"
+check "/dev/zero: under 64 MB of memory ($(tail -n1 "$T/zero.rss") kB)" test "$(tail -n1 "$T/zero.rss")" -lt 65536
+{ printf 'rev_id\n1\n2\n'; head -c 5000 /dev/zero; } > "$T/nul.csv"
+"$RT" capture http://127.0.0.1:9/x --revids "$T/nul.csv" --rate 1/s --db "$T/zero.db" 2>"$T/nul.err"
+expect_eq "NUL bytes after good lines: exit 2" "$?" 2
+grep -q "nul.csv:4: a NUL byte" "$T/nul.err" && ok "NUL bytes: the line is named" \
+    || notok "NUL bytes: $(cat "$T/nul.err")"
+{ printf 'rev_id\n1\n'; head -c 2097152 /dev/zero | tr '\0' 7; printf '\n3\n'; } > "$T/long.csv"
+gzip -c "$T/long.csv" > "$T/long.csv.gz"
+for f in long.csv long.csv.gz; do
+    "$RT" capture http://127.0.0.1:9/x --revids "$T/$f" --rate 1/s --db "$T/zero.db" 2>"$T/long.err"
+    expect_eq "$f (a 2 MiB line): exit 2" "$?" 2
+    grep -q "$f:3: a line over 1 MiB" "$T/long.err" && ok "$f: the line is named" \
+        || notok "$f: $(cat "$T/long.err")"
+done
+check "refused input writes no database" test ! -e "$T/zero.db"
+
 # The server dies (SIGTERM) with requests it has read but not answered: those are 'reset'
 # (the connection was up and the request sent; libcurl's retry then found nobody), with the
 # reason kept in error_detail; requests sent after it died are 'connect' (refused), and no
