@@ -143,10 +143,7 @@ timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 200/s --dura
     --db "$T/died.db" --progress plain 2>"$T/died.err" &
 pid=$!
 RT_PIDS="$RT_PIDS $pid"
-n=500
-while [ $n -gt 0 ] && [ "$(sql "$T/died.db" "SELECT count(*) FROM requests" 2>/dev/null || echo 0)" -lt 100 ]; do
-    sleep 0.02; n=$((n - 1))
-done
+wait_rows "$T/died.db" 100 10
 kill -TERM "$EMU_PID"
 wait "$EMU_PID" 2>/dev/null
 wait $pid

@@ -22,10 +22,7 @@ X-Forwarded-Authz: Basic tOkEnG7
 EOF
 pid=$!
 RT_PIDS="$RT_PIDS $pid"
-n=500
-while [ $n -gt 0 ] && [ "$(sql "$T/s.db" "SELECT count(*) FROM requests" 2>/dev/null || echo 0)" -lt 5 ]; do
-    sleep 0.02; n=$((n - 1))
-done
+wait_rows "$T/s.db" 5 10
 check "headers from a file and stdin: requests are answered" \
     test "$(sql "$T/s.db" "SELECT count(*) FROM requests WHERE status = 200")" -ge 5
 # (The URL's query tokens are in argv by the user's choice; the headers' never are.)

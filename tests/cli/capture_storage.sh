@@ -15,17 +15,6 @@ unmount() { [ -n "$MNT" ] && umount "$MNT" 2>/dev/null; MNT=""; }
 unfreeze() { command -v chattr >/dev/null && chattr -i "$T"/*.db* 2>/dev/null; true; }
 trap 'unfreeze; unmount; cleanup' EXIT
 
-# wait_rows DB N: poll (bounded, 20 s) until the database holds at least N request rows.
-wait_rows() {
-    n=1000
-    while [ $n -gt 0 ]; do
-        c=$(sql "$1" "SELECT count(*) FROM requests" 2>/dev/null)
-        [ "${c:-0}" -ge "$2" ] && return 0
-        sleep 0.02; n=$((n - 1))
-    done
-    return 1
-}
-
 # capture_bg NAME DB [options]: a 60 s capture at 200/s in the background; sets PID.
 capture_bg() {
     name=$1 db=$2; shift 2
@@ -88,28 +77,23 @@ grep -q "the database file .*g.db was removed during the run; stopping now" "$T/
 : > "$T/probe"
 if command -v chattr >/dev/null && chattr +i "$T/probe" 2>/dev/null; then
     chattr -i "$T/probe"
+    # freeze NAME WHAT PATTERN: a capture into NAME.db whose file NAME.db-NAME is made
+    # immutable once rows are committed; it must stop with PATTERN on stderr.
+    freeze() {
+        t0=$(date +%s)
+        capture_bg "$1" "$T/$1.db" --rate 200/s
+        check "$2: rows are being committed" wait_rows "$T/$1.db" 20
+        chattr +i "$T/$1.db-$1"
+        wait $PID
+        rc=$?
+        chattr -i "$T/$1.db-$1"
+        after_stop "$2" $rc "$t0" "$T/$1.db"
+        grep -q "$3" "$T/$1.err" && ok "$2: the reason is said" || notok "$2: stderr: $(cat "$T/$1.err")"
+    }
     # 3. The WAL made immutable: the commit's write fails (disk I/O error).
-    t0=$(date +%s)
-    capture_bg wal "$T/wal.db" --rate 200/s
-    check "immutable WAL: rows are being committed" wait_rows "$T/wal.db" 20
-    chattr +i "$T/wal.db-wal"
-    wait $PID
-    rc=$?
-    chattr -i "$T/wal.db-wal"
-    after_stop "immutable WAL" $rc "$t0" "$T/wal.db"
-    grep -q "I/O error; stopping now" "$T/wal.err" && ok "immutable WAL: said at once" \
-        || notok "immutable WAL: stderr: $(cat "$T/wal.err")"
+    freeze wal "immutable WAL" "I/O error; stopping now"
     # 4. The -shm file made immutable: writing its mapping faults (SIGBUS); a message, exit 3.
-    t0=$(date +%s)
-    capture_bg shm "$T/shm.db" --rate 200/s
-    check "immutable -shm: rows are being committed" wait_rows "$T/shm.db" 20
-    chattr +i "$T/shm.db-shm"
-    wait $PID
-    rc=$?
-    chattr -i "$T/shm.db-shm"
-    after_stop "immutable -shm" $rc "$t0" "$T/shm.db"
-    grep -q "bus error (SIGBUS) .*shm.db-shm" "$T/shm.err" && ok "immutable -shm: SIGBUS is worded" \
-        || notok "immutable -shm: stderr: $(cat "$T/shm.err")"
+    freeze shm "immutable -shm" "bus error (SIGBUS) .*shm.db-shm"
 else
     ok "immutable database files # skip chattr +i not available or not supported here"
 fi
