@@ -71,6 +71,8 @@ struct an_bucket {
 struct an_errcount {
     char word[32];
     int64_t n;
+    char detail[208];       /* libcurl's most frequent reason for it (error_detail), "" */
+    int64_t detail_n;       /* rows with that reason (in the part it came from) */
 };
 
 /* A run as analyzed: one database run, or a group of runs merged into one. */
@@ -92,6 +94,8 @@ struct an_run {
     int64_t fail_status_n[AN_NSTATUS + 1]; /* failures without an error word, by status */
     struct an_errcount errors[AN_MAX_ERRWORDS];
     size_t nerrors;
+    int64_t max_loop_stall_us;  /* the send loop's own longest stall (the largest of the
+                                   parts'); -1 when not recorded (before schema 3) */
     int64_t errors_other;
     int64_t s429, s4xx, s5xx;
     double error_ratio;     /* failed / requests; 0 without requests */

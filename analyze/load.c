@@ -308,6 +308,31 @@ static int name_parts(struct an_run *run, const struct parts *ps)
     return !run->label || oom ? -1 : 0;
 }
 
+/* A part's notes (error reasons, the loop's stall) into run, after its rows were counted. */
+static int read_notes(struct rt_store *db, const struct part *p, struct an_run *run,
+                      char *err, size_t errlen)
+{
+    struct rt_run_notes notes;
+    char why[512] = "";
+    if (rt_store_run_notes(db, p->id, &notes, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s", why);
+        return RT_EXIT_RUNTIME;
+    }
+    if (notes.max_loop_stall_us > run->max_loop_stall_us)
+        run->max_loop_stall_us = notes.max_loop_stall_us;
+    for (size_t i = 0; i < notes.nerrors; i++) {
+        for (size_t e = 0; e < run->nerrors; e++) {
+            struct an_errcount *c = &run->errors[e];
+            if (strcmp(c->word, notes.errors[i].word) == 0 && !c->detail[0]) {
+                snprintf(c->detail, sizeof c->detail, "%s", notes.errors[i].detail);
+                c->detail_n = notes.errors[i].n;
+            }
+        }
+    }
+    rt_run_notes_free(&notes);
+    return 0;
+}
+
 /* Walk one part's rows into fig.  0 or RT_EXIT_RUNTIME with err filled. */
 static int read_part(struct rt_store *db, const struct part *p, struct an_fig *fig, char *err,
                      size_t errlen)
@@ -337,7 +362,8 @@ static int read_part(struct rt_store *db, const struct part *p, struct an_fig *f
  * row.  0 or RT_EXIT_RUNTIME with err filled: every database opened a moment ago, so a
  * failure now is the runtime's.
  */
-static int read_parts(const struct parts *ps, struct an_fig *fig, char *err, size_t errlen)
+static int read_parts(const struct parts *ps, struct an_fig *fig, struct an_run *run,
+                      char *err, size_t errlen)
 {
     struct rt_store *db = NULL;
     int rc = 0;
@@ -350,6 +376,8 @@ static int read_parts(const struct parts *ps, struct an_fig *fig, char *err, siz
         }
         if (rc == 0)
             rc = read_part(db, &ps->v[i], fig, err, errlen);
+        if (rc == 0)
+            rc = read_notes(db, &ps->v[i], run, err, errlen);
     }
     rt_store_close(db);
     return rc;
@@ -361,6 +389,7 @@ int an_run_load(const struct an_ref *ref, char *const *dbs, size_t ndbs, int64_t
     struct parts ps = { NULL, 0 };
     struct an_fig *fig = NULL;
     memset(run, 0, sizeof *run);
+    run->max_loop_stall_us = -1;
     int rc = find_parts(ref, dbs, ndbs, &ps, &run->label, err, errlen);
     if (rc)
         goto out;
@@ -370,7 +399,7 @@ int an_run_load(const struct an_ref *ref, char *const *dbs, size_t ndbs, int64_t
         rc = RT_EXIT_RUNTIME;
         goto out;
     }
-    rc = read_parts(&ps, fig, err, errlen);
+    rc = read_parts(&ps, fig, run, err, errlen);
     if (rc == 0 && an_fig_end(fig, flags) != 0) {
         snprintf(err, errlen, "out of memory computing the figures");
         rc = RT_EXIT_RUNTIME;

@@ -109,6 +109,17 @@ static void counts_json(json_t *o, const struct an_run *run)
     if (run->errors_other)
         json_object_set_new(er, "other", json_integer(run->errors_other));
     json_object_set_new(o, "errors", er);
+    /* Schema 3 notes, only where recorded (older files keep their exact output). */
+    json_t *why = json_object();
+    for (size_t e = 0; e < run->nerrors; e++)
+        if (run->errors[e].detail[0])
+            json_object_set_new(why, run->errors[e].word, json_string(run->errors[e].detail));
+    if (json_object_size(why))
+        json_object_set_new(o, "error_details", why);
+    else
+        json_decref(why);
+    if (run->max_loop_stall_us >= 0)
+        json_object_set_new(o, "max_loop_stall_us", json_integer(run->max_loop_stall_us));
 }
 
 static json_t *real_if(int have, double v)

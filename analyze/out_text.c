@@ -210,6 +210,11 @@ static void run_header(FILE *out, const struct an_run *run)
         if (run->errors_other)
             fprintf(out, " other: %lld", (long long)run->errors_other);
         fputc('\n', out);
+        for (size_t e = 0; e < run->nerrors; e++)
+            if (run->errors[e].detail[0])
+                fprintf(out, "  why        %s: %s (%lld of %lld)\n", run->errors[e].word,
+                        run->errors[e].detail, (long long)run->errors[e].detail_n,
+                        (long long)run->errors[e].n);
     }
     if (run->offered_per_s > 0)
         fprintf(out, "  offered    %.2f/s = %.0f/h (%s)\n", run->offered_per_s,
@@ -235,6 +240,10 @@ static void run_header(FILE *out, const struct an_run *run)
     if (run->duration_s > 0)
         fprintf(out, "  completion span %.1f s (first send to last completion)\n",
                 run->duration_s);
+    if (run->max_loop_stall_us >= 0)
+        fprintf(out, "  loop stall %.1f ms at most (the load generator's own: in-flight "
+                "requests are charged it as service time)\n",
+                (double)run->max_loop_stall_us / 1000.0);
     fputc('\n', out);
 }
 

@@ -99,6 +99,7 @@ struct slot {
     int retry_blocked;              /* curl tried to send it again: refused (see on_prereq) */
     char *post;                     /* owned request body buffer */
     size_t post_len, post_cap;
+    char errbuf[CURL_ERROR_SIZE];   /* libcurl's words for a failure (CURLOPT_ERRORBUFFER) */
 };
 
 /* A closed-loop user waiting for its next send; the heap orders them by (due_us, user). */
@@ -142,6 +143,8 @@ struct engine {
     int64_t last_progress_us, last_progress_sent, last_progress_done;
     int64_t first_sent_us, last_sent_us;   /* after t0, of the first and the latest send */
     int stopping, aborted;
+    int64_t turn_us, wake_us;       /* the loop's last turn, and when it meant to wake next */
+    int64_t max_stall_us;           /* the longest the loop came back later than meant */
 };
 
 /* ---- closed-loop users ---------------------------------------------------------------- */
@@ -236,7 +239,9 @@ static const char *error_word(CURLcode c, const struct slot *s)
     case CURLE_OK: return NULL;
     case CURLE_OPERATION_TIMEDOUT: return "deadline";
     case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_RESOLVE_PROXY: return "dns";
-    case CURLE_COULDNT_CONNECT: return "connect";
+    /* A connection curl had already sent this request on died, and its silent retry could
+       not connect (the server went away): the request was lost in flight, a reset. */
+    case CURLE_COULDNT_CONNECT: return s->attempts > 0 ? "reset" : "connect";
     case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER: case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_ENGINE_NOTFOUND: case CURLE_SSL_ENGINE_SETFAILED:
@@ -285,7 +290,37 @@ static void emit(struct engine *e, struct rt_record *r)
 {
     e->hooks->on_record(e->hooks->record_ctx, r);
     free(r->body);       /* when the hook did not take it */
+    free(r->error_detail);
     r->body = NULL;
+    r->error_detail = NULL;
+}
+
+/* libcurl's words for a failed exchange, kept short; NULL where the word says it all. */
+static char *error_detail(const struct slot *s, const char *word, CURLcode code)
+{
+    if (s->retry_blocked)
+        return strdup("the connection closed before the answer; libcurl's re-send refused");
+    if (!word || !s->errbuf[0] || strcmp(word, "deadline") == 0 ||
+        strcmp(word, "canceled") == 0 || strcmp(word, "too_large") == 0)
+        return NULL;
+    if (code == CURLE_COULDNT_CONNECT && s->attempts > 0) {   /* a reset (error_word) */
+        char d[CURL_ERROR_SIZE + 80];
+        snprintf(d, sizeof d, "connection lost after the request was sent; reconnecting: %s",
+                 s->errbuf);
+        return strndup(d, 200);
+    }
+    return strndup(s->errbuf, 200);
+}
+
+/* Drop libcurl's " after N ms" from a reason, so that equal reasons read the same. */
+static void drop_elapsed(char *d)
+{
+    char *p = d ? strstr(d, " after ") : NULL;
+    if (!p)
+        return;
+    size_t n = strspn(p + 7, "0123456789");
+    if (n > 0 && strncmp(p + 7 + n, " ms", 3) == 0)
+        memmove(p, p + 7 + n + 3, strlen(p + 7 + n + 3) + 1);
 }
 
 /* A request that was due but never sent. */
@@ -350,6 +385,8 @@ static void record_done(struct engine *e, struct slot *s, CURLcode code, int abo
     r.tls_us = ph[2];
     r.ttfb_us = ph[3];
     r.total_us = total >= 0 ? total : -1;
+    r.error_detail = aborted ? NULL : error_detail(s, r.error, code);
+    drop_elapsed(r.error_detail);
     int ok_exchange = r.error == NULL;
     if (ok_exchange && status == 200)
         rt_answer_parse(s->body, s->body_len, &r.prediction, &r.p_true);
@@ -450,6 +487,19 @@ static int slot_setup(struct engine *e, struct slot *s, char *err, size_t errlen
     SET(CURLOPT_SSL_VERIFYHOST, h->insecure ? 0L : 2L);
     SET(CURLOPT_HTTP_VERSION, h->http2 ? (long)CURL_HTTP_VERSION_2TLS
                                        : (long)CURL_HTTP_VERSION_1_1);
+    SET(CURLOPT_ERRORBUFFER, s->errbuf);
+    if (h->ca_file)
+        SET(CURLOPT_CAINFO, h->ca_file);
+    if (h->ca_path)
+        SET(CURLOPT_CAPATH, h->ca_path);
+    if (h->client_cert)
+        SET(CURLOPT_SSLCERT, h->client_cert);
+    if (h->client_key)
+        SET(CURLOPT_SSLKEY, h->client_key);
+    /* The proxy is always said (NULL: none, not libcurl's silent environment lookup). */
+    SET(CURLOPT_PROXY, h->proxy ? h->proxy : "");
+    if (h->noproxy)
+        SET(CURLOPT_NOPROXY, h->noproxy);
 #undef SET
     if (rc != CURLE_OK) {
         snprintf(err, errlen, "libcurl: %s", curl_easy_strerror(rc));
@@ -489,6 +539,7 @@ static void start(struct engine *e, const struct rt_plan_item *it, int user)
     s->too_large = 0;
     s->attempts = 0;
     s->retry_blocked = 0;
+    s->errbuf[0] = '\0';
     if (render_body(e, s, it->rev_id) != 0) {
         e->free_slots[e->n_free++] = s;
         record_unsent(e, it);
@@ -959,10 +1010,26 @@ static int64_t next_wake(const struct engine *e)
     return wake > idle ? idle : wake;
 }
 
+/*
+ * A loop turn: how much later than meant did the loop come back (after the previous turn's
+ * work, or after the wake it slept for)?  The longest is the run's max loop stall: the time
+ * the tool itself did not run (SIGSTOP, a starved or descheduled CPU).
+ */
+static void note_turn(struct engine *e)
+{
+    int64_t now = rt_mono_us();
+    int64_t meant = e->wake_us > e->turn_us ? e->wake_us : e->turn_us;
+    if (e->turn_us > 0 && now - meant > e->max_stall_us)
+        e->max_stall_us = now - meant;
+    e->turn_us = now;
+    e->wake_us = 0;
+}
+
 /* The send loop (see the opening comment): until everything taken has a record. */
 static void run_loop(struct engine *e)
 {
     for (;;) {
+        note_turn(e);
         int64_t now_rel = rt_mono_us() - e->t0;
         check_stop(e, now_rel);
         send_due(e, &now_rel);
@@ -974,7 +1041,8 @@ static void run_loop(struct engine *e)
             report_progress(e, now_rel);
         if (run_over(e))
             break;
-        sleep_until(e, next_wake(e));
+        e->wake_us = next_wake(e);
+        sleep_until(e, e->wake_us);
     }
 }
 
@@ -1028,6 +1096,7 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
         res->sent = e->sent;
         res->done = e->done;
         res->stopped = e->stopping && hooks->stop && *hooks->stop;
+        res->max_stall_us = e->max_stall_us;
     }
     engine_free(e);
     free(e);

@@ -64,6 +64,8 @@ struct rt_engine_hooks {
 struct rt_engine_result {
     int64_t scheduled, sent, done;
     int stopped;                /* 1 when *stop ended the run early */
+    int64_t max_stall_us;       /* the longest the send loop came back later than it meant
+                                   to (its own stall: SIGSTOP, CPU starvation) */
 };
 
 /*

@@ -5,6 +5,7 @@
  */
 #include "core/http.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,23 @@ int rt_http_config_init(struct rt_http_config *c)
     return c->body_template ? 0 : -1;
 }
 
+void rt_http_default_trust(char **ca_file, char **ca_path)
+{
+    *ca_file = *ca_path = NULL;
+#if LIBCURL_VERSION_NUM >= 0x075400     /* 7.84.0: CURLINFO_CAINFO, CURLINFO_CAPATH */
+    CURL *c = curl_easy_init();
+    if (!c)
+        return;
+    char *v = NULL;
+    if (curl_easy_getinfo(c, CURLINFO_CAINFO, &v) == CURLE_OK && v)
+        *ca_file = strdup(v);
+    v = NULL;
+    if (curl_easy_getinfo(c, CURLINFO_CAPATH, &v) == CURLE_OK && v)
+        *ca_path = strdup(v);
+    curl_easy_cleanup(c);
+#endif
+}
+
 void rt_http_config_free(struct rt_http_config *c)
 {
     if (!c)
@@ -30,6 +48,12 @@ void rt_http_config_free(struct rt_http_config *c)
     free(c->headers);
     free(c->host);
     free(c->body_template);
+    free(c->ca_file);
+    free(c->ca_path);
+    free(c->client_cert);
+    free(c->client_key);
+    free(c->proxy);
+    free(c->noproxy);
     memset(c, 0, sizeof *c);
 }
 

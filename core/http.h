@@ -22,10 +22,23 @@ struct rt_http_config {
     char *body_template;        /* owned; one %d (or %lld) for the rev ID; default
                                    {"rev_id": %d} */
     int insecure;               /* 1: do not verify TLS */
+    char *ca_file, *ca_path;    /* owned; CA bundle / directory; NULL: libcurl's default */
+    char *client_cert;          /* owned; client certificate (PEM), NULL: none */
+    char *client_key;           /* owned; its private key, NULL: in client_cert */
+    char *proxy;                /* owned; proxy URL, NULL: none (the tool decides, from
+                                   --proxy or the environment, and says it) */
+    char *noproxy;              /* owned; hosts not to proxy (CURLOPT_NOPROXY), NULL */
     int http2;                  /* 1: allow HTTP/2 (ALPN) */
     enum rt_keep_bodies keep_bodies;
     int64_t max_body_bytes;     /* answers beyond this are cut: error "too_large"; default 1 MiB */
 };
+
+/*
+ * libcurl's built-in trust store (CURLINFO_CAINFO / CURLINFO_CAPATH), what verifies a server
+ * when no CA file or directory is given: new strings the caller frees, NULL where libcurl
+ * has none (or is too old to say).
+ */
+void rt_http_default_trust(char **ca_file, char **ca_path);
 
 /* Defaults into a zeroed config (deadline 5 s, max-inflight 1024, template, 1 MiB cap). */
 int rt_http_config_init(struct rt_http_config *c);

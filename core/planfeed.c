@@ -167,9 +167,13 @@ int rt_planfeed_start(rt_plan_next_fn next, void *ctx, size_t capacity,
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->ready, NULL);
     pthread_cond_init(&f->room, NULL);
-    /* Signals go to the threads that handle them, never to the loader. */
+    /* Signals go to the threads that handle them, never to the loader; only a fault of its
+       own (SIGBUS on SQLite's mapped -shm file) stays deliverable, or the kernel would kill
+       the process without the handler's word. */
     sigset_t all, old;
     sigfillset(&all);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGSEGV);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int prc = pthread_create(&f->thread, NULL, loader_main, f);
     pthread_sigmask(SIG_SETMASK, &old, NULL);

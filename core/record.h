@@ -22,6 +22,7 @@ struct rt_record {
     double p_true;          /* NaN when unknown */
     unsigned char *body;    /* owned: zlib-compressed answer, NULL when not kept */
     size_t body_len;
+    char *error_detail;     /* owned: libcurl's words for a failed exchange, NULL: none */
 };
 
 #endif

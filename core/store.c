@@ -690,6 +690,95 @@ out:
     return rc;
 }
 
+int rt_store_run_set_stall(struct rt_store *s, int64_t run_id, int64_t max_loop_stall_us,
+                           char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(s->h, "UPDATE runs SET max_loop_stall_us = ?1 WHERE id = ?2", -1,
+                           &st, NULL) != SQLITE_OK) {
+        rc = sql_fail(s, "cannot record the loop stall", err, errlen);
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, max_loop_stall_us);
+    sqlite3_bind_int64(st, 2, run_id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = sql_fail(s, "cannot record the loop stall", err, errlen);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void rt_run_notes_free(struct rt_run_notes *n)
+{
+    if (!n)
+        return;
+    free(n->errors);
+    memset(n, 0, sizeof *n);
+    n->max_loop_stall_us = -1;
+}
+
+/* Each error word's most frequent detail (rows come grouped by word, most frequent first). */
+static int note_errors(struct rt_store *s, int64_t run_id, struct rt_run_notes *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->h,
+        "SELECT error, error_detail, count(*) AS n FROM requests WHERE run_id = ?1 AND "
+        "error_detail IS NOT NULL GROUP BY error, error_detail ORDER BY error, n DESC, "
+        "error_detail", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, run_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *w = (const char *)sqlite3_column_text(st, 0);
+        const char *d = (const char *)sqlite3_column_text(st, 1);
+        if (!w || !d || (out->nerrors && strcmp(out->errors[out->nerrors - 1].word, w) == 0))
+            continue;
+        struct rt_error_note *g = realloc(out->errors, (out->nerrors + 1) * sizeof *g);
+        if (!g) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        out->errors = g;
+        g += out->nerrors++;
+        snprintf(g->word, sizeof g->word, "%s", w);
+        snprintf(g->detail, sizeof g->detail, "%s", d);
+        g->n = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int rt_store_run_notes(struct rt_store *s, int64_t run_id, struct rt_run_notes *out,
+                       char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->max_loop_stall_us = -1;
+    int version = 0;
+    if (query_int(s->h, "PRAGMA user_version", &version) != SQLITE_OK)
+        return sql_fail(s, "cannot read the run's notes", err, errlen);
+    if (version < 3)
+        return 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->h, "SELECT max_loop_stall_us FROM runs WHERE id = ?1", -1,
+                                &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, run_id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            out->max_loop_stall_us = sqlite3_column_int64(st, 0);
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        rc = note_errors(s, run_id, out);
+    if (rc != SQLITE_OK) {
+        rt_run_notes_free(out);
+        return sql_fail(s, "cannot read the run's notes", err, errlen);
+    }
+    return 0;
+}
+
 void rt_run_info_free(struct rt_run_info *ri)
 {
     if (!ri)
@@ -953,7 +1042,7 @@ int rt_store_group_runs(struct rt_store *s, const char *gid, struct rt_run_info 
 
 /* ---- requests: inserts ----------------------------------------------------------------- */
 
-#define INS_COLS 15   /* bound columns per row besides run_id (?1) */
+#define INS_COLS 16   /* bound columns per row besides run_id (?1) */
 
 /*
  * "INSERT INTO requests (...) VALUES (?1, ?2, .. ?16), (?1, ?17, .. ?31), ..." for rows rows.
@@ -963,7 +1052,8 @@ static char *insert_sql(int rows)
 {
     static const char head[] =
         "INSERT INTO requests (run_id, seq, rev_id, scheduled_us, sent_us, dns_us, connect_us,"
-        " tls_us, ttfb_us, total_us, status, error, bytes_in, prediction, p_true, body)"
+        " tls_us, ttfb_us, total_us, status, error, bytes_in, prediction, p_true, body,"
+        " error_detail)"
         " VALUES ";
     size_t cap = sizeof head + (size_t)rows * (INS_COLS * 8 + 16);
     char *sql = malloc(cap);
@@ -1041,7 +1131,7 @@ static void bind_ge0(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
-/* Bind one record's 15 columns to parameters base .. base+14 (?1 is the run id). */
+/* Bind one record's 16 columns to parameters base .. base+15 (?1 is the run id). */
 static void bind_record(sqlite3_stmt *st, int base, const struct rt_record *r)
 {
     sqlite3_bind_int64(st, base, r->seq);
@@ -1073,6 +1163,10 @@ static void bind_record(sqlite3_stmt *st, int base, const struct rt_record *r)
                             SQLITE_STATIC);
     else
         sqlite3_bind_null(st, base + 14);
+    if (r->error_detail)
+        sqlite3_bind_text(st, base + 15, r->error_detail, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, base + 15);
 }
 
 /* Run a bound statement and drop its body bindings so none dangles once bodies are freed. */
@@ -1080,8 +1174,10 @@ static int step_reset(sqlite3_stmt *st, int rows)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    for (int k = 0; k < rows; k++)
+    for (int k = 0; k < rows; k++) {
         sqlite3_bind_null(st, 2 + k * INS_COLS + 14);
+        sqlite3_bind_null(st, 2 + k * INS_COLS + 15);
+    }
     return rc;
 }
 
@@ -1109,7 +1205,8 @@ static int64_t insert_group(struct rt_store *s, const struct rt_record *grp, int
     int64_t ok = 0;
     for (int k = 0; k < n; k++) {
         bind_record(s->ins_one, 2, &grp[k]);
-        if (step_reset(s->ins_one, 1) == SQLITE_DONE) {
+        int rc = step_reset(s->ins_one, 1);
+        if (rc == SQLITE_DONE) {
             ok++;
             continue;
         }
@@ -1119,6 +1216,12 @@ static int64_t insert_group(struct rt_store *s, const struct rt_record *grp, int
         *first_err = 1;
         if (sqlite3_get_autocommit(s->h))
             return -1;   /* the error rolled the whole transaction back (I/O, disk full) */
+        if ((rc & 0xff) != SQLITE_CONSTRAINT) {
+            /* Not this row's fault (disk full, I/O, read-only): nothing of the batch may
+               stay, or a later commit would leave rows after a gap. */
+            sqlite3_exec(s->h, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
     }
     return ok;
 }

@@ -105,6 +105,20 @@ struct rt_run_info {
  */
 void rt_run_info_free(struct rt_run_info *ri);
 
+/* What a run says about its failures and its own stalls (schema 3; empty for older files). */
+struct rt_error_note {
+    char word[32];                /* the error word */
+    char detail[208];             /* its most frequent error_detail */
+    int64_t n;                    /* rows with that word and that detail */
+};
+struct rt_run_notes {
+    int64_t max_loop_stall_us;    /* runs.max_loop_stall_us; -1 when not recorded */
+    struct rt_error_note *errors; /* owned, nerrors, one per word that has a detail */
+    size_t nerrors;
+};
+/* Free what n owns and zero it; NULL is a no-op. */
+void rt_run_notes_free(struct rt_run_notes *n);
+
 /* What a new run is; borrowed strings, NULL where not applicable. */
 struct rt_run_new {
     const char *name;             /* NULL: "<kind>-<UTC time>" */
@@ -132,6 +146,15 @@ int rt_store_run_create(struct rt_store *s, const struct rt_run_new *rn, int64_t
  */
 int rt_store_run_finish(struct rt_store *s, int64_t run_id, const char *status, char *err,
                         size_t errlen);
+/* Record the send loop's longest stall (runs.max_loop_stall_us); 0 or -RT_STORE_EIO. */
+int rt_store_run_set_stall(struct rt_store *s, int64_t run_id, int64_t max_loop_stall_us,
+                           char *err, size_t errlen);
+/*
+ * The run's notes (see struct rt_run_notes) into *out (overwritten; free with
+ * rt_run_notes_free).  A database of schema version < 3 gives none.  0 or -RT_STORE_EIO.
+ */
+int rt_store_run_notes(struct rt_store *s, int64_t run_id, struct rt_run_notes *out,
+                       char *err, size_t errlen);
 /*
  * Find a run by id (all digits), uuid, name (the latest of that name) or unique uuid prefix;
  * NULL or "" means the latest run.  Returns 0 and fills *ri (the caller frees it with
@@ -188,7 +211,8 @@ int rt_store_insert_begin(struct rt_store *s, char *err, size_t errlen);
  * Insert n records inside the transaction of rt_store_insert_begin: whole groups of
  * RT_STORE_INSERT_ROWS through one multi-row INSERT, the rest one row at a time.  A group
  * that fails while the transaction survives is retried row by row, and a row that fails on
- * its own (a duplicate seq) is skipped.  recs and their bodies are borrowed for the call
+ * its own (a constraint: a duplicate seq) is skipped; any other error (disk full, I/O,
+ * read-only) rolls the whole transaction back.  recs and their bodies are borrowed for the call
  * only (bodies are bound without a copy and unbound before returning).
  * Returns the rows inserted (0..n; err holds the first row's error when some were skipped,
  * else err is left alone), or -RT_STORE_EIO when an error ended the transaction (nothing

@@ -6,6 +6,10 @@
  * callbacks convert each field as it arrives, so nothing but the two result arrays is held in
  * memory and a million-row file loads in a few tens of milliseconds.
  *
+ * Input is bounded before it reaches the parser: a NUL byte (a binary file, /dev/zero) or a
+ * physical line over RT_TRACE_LINE_MAX stops the load at once with FILE:LINE, since libcsv
+ * would otherwise grow one field without end.
+ *
  * libcsv runs with CSV_REPALL_NL so that every unquoted CR and LF reaches the end-of-row
  * callback; that is how we count physical lines (blank lines included, CRLF counted once,
  * newlines inside quoted fields added when the row ends).  Until the first line is complete
@@ -37,6 +41,7 @@
 #define CHUNK_BYTES (256 * 1024)
 #define HEAD_MAX_BYTES (64 * 1024)  /* delimiter decided at the first newline or here */
 #define SHOW_MAX 40                 /* characters of a bad value quoted in a message */
+#define RT_TRACE_LINE_MAX (1024 * 1024)  /* longest physical line accepted */
 
 /* One field of the first row, copied (libcsv reuses its buffer). */
 struct field {
@@ -83,6 +88,10 @@ struct loader {
     int64_t *t_us_arr;              /* owned; NULL without a time column */
     size_t n, cap;
     size_t first_line;
+
+    /* the bounds on the text (bound_text) */
+    size_t phys_line;               /* 1-based line of the next byte, counting LF */
+    size_t phys_len;                /* bytes since the last line end */
 
     /* gzip */
     int gz_mode;                    /* -1 undecided, 0 plain, 1 gzip */
@@ -458,10 +467,48 @@ static void flush_head(struct loader *L)
     L->head_len = L->head_cap = 0;
 }
 
+/*
+ * Refuse a NUL byte or a line over RT_TRACE_LINE_MAX (LF ends a line; a lone CR too, for
+ * a line that would otherwise be too long).  Counts lines across chunks.
+ */
+static void bound_text(struct loader *L, const unsigned char *p, size_t len)
+{
+    const unsigned char *nul = memchr(p, '\0', len);
+    const unsigned char *q = p, *end = nul ? nul : p + len;
+    while (q < end && !L->failed) {
+        const unsigned char *nl = memchr(q, '\n', (size_t)(end - q));
+        const unsigned char *stop = nl ? nl : end;
+        size_t seg = (size_t)(stop - q);
+        if (L->phys_len + seg > RT_TRACE_LINE_MAX) {
+            const unsigned char *cr = stop;      /* the last CR of the segment, if any */
+            while (cr > q && *--cr != '\r') {
+            }
+            if (*cr != '\r')
+                cr = NULL;
+            if (!cr || (size_t)(stop - cr - 1) > RT_TRACE_LINE_MAX)
+                fail(L, L->phys_line, 0, "a line over %d MiB: not a list of revision IDs",
+                     RT_TRACE_LINE_MAX >> 20);
+            L->phys_len = (size_t)(stop - cr - 1);
+        } else {
+            L->phys_len += seg;
+        }
+        if (nl) {
+            L->phys_line++;
+            L->phys_len = 0;
+        }
+        q = stop + (nl != NULL);
+    }
+    if (nul)
+        fail(L, L->phys_line, 0, "a NUL byte: this is not a text file");
+}
+
 /* Decompressed text arrives here. */
 static void text_feed(struct loader *L, const unsigned char *p, size_t len)
 {
     if (L->failed || len == 0)
+        return;
+    bound_text(L, p, len);
+    if (L->failed)
         return;
     if (L->delim_known) {
         csv_feed(L, p, len);
@@ -559,6 +606,7 @@ static void loader_init(struct loader *L, const char *name, const struct rt_trac
     L->err = err;
     L->errlen = errlen;
     L->line = 1;
+    L->phys_line = 1;
     L->gz_mode = -1;
     L->rev_col = SIZE_MAX;
     L->time_col = SIZE_MAX;

@@ -17,6 +17,13 @@
  * busy timeout; if BEGIN still finds the database locked, the batch stays queued and is
  * retried on the next round, so nothing is lost, only delayed.  A row that fails on its own
  * (e.g. a duplicate seq) is skipped and reported as the first error by rt_writer_finish.
+ *
+ * Any other failed batch (disk full, I/O error, a read-only file), or the database file
+ * removed under us (the link count of a descriptor opened on it at the start drops to 0,
+ * looked at every round), breaks the writer for good: on_fail is called once, and from then
+ * on every record is counted as not recorded without touching SQLite.  So the rows on disk
+ * are exactly those committed before the failure, never a stray batch after a gap (a full
+ * disk often has room again a moment later, once SQLite gave back a page).
  * rt_writer_finish also checks the books: every pushed record must be a committed row or
  * counted as failed or dropped; anything else is reported as an error, never lost silently.
  *
@@ -26,6 +33,7 @@
 #include "core/writer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,7 +42,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/store.h"
@@ -68,12 +78,17 @@ struct rt_writer {
     /* Writer thread only: */
     struct rt_store *db;            /* owned: this thread's connection, inserts prepared */
     int64_t interval_us;
+    char *path;                     /* owned: the database file's name, for messages */
     struct chunk *pending;          /* taken but not yet committed (database was busy) */
     int64_t failed;                 /* rows that could not be written */
     int err_set;
     char err[256];                  /* the first error */
+    int file_fd;                    /* the database file, for its link count; -1: none */
+    rt_writer_fail_fn on_fail;
+    void *fail_ctx;
 
     _Atomic int64_t committed;
+    _Atomic int broken;             /* the storage failed for good: nothing more is written */
 };
 
 static void first_error(struct rt_writer *w, const char *fmt, ...)
@@ -94,7 +109,9 @@ static void free_bodies(struct chunk *c)
 {
     for (int i = 0; i < c->n; i++) {
         free(c->recs[i].body);
+        free(c->recs[i].error_detail);
         c->recs[i].body = NULL;
+        c->recs[i].error_detail = NULL;
     }
 }
 
@@ -135,7 +152,9 @@ void rt_writer_push(struct rt_writer *w, struct rt_record *r)
                 w->dropped++;
                 pthread_mutex_unlock(&w->mu);
                 free(r->body);
+                free(r->error_detail);
                 r->body = NULL;
+                r->error_detail = NULL;
                 return;
             }
         }
@@ -160,11 +179,37 @@ void rt_writer_push(struct rt_writer *w, struct rt_record *r)
     c->recs[c->n++] = *r;
     pthread_mutex_unlock(&w->mu);
     r->body = NULL;
+    r->error_detail = NULL;
 }
 
 int64_t rt_writer_committed(struct rt_writer *w)
 {
     return atomic_load(&w->committed);
+}
+
+int rt_writer_failed(struct rt_writer *w)
+{
+    return atomic_load(&w->broken);
+}
+
+/* The storage failed for good (the first error is already set): say so once. */
+static void break_down(struct rt_writer *w)
+{
+    if (atomic_exchange(&w->broken, 1))
+        return;
+    if (w->on_fail)
+        w->on_fail(w->fail_ctx, w->err);
+}
+
+/* Break down when the database file was removed (its link count is 0). */
+static void check_linked(struct rt_writer *w, const char *path)
+{
+    struct stat st;
+    if (w->file_fd < 0 || atomic_load(&w->broken) || fstat(w->file_fd, &st) != 0 ||
+        st.st_nlink > 0)
+        return;
+    first_error(w, "the database file %s was removed during the run", path);
+    break_down(w);
 }
 
 /*
@@ -176,15 +221,20 @@ int64_t rt_writer_committed(struct rt_writer *w)
 static int write_pending(struct rt_writer *w)
 {
     char e[256] = "";
-    int rc = rt_store_insert_begin(w->db, e, sizeof e);
-    if (rc == -RT_STORE_EBUSY)
-        return 1;
     int64_t n = 0, ok = 0;
     for (struct chunk *c = w->pending; c; c = c->next)
         n += c->n;
+    if (atomic_load(&w->broken)) {
+        w->failed += n;
+        goto done;
+    }
+    int rc = rt_store_insert_begin(w->db, e, sizeof e);
+    if (rc == -RT_STORE_EBUSY)
+        return 1;
     if (rc != 0) {
         first_error(w, "%s", e);
         w->failed += n;
+        break_down(w);
         goto done;
     }
     for (struct chunk *c = w->pending; c; c = c->next) {
@@ -194,6 +244,7 @@ static int write_pending(struct rt_writer *w)
             first_error(w, "%s", e);   /* a skipped row, or the end of the transaction */
         if (got < 0) {
             w->failed += n;
+            break_down(w);
             goto done;
         }
         ok += got;
@@ -201,6 +252,7 @@ static int write_pending(struct rt_writer *w)
     if (rt_store_insert_commit(w->db, e, sizeof e) != 0) {
         first_error(w, "%s", e);
         w->failed += n;
+        break_down(w);
         goto done;
     }
     w->failed += n - ok;
@@ -245,6 +297,7 @@ static void *writer_main(void *arg)
         int stopping = w->stop;
         pthread_mutex_unlock(&w->mu);
 
+        check_linked(w, w->path);
         if (got) {
             struct chunk **end = &w->pending;
             while (*end)
@@ -292,6 +345,9 @@ static void writer_free(struct rt_writer *w)
     if (!w)
         return;
     rt_store_close(w->db);
+    if (w->file_fd >= 0)
+        close(w->file_fd);
+    free(w->path);
     free_list(w->head);
     free_list(w->pending);
     while (w->spare) {
@@ -305,6 +361,7 @@ static void writer_free(struct rt_writer *w)
 }
 
 int rt_writer_start(const char *db_path, int64_t run_id, int64_t commit_interval_us,
+                    rt_writer_fail_fn on_fail, void *fail_ctx,
                     struct rt_writer **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -321,14 +378,27 @@ int rt_writer_start(const char *db_path, int64_t run_id, int64_t commit_interval
     pthread_mutex_init(&w->mu, NULL);
     atomic_init(&w->committed, 0);
     w->interval_us = commit_interval_us > 0 ? commit_interval_us : 200000;
+    w->on_fail = on_fail;
+    w->fail_ctx = fail_ctx;
+    atomic_init(&w->broken, 0);
+    w->file_fd = -1;
+    if (!(w->path = strdup(db_path))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
 
     if (rt_store_open(db_path, RT_STORE_READWRITE, &w->db, err, errlen) != 0 ||
         rt_store_insert_prepare(w->db, run_id, err, errlen) != 0)
         goto fail;
+    w->file_fd = open(db_path, O_RDONLY | O_CLOEXEC);   /* -1: no removal check */
 
-    /* The thread takes no signals: SIGINT/SIGTERM belong to the send loop. */
+    /* The thread takes no signals: SIGINT/SIGTERM belong to the send loop.  A fault of its
+       own (SIGBUS: SQLite's memory-mapped -shm file made unwritable) stays deliverable, so
+       the process's handler words it instead of the kernel killing us blocked. */
     sigset_t all, old;
     sigfillset(&all);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGSEGV);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int prc = pthread_create(&w->thread, NULL, writer_main, w);
     pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -3,8 +3,8 @@
 # Set RT_NO_INSTALL=1 to only check.
 set -eu
 need="gcc make pkg-config libcurl4-openssl-dev libsqlite3-dev zlib1g-dev libcsv-dev \
-libmicrohttpd-dev libcmocka-dev libjansson-dev sqlite3 wrk curl time python3 groff-base \
-man-db bash"
+libmicrohttpd-dev libcmocka-dev libjansson-dev sqlite3 wrk curl time python3 openssl \
+groff-base man-db bash"
 missing=""
 for p in $need; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

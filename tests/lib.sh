@@ -35,6 +35,18 @@ wait_file() {
     [ -s "$1" ]
 }
 
+# wait_rows DB N [SECONDS]: poll (bounded, default 20 s) until DB holds at least N request
+# rows; for a run going on in the background.
+wait_rows() {
+    n=$(( ${3:-20} * 50 ))
+    while [ $n -gt 0 ]; do
+        c=$(sqlite3 -batch -noheader "$1" "SELECT count(*) FROM requests" 2>/dev/null)
+        [ "${c:-0}" -ge "$2" ] && return 0
+        sleep 0.02; n=$((n - 1))
+    done
+    return 1
+}
+
 # start_emulator [emulate options...]: sets EMU_PID, EMU_PORT, EMU_BASE, EMU_URL.
 start_emulator() {
     pf="$T/port.$$.$(date +%s%N)"

@@ -23,6 +23,12 @@ struct rt_run_opts {
     char *name;                   /* owned; NULL: default from kind and time */
     int quiet;
     int progress_tty;             /* -1 auto, 0 plain lines, 1 live line */
+    /* Where the settings libcurl also finds in the environment came from (static words,
+       filled by rt_runopt_finish): "--cacert", "CURL_CA_BUNDLE", "libcurl default", ... */
+    const char *trust_from;
+    const char *proxy_from;       /* "--proxy", "https_proxy", ... or NULL: no proxy */
+    const char *noproxy_from;     /* "--noproxy", "no_proxy", "NO_PROXY" or NULL */
+    int proxy_given;              /* --proxy was given (even empty: no proxy) */
 };
 
 extern const struct rt_opt rt_runopt_table[];
@@ -37,8 +43,17 @@ int rt_runopt_init(struct rt_run_opts *o);
 void rt_runopt_free(struct rt_run_opts *o);
 /* Apply one option of rt_runopt_table; 0 or -1 with err. */
 int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, size_t errlen);
-/* After parsing: take the URL (copied), check the URL scheme and the body template. */
+/*
+ * After parsing: take the URL (copied), check the URL scheme and the body template; then, as
+ * curl's tool does, take the trust store from CURL_CA_BUNDLE, else SSL_CERT_DIR and
+ * SSL_CERT_FILE, when neither --cacert nor --capath was given, and the proxy from the
+ * environment libcurl would read (http_proxy for http URLs; https_proxy or HTTPS_PROXY for
+ * https; else all_proxy or ALL_PROXY; no_proxy or NO_PROXY) when --proxy was not given, so
+ * that what is used is known, said and recorded.
+ */
 int rt_runopt_finish(struct rt_run_opts *o, const char *url, char *err, size_t errlen);
+/* One line saying the proxy in use (credentials redacted) into buf, or "" without one. */
+void rt_runopt_proxy_line(const struct rt_run_opts *o, char *buf, size_t len);
 /*
  * Add every shared option to obj (url, deadline_us, headers, ...).  Header values whose name
  * is Authorization, Proxy-Authorization, Cookie, or contains token/key/secret/auth/password

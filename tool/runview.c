@@ -58,6 +58,21 @@ static void on_progress(void *ctx, const struct rt_progress *snap, int stopping)
     }
 }
 
+static void on_storage_fault(void *ctx, const char *why, int64_t inflight, int64_t grace_us)
+{
+    struct rt_runview *v = ctx;
+    char g[32];
+    rt_format_duration(g, sizeof g, grace_us);
+    if (inflight > 0)
+        rt_msg_error("%s: %s; stopping now, nothing more is recorded (waiting up to %s for "
+                     "%lld requests in flight)", v->cmd, why, g, (long long)inflight);
+    else
+        rt_msg_error("%s: %s; stopping now, nothing more is recorded", v->cmd, why);
+}
+
+/* Say the loop's own stall when it is this long (runs.max_loop_stall_us always has it). */
+#define RT_RUNVIEW_STALL_WARN_US 1000000
+
 static void on_phase_end(void *ctx)
 {
     (void)ctx;
@@ -76,9 +91,14 @@ void rt_runview_init(struct rt_runview *v, const char *cmd, const struct rt_run_
     v->next_plain_us = RT_PROGRESS_PLAIN_US;
     v->countdown_shown = -1;
     rt_rate_window_init(&v->rates);
+    char proxy[600];
+    rt_runopt_proxy_line(o, proxy, sizeof proxy);
+    if (proxy[0] && !v->quiet)
+        rt_msg_info("%s: sending %s", cmd, proxy);
     memset(hooks, 0, sizeof *hooks);
     hooks->countdown = v->quiet ? NULL : on_countdown;
     hooks->progress = v->quiet ? NULL : on_progress;
+    hooks->storage_fault = on_storage_fault;     /* an error: said even with --quiet */
     hooks->phase_end = on_phase_end;
     hooks->ctx = v;
     hooks->progress_interval_us = v->live ? RT_PROGRESS_LIVE_US : RT_PROGRESS_PLAIN_US;
@@ -145,6 +165,13 @@ void rt_runview_end(const struct rt_runview *v, const struct rt_session_result *
             say_summary(v, res);
         break;
     }
+    if (res->max_stall_us >= RT_RUNVIEW_STALL_WARN_US) {
+        char st[32];
+        rt_format_duration(st, sizeof st, res->max_stall_us);
+        rt_msg_warn("%s: the send loop itself stalled for %s (the process was stopped or "
+                    "starved of CPU): requests in flight then were charged it as service "
+                    "time, those due in it as lag", v->cmd, st);
+    }
     if (res->finish_error[0])
-        rt_msg_error("%s", res->finish_error);
+        rt_msg_error("%s; the run stays marked 'running'", res->finish_error);
 }

@@ -21,6 +21,19 @@
  * waits for in-flight answers up to the deadline); a second one makes it give up on them.
  * The exit status names the first signal (130 or 143); with --quiet it is the only word of it.
  *
+ * Storage failure stops the run like a signal, with its own cause: when the writer breaks down
+ * (a batch that cannot be written: disk full, I/O error, read-only; or the database file
+ * removed), its callback, on the writer thread, sends SIGUSR1 to the thread running the
+ * session, whose handler sets the stop flag (scheduling stops at once) and arms alarm() for
+ * RT_SESSION_GRACE_S, after which SIGALRM abandons what is still in flight: nothing more can
+ * be recorded anyway.  The view is told why at once (from the progress hook the engine calls
+ * when it takes the stop); the run ends 'failed', exit 3.  A SIGUSR1 from elsewhere, with the
+ * storage sound, does nothing.
+ *
+ * A SIGBUS (SQLite's -shm file is memory-mapped: made immutable, or its filesystem gone, a
+ * write to it faults) cannot be recovered from: the handler writes a message and _exits 3;
+ * the run stays 'running' with every row of its last commit.
+ *
  * A plan that reads the disk (replay --from: SQLite) runs on a loader thread (core/planfeed)
  * that reads ahead of the engine, so the send thread touches only sockets.
  *
@@ -29,10 +42,13 @@
  */
 #include "tool/session.h"
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/planfeed.h"
@@ -46,8 +62,14 @@
    some seconds of sending at 20,000/s, so a slow disk read never starves the sender. */
 #define RT_SESSION_FEED_ITEMS (16 * RT_PLANFEED_CHUNK)
 
+/* In-flight requests are abandoned this long after the storage failed. */
+#define RT_SESSION_GRACE_S 1
+
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t first_signal;
+static _Atomic int storage_failed;        /* set by the writer thread, then SIGUSR1 */
+static char storage_why[256];             /* written before storage_failed is set */
+static char bus_message[768];             /* the SIGBUS handler's words, made in advance */
 
 static void on_signal(int sig)
 {
@@ -55,6 +77,32 @@ static void on_signal(int sig)
         first_signal = sig;
     if (stop_flag < 2)
         stop_flag = stop_flag + 1;
+}
+
+/* SIGUSR1 from the writer's callback: stop scheduling now, abandon in-flight soon. */
+static void on_storage_signal(int sig)
+{
+    (void)sig;
+    if (!atomic_load(&storage_failed))
+        return;
+    if (stop_flag < 1)
+        stop_flag = 1;
+    alarm(RT_SESSION_GRACE_S);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    if (atomic_load(&storage_failed) && stop_flag < 2)
+        stop_flag = 2;
+}
+
+static void on_bus(int sig)
+{
+    (void)sig;
+    ssize_t w = write(STDERR_FILENO, bus_message, strlen(bus_message));
+    (void)w;
+    _exit(RT_EXIT_RUNTIME);
 }
 
 /* One run on its way: what rt_session_exec holds and what it has counted so far. */
@@ -71,8 +119,10 @@ struct sess {
     int ran;                              /* 1: the engine ran */
     int engine_rc;                        /* what rt_engine_run returned */
     int64_t done;                         /* requests the engine finished */
-    struct sigaction old_int, old_term, old_pipe;
+    struct sigaction old_int, old_term, old_pipe, old_usr1, old_alrm, old_bus;
     int handlers;                         /* 1: the old_* actions are to be restored */
+    pthread_t thread;                     /* the thread running the session (signals) */
+    int storage_announced;                /* the view was told of the storage failure */
 };
 
 static void on_record(void *ctx, struct rt_record *r)
@@ -87,7 +137,24 @@ static void on_record(void *ctx, struct rt_record *r)
 static void on_progress(void *ctx, const struct rt_progress *p)
 {
     struct sess *x = ctx;
-    x->view->progress(x->view->ctx, p, stop_flag);
+    if (!x->storage_announced && atomic_load(&storage_failed)) {
+        x->storage_announced = 1;
+        if (x->view->storage_fault)
+            x->view->storage_fault(x->view->ctx, storage_why, p->inflight,
+                                   RT_SESSION_GRACE_S * 1000000LL);
+    }
+    /* The signal notice is for a signal's stop only. */
+    if (x->view->progress)
+        x->view->progress(x->view->ctx, p, first_signal ? stop_flag : 0);
+}
+
+/* The writer's callback (on its thread): the storage failed for good; stop the run. */
+static void on_storage_fail(void *ctx, const char *why)
+{
+    struct sess *x = ctx;
+    snprintf(storage_why, sizeof storage_why, "%s", why);
+    atomic_store(&storage_failed, 1);
+    pthread_kill(x->thread, SIGUSR1);
 }
 
 static void phase_end(struct sess *x)
@@ -216,8 +283,8 @@ static int create_run(struct sess *x)
 static int start_writer(struct sess *x)
 {
     struct rt_session_result *res = x->res;
-    if (rt_writer_start(x->s->opts->db_path, x->run_id, 0, &x->writer, res->error,
-                        sizeof res->error) != 0) {
+    if (rt_writer_start(x->s->opts->db_path, x->run_id, 0, on_storage_fail, x, &x->writer,
+                        res->error, sizeof res->error) != 0) {
         res->fault = RT_SESSION_FAULT_SETUP;
         return -1;
     }
@@ -232,9 +299,21 @@ static void install_handlers(struct sess *x)
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, SIGINT);     /* one handler at a time: no count lost between */
     sigaddset(&sa.sa_mask, SIGTERM);    /* a SIGINT and a SIGTERM arriving together */
+    sigaddset(&sa.sa_mask, SIGUSR1);    /* and the storage's stop */
+    sigaddset(&sa.sa_mask, SIGALRM);
     sa.sa_flags = 0;        /* no SA_RESTART: a signal should cut the poll short */
     sigaction(SIGINT, &sa, &x->old_int);
     sigaction(SIGTERM, &sa, &x->old_term);
+    sa.sa_handler = on_storage_signal;
+    sigaction(SIGUSR1, &sa, &x->old_usr1);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, &x->old_alrm);
+    snprintf(bus_message, sizeof bus_message, "revtrace: %s: bus error (SIGBUS) on a "
+             "memory-mapped file, most likely the database's shared-memory file %s-shm "
+             "(made immutable, or its filesystem gone); the run stays 'running' with the "
+             "rows of its last commit\n", x->s->cmd, x->s->opts->db_path);
+    sa.sa_handler = on_bus;
+    sigaction(SIGBUS, &sa, &x->old_bus);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, &x->old_pipe);
     x->handlers = 1;
@@ -246,6 +325,10 @@ static void restore_handlers(struct sess *x)
         sigaction(SIGINT, &x->old_int, NULL);
         sigaction(SIGTERM, &x->old_term, NULL);
         sigaction(SIGPIPE, &x->old_pipe, NULL);
+        alarm(0);
+        sigaction(SIGUSR1, &x->old_usr1, NULL);
+        sigaction(SIGALRM, &x->old_alrm, NULL);
+        sigaction(SIGBUS, &x->old_bus, NULL);
         x->handlers = 0;
     }
 }
@@ -270,7 +353,7 @@ static void drive(struct sess *x)
     struct rt_engine_hooks hooks = {
         .next = s->next, .next_ctx = s->next_ctx,
         .on_record = on_record, .record_ctx = x,
-        .on_progress = v->progress ? on_progress : NULL, .progress_ctx = x,
+        .on_progress = on_progress, .progress_ctx = x,  /* also tells a storage fault */
         .progress_interval_us = v->progress_interval_us,
         .stop = &stop_flag,
     };
@@ -291,6 +374,7 @@ static void drive(struct sess *x)
     x->end_mono = rt_mono_us();
     rt_planfeed_stop(feed);
     x->done = er.done;
+    x->res->max_stall_us = er.max_stall_us;
     x->ran = 1;
     phase_end(x);
 }
@@ -341,6 +425,9 @@ static void close_run(struct sess *x)
 {
     struct rt_session_result *res = x->res;
     restore_handlers(x);
+    /* The loop's own stall, for analyze; a failure here shows in the status write below. */
+    if (x->db && x->run_id >= 0 && x->ran)
+        (void)rt_store_run_set_stall(x->db, x->run_id, res->max_stall_us, NULL, 0);
     if (x->db && x->run_id >= 0) {
         if (rt_store_run_finish(x->db, x->run_id, res->status, res->finish_error,
                              sizeof res->finish_error) != 0) {
@@ -363,15 +450,19 @@ void rt_session_exec(struct rt_session *s, const struct rt_session_view *view,
     res->rows = -1;
     stop_flag = 0;
     first_signal = 0;
+    atomic_store(&storage_failed, 0);
+    x.thread = pthread_self();
 
-    if (open_store(&x) == 0 && create_run(&x) == 0 && start_writer(&x) == 0) {
-        install_handlers(&x);
-        if (wait_start(&x) == 0)
-            drive(&x);
-        drain(&x);
-        if (x.ran && res->fault == RT_SESSION_FAULT_NONE)
-            check_books(&x);
-        settle(&x);
+    if (open_store(&x) == 0 && create_run(&x) == 0) {
+        install_handlers(&x);       /* before the writer: its failure is a SIGUSR1 */
+        if (start_writer(&x) == 0) {
+            if (wait_start(&x) == 0)
+                drive(&x);
+            drain(&x);
+            if (x.ran && res->fault == RT_SESSION_FAULT_NONE)
+                check_books(&x);
+            settle(&x);
+        }
     }
     close_run(&x);
 }

@@ -64,6 +64,8 @@ struct rt_session_result {
     int64_t rows;                     /* the run's rows on disk at the end; -1 when they
                                          were not (or could not be) counted */
     int64_t elapsed_us;               /* scheduled time 0 to the end of sending; >= 0 */
+    int64_t max_stall_us;             /* the send loop's longest stall (engine); 0 when it
+                                         did not run */
 };
 
 /*
@@ -75,8 +77,12 @@ struct rt_session_view {
        value may come more than once. */
     void (*countdown)(void *ctx, int64_t secs_left);
     /* An engine snapshot.  stopping: 0, 1 after the first SIGINT/SIGTERM (in-flight answers
-       are awaited), 2 after the second (they are abandoned). */
+       are awaited), 2 after the second (they are abandoned); 0 when the stop is the
+       storage's (storage_fault). */
     void (*progress)(void *ctx, const struct rt_progress *p, int stopping);
+    /* The storage failed for good (why: the writer's error): the run stops at once and
+       in-flight requests are abandoned after grace_us; said once, even with --quiet. */
+    void (*storage_fault)(void *ctx, const char *why, int64_t inflight, int64_t grace_us);
     /* A live phase (the countdown, the sending) is over; nothing is said until the end. */
     void (*phase_end)(void *ctx);
     void *ctx;                        /* handed to every hook; borrowed */

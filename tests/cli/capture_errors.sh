@@ -2,7 +2,8 @@
 # capture_errors.sh - failures are data, bad input is refused: answers later than --deadline
 # are cut and recorded as 'deadline'; a closed port gives 'connect' rows and exit 0; answers
 # over --max-body are 'too_large'; emulated 503s are kept with their bodies; a bad rev-ID line,
-# a bad option, a bad body template or a database that is not ours exit 2 and write nothing.
+# a bad option, a bad body template or a database that is not ours exit 2 and write nothing;
+# a server that dies with requests in flight leaves them 'reset', not 'connect'.
 . tests/lib.sh
 
 RT=$REVTRACE
@@ -109,4 +110,49 @@ expect_eq "stalls: the emulator's 33 stalls are failed rows (32-34)" \
     "$(sql "$T/stall.db" "SELECT sum(error IS NOT NULL) BETWEEN 32 AND 34 FROM requests")" 1
 [ "$RT_FAILED" = 0 ] || sql "$T/stall.db" "SELECT '# ' || coalesce(error, '-') || ' status ' || status || ': ' || count(*) || ' rows, total ' || min(total_us) || '..' || max(total_us) || ' us' FROM requests GROUP BY error, status"
 stop_emulator
+
+# Bounded input: /dev/zero, a NUL byte, a line over 1 MiB are refused at once with FILE:LINE,
+# exit 2, without growing (the old reader took 3.3 GB of /dev/zero in 20 s).
+/usr/bin/time -f '%M' -o "$T/zero.rss" timeout 20 "$RT" capture http://127.0.0.1:9/x \
+    --revids /dev/zero --rate 1/s --db "$T/zero.db" 2>"$T/zero.err"
+expect_eq "--revids /dev/zero: exit 2 at once" "$?" 2
+grep -q "/dev/zero:1: a NUL byte" "$T/zero.err" && ok "/dev/zero: FILE:LINE and why" \
+    || notok "/dev/zero: $(cat "$T/zero.err")"
+check "/dev/zero: under 64 MB of memory ($(tail -n1 "$T/zero.rss") kB)" test "$(tail -n1 "$T/zero.rss")" -lt 65536
+{ printf 'rev_id\n1\n2\n'; head -c 5000 /dev/zero; } > "$T/nul.csv"
+"$RT" capture http://127.0.0.1:9/x --revids "$T/nul.csv" --rate 1/s --db "$T/zero.db" 2>"$T/nul.err"
+expect_eq "NUL bytes after good lines: exit 2" "$?" 2
+grep -q "nul.csv:4: a NUL byte" "$T/nul.err" && ok "NUL bytes: the line is named" \
+    || notok "NUL bytes: $(cat "$T/nul.err")"
+{ printf 'rev_id\n1\n'; head -c 2097152 /dev/zero | tr '\0' 7; printf '\n3\n'; } > "$T/long.csv"
+gzip -c "$T/long.csv" > "$T/long.csv.gz"
+for f in long.csv long.csv.gz; do
+    "$RT" capture http://127.0.0.1:9/x --revids "$T/$f" --rate 1/s --db "$T/zero.db" 2>"$T/long.err"
+    expect_eq "$f (a 2 MiB line): exit 2" "$?" 2
+    grep -q "$f:3: a line over 1 MiB" "$T/long.err" && ok "$f: the line is named" \
+        || notok "$f: $(cat "$T/long.err")"
+done
+check "refused input writes no database" test ! -e "$T/zero.db"
+
+# The server dies (SIGTERM) with requests it has read but not answered: those are 'reset'
+# (the connection was up and the request sent; libcurl's retry then found nobody), with the
+# reason kept in error_detail; requests sent after it died are 'connect' (refused), and no
+# 'connect' row claims a finished connect phase.  400 ms answers at 200/s: ~80 in flight.
+start_emulator --profile fast --delay-median 400ms --delay-p90 450ms --seed 1
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 200/s --duration 6s \
+    --db "$T/died.db" --progress plain 2>"$T/died.err" &
+pid=$!
+RT_PIDS="$RT_PIDS $pid"
+wait_rows "$T/died.db" 100 10
+kill -TERM "$EMU_PID"
+wait "$EMU_PID" 2>/dev/null
+wait $pid
+expect_eq "server died: the capture still exits 0" "$?" 0
+expect_eq "server died: in-flight requests are reset (connection up), later ones connect" \
+    "$(sql "$T/died.db" "SELECT sum(error = 'reset') > 0, sum(error = 'connect') > 0 FROM requests")" "1|1"
+expect_eq "server died: no 'connect' row has a finished connect phase" \
+    "$(sql "$T/died.db" "SELECT count(*) FROM requests WHERE error = 'connect' AND connect_us IS NOT NULL")" 0
+expect_eq "server died: every reset and connect row says why (error_detail)" \
+    "$(sql "$T/died.db" "SELECT count(*) FROM requests WHERE error IN ('reset', 'connect') AND error_detail IS NULL")" 0
+[ "$RT_FAILED" = 0 ] || sql "$T/died.db" "SELECT '# ' || coalesce(error, '-') || ' connect_us ' || (connect_us IS NOT NULL) || ': ' || count(*) || ' ' || coalesce(max(error_detail), '') FROM requests GROUP BY error, connect_us IS NOT NULL"
 finish

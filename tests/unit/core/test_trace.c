@@ -207,7 +207,7 @@ static void test_bad_ids(void **state)
     struct rt_trace_opts o = { NULL, 0 };
     assert_int_equal(rt_trace_load_buffer("n", nul, sizeof nul - 1, &o, &t, err, sizeof err),
                      -1);
-    assert_string_equal(err, "n:2:1: rev_id '1?2' is not a positive integer");
+    assert_string_equal(err, "n:2: a NUL byte: this is not a text file");
     /* a short row */
     refuse("a,rev_id\n1,2\n3\n", 0, NULL, "t.csv:3:2: missing rev_id (the row has 1 column)");
     refuse("rev_id,timestamp\n1,2\n3,\n", 1, NULL,
@@ -217,6 +217,53 @@ static void test_bad_ids(void **state)
     assert_int_equal(t.n, 1);
     assert_int_equal(t.first_line, 3);
     rt_trace_free(&t);
+}
+
+/* Input is bounded: a NUL byte or a line over 1 MiB stops the load with FILE:LINE. */
+static void test_bounds(void **state)
+{
+    (void)state;
+    struct rt_trace t;
+    struct rt_trace_opts o = { NULL, 0 };
+    static const char nul[] = "rev_id\n1\n2\n\0\0\0";
+    assert_int_equal(rt_trace_load_buffer("z", nul, sizeof nul - 1, &o, &t, err, sizeof err),
+                     -1);
+    assert_string_equal(err, "z:4: a NUL byte: this is not a text file");
+    /* 2 MiB of digits on line 3, across the loader's 256 KiB chunks */
+    size_t big = 2u << 20;
+    char *b = malloc(big + 64);
+    assert_non_null(b);
+    size_t k = (size_t)sprintf(b, "rev_id\n1\n");
+    memset(b + k, '7', big);
+    k += big;
+    k += (size_t)sprintf(b + k, "\n3\n");
+    assert_int_equal(rt_trace_load_buffer("long", b, k, &o, &t, err, sizeof err), -1);
+    assert_string_equal(err, "long:3: a line over 1 MiB: not a list of revision IDs");
+    /* a gzip of it says the same (the bound is on the text) */
+    uLongf zcap = compressBound((uLong)k) + 64;
+    unsigned char *z = malloc(zcap);
+    assert_non_null(z);
+    z_stream zs = { 0 };
+    assert_int_equal(deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    zs.next_in = (unsigned char *)b;
+    zs.avail_in = (uInt)k;
+    zs.next_out = z;
+    zs.avail_out = (uInt)zcap;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    size_t zlen = zs.total_out;
+    deflateEnd(&zs);
+    assert_int_equal(rt_trace_load_buffer("long.gz", z, zlen, &o, &t, err, sizeof err), -1);
+    assert_string_equal(err, "long.gz:3: a line over 1 MiB: not a list of revision IDs");
+    free(z);
+    /* 1.4 MB of short lines ended by CR alone is not one long line */
+    k = (size_t)sprintf(b, "rev_id\r");
+    for (int i = 1; i <= 200000; i++)
+        k += (size_t)sprintf(b + k, "%d\r", i);
+    assert_true(k > (1u << 20));
+    assert_int_equal(rt_trace_load_buffer("cr", b, k, &o, &t, err, sizeof err), 0);
+    assert_int_equal(t.n, 200000);
+    rt_trace_free(&t);
+    free(b);
 }
 
 static void test_layout_errors(void **state)
@@ -436,7 +483,7 @@ int main(void)
         cmocka_unit_test(test_line_numbers),    cmocka_unit_test(test_bad_ids),
         cmocka_unit_test(test_layout_errors),   cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_files_and_stdin), cmocka_unit_test(test_large),
-        cmocka_unit_test(test_bundled_sample),
+        cmocka_unit_test(test_bundled_sample),  cmocka_unit_test(test_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

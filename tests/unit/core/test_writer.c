@@ -129,7 +129,7 @@ static void test_many_records_exact(void **state)
     const int64_t n = 100000;
     struct rt_writer *w;
     char err[256] = "";
-    assert_int_equal(rt_writer_start(f->path, f->run_id, 0, &w, err, sizeof err), 0);
+    assert_int_equal(rt_writer_start(f->path, f->run_id, 0, NULL, NULL, &w, err, sizeof err), 0);
     for (int64_t i = 0; i < n; i++) {
         struct rt_record r;
         make_record(i, &r);
@@ -194,7 +194,7 @@ static void test_commits_while_running(void **state)
     struct rt_writer *w;
     char err[256] = "";
     /* The commits must come from the timer, not from finish. */
-    assert_int_equal(rt_writer_start(f->path, f->run_id, 50000, &w, err, sizeof err), 0);
+    assert_int_equal(rt_writer_start(f->path, f->run_id, 50000, NULL, NULL, &w, err, sizeof err), 0);
     assert_int_equal(rt_writer_committed(w), 0);
     for (int64_t i = 0; i < 10; i++) {
         struct rt_record r;
@@ -225,7 +225,7 @@ static void test_locked_database_delays_only(void **state)
     sqlite3 *h;
     assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(rt_writer_start(f->path, f->run_id, 1000, &w, err, sizeof err), 0);
+    assert_int_equal(rt_writer_start(f->path, f->run_id, 1000, NULL, NULL, &w, err, sizeof err), 0);
     for (int64_t i = 0; i < 3000; i++) {
         struct rt_record r;
         make_record(i, &r);
@@ -244,7 +244,7 @@ static void test_duplicate_reported(void **state)
     struct fx *f = *state;
     struct rt_writer *w;
     char err[256] = "";
-    assert_int_equal(rt_writer_start(f->path, f->run_id, 0, &w, err, sizeof err), 0);
+    assert_int_equal(rt_writer_start(f->path, f->run_id, 0, NULL, NULL, &w, err, sizeof err), 0);
     for (int64_t i = 0; i < 100; i++) {
         struct rt_record r;
         make_record(i == 50 ? 49 : i, &r);
@@ -261,7 +261,7 @@ static void test_start_errors(void **state)
     struct fx *f = *state;
     struct rt_writer *w = (struct rt_writer *)1;
     char err[256] = "";
-    assert_int_equal(rt_writer_start(f->path, f->run_id + 100, 0, &w, err, sizeof err), -1);
+    assert_int_equal(rt_writer_start(f->path, f->run_id + 100, 0, NULL, NULL, &w, err, sizeof err), -1);
     assert_null(w);
     assert_non_null(strstr(err, "no run"));
     char bad[200];
@@ -269,7 +269,7 @@ static void test_start_errors(void **state)
     FILE *fp = fopen(bad, "w");
     fputs("rev_id\n1\n", fp);
     fclose(fp);
-    assert_int_equal(rt_writer_start(bad, 1, 0, &w, err, sizeof err), -1);
+    assert_int_equal(rt_writer_start(bad, 1, 0, NULL, NULL, &w, err, sizeof err), -1);
     assert_non_null(strstr(err, "not a revtrace database"));
 }
 
@@ -278,9 +278,44 @@ static void test_empty_finish(void **state)
     struct fx *f = *state;
     struct rt_writer *w;
     char err[256] = "";
-    assert_int_equal(rt_writer_start(f->path, f->run_id, 0, &w, err, sizeof err), 0);
+    assert_int_equal(rt_writer_start(f->path, f->run_id, 0, NULL, NULL, &w, err, sizeof err), 0);
     assert_int_equal(rt_writer_finish(w, err, sizeof err), 0);
     assert_int_equal(count_rows(f->path, f->run_id), 0);
+}
+
+static void count_fail(void *ctx, const char *why)
+{
+    int *calls = ctx;
+    (*calls)++;
+    assert_non_null(strstr(why, "was removed"));
+}
+
+/* The database file removed mid-run: on_fail once, and nothing pushed later is written
+   (counted as not recorded) even though SQLite could still write the unlinked file. */
+static void test_removed_breaks_down(void **state)
+{
+    struct fx *f = *state;
+    struct rt_writer *w;
+    char err[256] = "";
+    int calls = 0;
+    assert_int_equal(rt_writer_start(f->path, f->run_id, 1000, count_fail, &calls, &w, err,
+                                     sizeof err), 0);
+    struct rt_record r;
+    make_record(0, &r);
+    rt_writer_push(w, &r);
+    assert_true(wait_committed(w, 1));
+    assert_int_equal(rt_writer_failed(w), 0);
+    assert_int_equal(unlink(f->path), 0);
+    for (int i = 0; i < 20000 && !rt_writer_failed(w); i++)
+        sleep_ms(1);
+    assert_int_equal(rt_writer_failed(w), 1);
+    for (int64_t i = 1; i < 10; i++) {
+        make_record(i, &r);
+        rt_writer_push(w, &r);
+    }
+    assert_int_equal(rt_writer_finish(w, err, sizeof err), -1);
+    assert_non_null(strstr(err, "was removed during the run (9 requests not recorded)"));
+    assert_int_equal(calls, 1);
 }
 
 int main(void)
@@ -292,6 +327,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicate_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_finish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_removed_breaks_down, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -152,6 +153,52 @@ static void test_finish_url(void **state)
     assert_int_equal(rt_runopt_finish(&o, "", err, sizeof err), -1);
     assert_int_equal(rt_runopt_finish(&o, "HTTPS://api.wikimedia.org/x", err, sizeof err), 0);
     assert_string_equal(o.http.url, "HTTPS://api.wikimedia.org/x");
+    /* A refused URL's credentials are never echoed. */
+    assert_int_equal(rt_runopt_finish(&o, "ftp://user:pAsSw0rd@host/x", err, sizeof err), -1);
+    assert_null(strstr(err, "pAsSw0rd"));
+    assert_non_null(strstr(err, "ftp://REDACTED@host/x"));
+    assert_int_equal(rt_runopt_finish(&o, "http://u:pAsSw0rd@", err, sizeof err), -1);
+    assert_null(strstr(err, "pAsSw0rd"));
+    rt_runopt_free(&o);
+}
+
+/* -H @FILE: one header per line, CRLF and blank lines handled; errors name FILE:LINE and
+   never the line (it may hold a secret). */
+static void test_header_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/rt-test-headers.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *fp = fdopen(fd, "w");
+    fputs("Authorization: Bearer s3cr3t\r\n\r\n  \nX-A: 1\nX-B: two words", fp);
+    fclose(fp);
+    struct rt_run_opts o;
+    rt_runopt_init(&o);
+    char arg[64];
+    snprintf(arg, sizeof arg, "@%s", path);
+    assert_int_equal(apply(&o, "header", arg), 0);
+    assert_int_equal(o.http.n_headers, 3);
+    assert_string_equal(o.http.headers[0], "Authorization: Bearer s3cr3t");
+    assert_string_equal(o.http.headers[1], "X-A: 1");
+    assert_string_equal(o.http.headers[2], "X-B: two words");
+    fp = fopen(path, "w");
+    fputs("X-A: 1\nno colon s3cr3t\n", fp);
+    fclose(fp);
+    char err[256];
+    assert_int_equal(rt_runopt_apply(&o, opt_id("header"), arg, err, sizeof err), -1);
+    char where[80];
+    snprintf(where, sizeof where, "%s:2: ", path);
+    assert_non_null(strstr(err, where));
+    assert_null(strstr(err, "s3cr3t"));
+    fp = fopen(path, "w");
+    fwrite("X-A: 1\nX-B: a\0b\n", 1, 14, fp);
+    fclose(fp);
+    assert_int_equal(rt_runopt_apply(&o, opt_id("header"), arg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "NUL"));
+    unlink(path);
+    assert_int_equal(rt_runopt_apply(&o, opt_id("header"), arg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot read headers"));
     rt_runopt_free(&o);
 }
 
@@ -160,8 +207,10 @@ static void test_secret_names(void **state)
     (void)state;
     const char *secret[] = { "Authorization", "authorization", "Proxy-Authorization",
                              "Cookie", "X-Api-Key", "X-Auth-Token", "X-Client-Secret",
-                             "Password", "X-Session-Id" };
-    const char *plain[] = { "Host", "Content-Type", "User-Agent", "X-Client", "Accept" };
+                             "Password", "X-Session-Id", "X-Amz-Signature", "X-Jwt-Assertion",
+                             "X-Bearer", "X-Amz-Security-Token", "X-Amz-Credential" };
+    const char *plain[] = { "Host", "Content-Type", "User-Agent", "X-Client", "Accept",
+                            "X-Design", "sig" };
     for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
         if (!rt_header_is_secret(secret[i], strlen(secret[i])))
             fail_msg("%s not treated as a secret", secret[i]);
@@ -184,6 +233,11 @@ static void test_url_redact(void **state)
     u = rt_url_redact("http://h/a@b");
     assert_string_equal(u, "http://h/a@b");
     free(u);
+    /* signed URLs: sig=, signature=, X-Amz-Signature= */
+    u = rt_url_redact("https://h/p?sig=A1&Signature=B2&X-Amz-Signature=C3&design=d&jwt=E5");
+    assert_string_equal(u, "https://h/p?sig=REDACTED&Signature=REDACTED"
+                           "&X-Amz-Signature=REDACTED&design=d&jwt=REDACTED");
+    free(u);
 }
 
 static void test_json_redacts(void **state)
@@ -195,6 +249,8 @@ static void test_json_redacts(void **state)
     assert_int_equal(apply(&o, "header", "Authorization: Bearer s3cr3t"), 0);
     assert_int_equal(apply(&o, "header", "X-Api-Key:k3y"), 0);
     assert_int_equal(apply(&o, "header", "X-Client: revtrace-test"), 0);
+    assert_int_equal(apply(&o, "header", "X-Forwarded-Authz: Basic dXNlcjpwYXNz"), 0);
+    assert_int_equal(apply(&o, "header", "X-Whatever:   bearer b34r"), 0);
     assert_int_equal(rt_runopt_finish(&o, "http://bob:hunter2@127.0.0.1:1/p?access_token=zz",
                                       err, sizeof err), 0);
     json_t *j = json_object();
@@ -205,6 +261,9 @@ static void test_json_redacts(void **state)
     assert_null(strstr(text, "k3y"));
     assert_null(strstr(text, "hunter2"));
     assert_null(strstr(text, "zz"));
+    assert_null(strstr(text, "dXNlcjpwYXNz"));
+    assert_null(strstr(text, "b34r"));
+    assert_non_null(strstr(text, "\"X-Whatever: REDACTED\""));
     assert_non_null(strstr(text, "\"Authorization: REDACTED\""));
     assert_non_null(strstr(text, "\"X-Client: revtrace-test\""));
     assert_non_null(strstr(text, "\"deadline_us\":5000000"));
@@ -221,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_body_template),
         cmocka_unit_test(test_finish_url),
+        cmocka_unit_test(test_header_file),
         cmocka_unit_test(test_secret_names),
         cmocka_unit_test(test_url_redact),
         cmocka_unit_test(test_json_redacts),

@@ -173,6 +173,28 @@ static void test_quiet_says_only_errors(void **state)
     rt_runview_end(&f.v, &r);
     expect_said(capture_end(), "");
 
+    /* A storage failure is an error: said at once even with --quiet, and the loop's own
+       stall of a second or more is warned of at the end. */
+    capture_start();
+    f.hooks.storage_fault(f.hooks.ctx, "cannot commit requests: database or disk is full", 12,
+                          1000000);
+    f.hooks.storage_fault(f.hooks.ctx, "the database file t.db was removed during the run", 0,
+                          1000000);
+    r.max_stall_us = 1500000;
+    rt_runview_end(&f.v, &r);
+    r.max_stall_us = 999999;
+    rt_runview_end(&f.v, &r);
+    expect_said(capture_end(),
+                "revtrace: capture: cannot commit requests: database or disk is full; stopping "
+                "now, nothing more is recorded (waiting up to 1.00s for 12 requests in "
+                "flight)\n"
+                "revtrace: capture: the database file t.db was removed during the run; "
+                "stopping now, nothing more is recorded\n"
+                "revtrace: warning: capture: the send loop itself stalled for 1.50s (the "
+                "process was stopped or starved of CPU): requests in flight then were charged "
+                "it as service time, those due in it as lag\n");
+    r.max_stall_us = 0;
+
     r.fault = RT_SESSION_FAULT_SETUP;
     r.status = "failed";
     snprintf(r.error, sizeof r.error, "t.db is not a revtrace database");
@@ -210,7 +232,7 @@ static void test_faults(void **state)
     expect_said(capture_end(),
                 "revtrace: capture: internal error: 10 requests recorded but 9 rows written "
                 "to /data/t.db (run cap); the run is marked failed\n"
-                "revtrace: cannot finish the run: disk I/O error\n");
+                "revtrace: cannot finish the run: disk I/O error; the run stays marked 'running'\n");
     r.fault = RT_SESSION_FAULT_NONE;
     r.status = "complete";
     capture_start();
@@ -218,7 +240,7 @@ static void test_faults(void **state)
     expect_said(capture_end(),
                 "revtrace: capture complete: 10 requests in 2.00s (5.0/s wall-clock; analyze rates per second of the schedule), 0 errors or "
                 "non-2xx; run 'cap' in /data/t.db; see: revtrace analyze --db /data/t.db cap\n"
-                "revtrace: cannot finish the run: disk I/O error\n");
+                "revtrace: cannot finish the run: disk I/O error; the run stays marked 'running'\n");
     view_teardown(&f);
 }
 

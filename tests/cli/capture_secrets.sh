@@ -1,0 +1,64 @@
+#!/bin/sh
+# capture_secrets.sh - secrets stay off the command line and out of what we store or print:
+# -H @FILE and -H @- (curl's forms) read headers one per line (CRLF, blank lines), so the
+# token is not in /proc/PID/cmdline; config_json, the runs row, the database file and stderr
+# never hold a credential (secret header names, auth-scheme values, signed-URL query values,
+# user:password); a refused URL is not echoed with its password.
+. tests/lib.sh
+
+RT=$REVTRACE
+make_revids 30
+start_emulator --profile fast
+
+umask 077
+printf 'Authorization: Bearer tOkEnA1\r\n\r\nX-Trace: visible-1\r\n   \nX-Amz-Signature: tOkEnB2\n' \
+    > "$T/headers.txt"
+URL="$EMU_URL?sig=tOkEnC3&signature=tOkEnD4&token=tOkEnE5&keep=visible-2"
+timeout 60 "$RT" capture "$URL" --revids "$T/revids.csv" --rate 50/s --duration 60s \
+    -H @"$T/headers.txt" -H @- --db "$T/s.db" --name s --progress plain \
+    2>"$T/s.err" <<EOF &
+X-Jwt-Assertion: tOkEnF6
+X-Forwarded-Authz: Basic tOkEnG7
+EOF
+pid=$!
+RT_PIDS="$RT_PIDS $pid"
+wait_rows "$T/s.db" 5 10
+check "headers from a file and stdin: requests are answered" \
+    test "$(sql "$T/s.db" "SELECT count(*) FROM requests WHERE status = 200")" -ge 5
+# (The URL's query tokens are in argv by the user's choice; the headers' never are.)
+if tr '\0' ' ' < /proc/$pid/cmdline | grep -q 'tOkEn[ABFG]'; then
+    notok "the command line shows a header token: $(tr '\0' ' ' < /proc/$pid/cmdline)"
+else
+    ok "no header token in /proc/PID/cmdline"
+fi
+kill -INT $pid; wait $pid
+cfg=$(sql "$T/s.db" "SELECT config_json FROM runs")
+expect_eq "config_json: every header, in order, secrets redacted" \
+    "$(printf '%s' "$cfg" | python3 -c 'import json,sys; print("|".join(json.load(sys.stdin)["headers"]))')" \
+    "Authorization: REDACTED|X-Trace: visible-1|X-Amz-Signature: REDACTED|X-Jwt-Assertion: REDACTED|X-Forwarded-Authz: REDACTED"
+expect_eq "stored URL: sig=, signature=, token= values redacted, others kept" \
+    "$(sql "$T/s.db" "SELECT target FROM runs")" \
+    "$EMU_URL?sig=REDACTED&signature=REDACTED&token=REDACTED&keep=visible-2"
+for f in "$T"/s.db*; do
+    if grep -a -q tOkEn "$f"; then notok "$(basename "$f") holds a token"; else ok "$(basename "$f") holds no token"; fi
+done
+if grep -q tOkEn "$T/s.err"; then notok "stderr shows a token: $(cat "$T/s.err")"; else ok "stderr shows no token"; fi
+
+# A refused URL is never echoed with its password.
+"$RT" capture 'ftp://user:pAsSw0rd@example.org/x' --revids "$T/revids.csv" --rate 1/s \
+    --db "$T/f.db" 2>"$T/ftp.err"
+expect_eq "ftp URL refused: exit 2" $? 2
+if grep -q pAsSw0rd "$T/ftp.err"; then notok "the password is echoed: $(cat "$T/ftp.err")"
+else grep -q "ftp://REDACTED@example.org/x" "$T/ftp.err" && ok "refused URL shown without its password" \
+    || notok "refusal: $(cat "$T/ftp.err")"; fi
+
+# A bad header file line is named by FILE:LINE, its content not echoed.
+printf 'X-Ok: 1\nAuthorization Bearer tOkEnH8\n' > "$T/bad.txt"
+"$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 1/s -H @"$T/bad.txt" \
+    --db "$T/b.db" 2>"$T/bad.err"
+expect_eq "bad header line: exit 2" $? 2
+grep -q "bad.txt:2: " "$T/bad.err" && ! grep -q tOkEn "$T/bad.err" \
+    && ok "bad header line: FILE:LINE, no content" || notok "bad header: $(cat "$T/bad.err")"
+
+stop_emulator
+finish

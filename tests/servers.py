@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""tests/servers.py - small local servers for the CLI tests that the emulator cannot play.
+
+  servers.py tls PORTFILE CERT KEY [CLIENT_CA]
+      HTTPS on 127.0.0.1:0; POST answers 200 with a revertrisk-shaped body.  With CLIENT_CA
+      a client certificate signed by it is required (the handshake fails without one).
+  servers.py proxy PORTFILE LOG
+      A plain-HTTP forward proxy stand-in on 127.0.0.1:0: it answers every request itself
+      (200, the same body) and appends its request line ("POST http://host/path HTTP/1.1",
+      the absolute form only a proxy receives) and Proxy-Authorization presence to LOG.
+
+The port is written to PORTFILE once listening (write then rename, so a reader never sees
+a partial file).  Both stop on SIGTERM.
+"""
+import http.server
+import os
+import ssl
+import sys
+
+BODY = (b'{"model_name": "revertrisk-wikidata", "model_version": "1", "wiki_db": "wikidatawiki",'
+        b' "revision_id": 1, "output": {"prediction": false,'
+        b' "probabilities": {"true": 0.1, "false": 0.9}}}')
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    log_path = None
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(n)
+        if self.log_path:
+            with open(self.log_path, "a") as f:
+                auth = "with" if self.headers.get("Proxy-Authorization") else "without"
+                f.write("%s | %s Proxy-Authorization\n" % (self.requestline, auth))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.write(BODY)
+
+    def log_message(self, *args):
+        pass
+
+
+def publish(server, portfile):
+    tmp = portfile + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % server.server_address[1])
+    os.rename(tmp, portfile)
+
+
+def main():
+    mode, portfile = sys.argv[1], sys.argv[2]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if mode == "tls":
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+        if len(sys.argv) > 5:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(sys.argv[5])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    elif mode == "proxy":
+        Handler.log_path = sys.argv[3]
+    else:
+        sys.exit("unknown mode " + mode)
+    publish(server, portfile)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
