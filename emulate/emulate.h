@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "emulate/emumodel.h"
+#include "tool/listen.h"
 
 #define EMU_MAX_ERROR_RULES 16
 
@@ -22,8 +23,7 @@ struct emu_error_rule {
 
 /* Every option of the command, after parsing. */
 struct emu_config {
-    char listen_addr[64];           /* "127.0.0.1" */
-    int listen_port;                /* 0: any free port */
+    struct rt_listen_addr listen;   /* --listen: IPv4 or [IPv6], port 0 for any free one */
     const char *port_file;          /* borrowed from argv; NULL: none */
     struct rt_emu_params params;    /* the profile, with overrides applied */
     uint64_t seed;

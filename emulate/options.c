@@ -28,7 +28,8 @@ enum {
 
 static const struct rt_opt server_opts[] = {
     { "listen", 'l', "ADDR:PORT", O_LISTEN,
-      "address to listen on (default 127.0.0.1:8080; port 0 picks a free one)" },
+      "address to listen on: IPv4 or [IPv6] (default 127.0.0.1:8080; port 0 picks a "
+      "free one)" },
     { "port-file", 0, "FILE", O_PORT_FILE,
       "write the port number there once accepting (atomic rename)" },
     { "threads", 0, "N", O_THREADS, "HTTP threads (default 2; 1 = one event loop)" },
@@ -117,25 +118,6 @@ static int want_ratio(const char *arg, double *out, char *err, size_t errlen)
     return rt_opt_fail(err, errlen, "want a ratio in [0, 1] such as 0.01 or 1%%");
 }
 
-static int parse_listen(struct emu_config *cfg, const char *arg, char *err, size_t errlen)
-{
-    const char *colon = strrchr(arg, ':');
-    int64_t port;
-    if (!colon || rt_parse_count(colon + 1, &port) != 0 || port > 65535)
-        return rt_opt_fail(err, errlen, "want ADDR:PORT such as 127.0.0.1:8080");
-    size_t n = (size_t)(colon - arg);
-    if (n == 0 || n >= sizeof cfg->listen_addr)
-        return rt_opt_fail(err, errlen, "want an address before the port, e.g. 127.0.0.1:8080");
-    memcpy(cfg->listen_addr, arg, n);
-    cfg->listen_addr[n] = 0;
-    if (strcmp(cfg->listen_addr, "localhost") == 0)
-        strcpy(cfg->listen_addr, "127.0.0.1");
-    else if (strcmp(cfg->listen_addr, "*") == 0)
-        strcpy(cfg->listen_addr, "0.0.0.0");
-    cfg->listen_port = (int)port;
-    return 0;
-}
-
 /* N or MIN-MAX, 1 <= MIN <= MAX <= 64. */
 static int parse_replicas(struct parse_ctx *px, const char *arg, char *err, size_t errlen)
 {
@@ -173,7 +155,7 @@ static int on_opt(void *vctx, int id, const char *arg, char *err, size_t errlen)
     double d;
     switch (id) {
     case O_LISTEN:
-        return parse_listen(cfg, arg, err, errlen);
+        return rt_listen_parse(arg, &cfg->listen, err, errlen);
     case O_PORT_FILE:
         cfg->port_file = arg;
         return 0;
@@ -292,8 +274,9 @@ static int finish_config(struct parse_ctx *px)
 int emu_config_parse(struct emu_config *cfg, int argc, char **argv)
 {
     memset(cfg, 0, sizeof *cfg);
-    strcpy(cfg->listen_addr, "127.0.0.1");
-    cfg->listen_port = 8080;
+    char lerr[128];
+    if (rt_listen_parse("127.0.0.1:8080", &cfg->listen, lerr, sizeof lerr) != 0)
+        return rt_msg_usage("emulate", "%s", lerr);     /* cannot happen */
     cfg->seed = 1;
     cfg->threads = 2;
     cfg->model_version = "1";

@@ -517,25 +517,6 @@ static void *loop_main(void *arg)
 
 /* ---- start, port file, stop ---- */
 
-static int write_port_file(const char *path, int port, char *err, size_t errlen)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        return -1;
-    }
-    int bad = fprintf(f, "%d\n", port) < 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
 /* Ten thousand waiting connections need ten thousand descriptors: raise the soft limit. */
 static void raise_nofile(void)
 {
@@ -598,22 +579,16 @@ static int start_model(struct server *s)
 static int start_http(struct server *s)
 {
     const struct emu_config *cfg = s->cfg;
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)cfg->listen_port);
-    if (inet_pton(AF_INET, cfg->listen_addr, &sa.sin_addr) != 1) {
-        rt_msg_error("cannot listen on '%s': not an IPv4 address", cfg->listen_addr);
-        return -1;
-    }
     /* One thread: our own loop around MHD_run (see loop_main); more: MHD's epoll pool. */
     int own_loop = cfg->threads <= 1;
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
     if (!own_loop)
         flags |= MHD_USE_INTERNAL_POLLING_THREAD;
+    if (cfg->listen.family == AF_INET6)
+        flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen.sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(own_loop ? 0 : cfg->threads),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
@@ -622,8 +597,10 @@ static int start_http(struct server *s)
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
         MHD_OPTION_END);
     if (!s->daemon) {
-        rt_msg_error("cannot listen on %s:%d (address in use, or not allowed?); pick another "
-                     "with --listen ADDR:PORT", cfg->listen_addr, cfg->listen_port);
+        char url[96];
+        rt_msg_error("cannot listen on %s (address in use, or not allowed?); pick another "
+                     "with --listen ADDR:PORT",
+                     rt_listen_url(&cfg->listen, cfg->listen.port, url, sizeof url) + 7);
         return -1;
     }
     if (own_loop) {
@@ -642,14 +619,15 @@ static int announce(const struct server *s)
     const struct emu_config *cfg = s->cfg;
     char err[4400];
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    int port = di ? (int)di->port : cfg->listen_port;
-    if (cfg->port_file && write_port_file(cfg->port_file, port, err, sizeof err) != 0) {
+    int port = di ? (int)di->port : cfg->listen.port;
+    if (cfg->port_file && rt_listen_write_port_file(cfg->port_file, port, err, sizeof err) != 0) {
         rt_msg_error("%s", err);
         return -1;
     }
+    char url[96];
     if (!cfg->quiet)
-        fprintf(stderr, "revtrace emulate: listening on http://%s:%d (profile %s)\n",
-                cfg->listen_addr, port, cfg->params.profile);
+        fprintf(stderr, "revtrace emulate: listening on %s (profile %s)\n",
+                rt_listen_url(&cfg->listen, port, url, sizeof url), cfg->params.profile);
     return 0;
 }
 
