@@ -20,6 +20,7 @@
 #include "tool/cli.h"
 #include "core/clock.h"
 #include "tool/runopts.h"
+#include "capture/follow.h"
 #include "capture/schedule.h"
 #include "tool/session.h"
 #include "core/trace.h"
@@ -38,6 +39,9 @@ enum {
     OPT_SPAWN_RATE,
     OPT_DURATION,
     OPT_REQUESTS,
+    OPT_FOLLOW,
+    OPT_WIKI,
+    OPT_FANOUT,
 };
 
 static const struct rt_opt workload_opts[] = {
@@ -76,8 +80,17 @@ static const struct rt_opt stop_opts[] = {
     { NULL, 0, NULL, 0, NULL },
 };
 
+static const struct rt_opt follow_opts[] = {
+    { "follow", 0, "STREAM_URL", OPT_FOLLOW, "instead of --revids: one request per edit of "
+      "an EventStreams recentchange stream as it arrives (reconnects with Last-Event-ID)" },
+    { "wiki", 0, "NAME", OPT_WIKI, "the wiki followed (default wikidatawiki)" },
+    { "fanout", 0, "K", OPT_FANOUT, "K requests per edit (default 1)" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
 static const struct rt_opt_table capture_tables[] = {
     { "Workload", workload_opts },
+    { "Live follow (instead of a workload)", follow_opts },
     { "Open loop (default)", open_opts },
     { "Closed loop (locust-like)", closed_opts },
     { "Stop", stop_opts },
@@ -87,7 +100,7 @@ static const struct rt_opt_table capture_tables[] = {
 
 static const struct rt_cmd_spec capture_spec = {
     .name = "capture",
-    .usage = "URL --revids FILE [options]",
+    .usage = "URL (--revids FILE | --follow STREAM_URL) [options]",
     .summary =
         "Send POST requests with {\"rev_id\": N} bodies to URL on a workload model's schedule\n"
         "and record every request's timing, status and answer into SQLite (--db).  Open loop\n"
@@ -104,7 +117,9 @@ static const struct rt_cmd_spec capture_spec = {
         "      --duration 120s --name locust-like\n"
         "  revtrace capture https://api.wikimedia.org/service/lw/inference/v1/models/"
         "revertrisk-wikidata:predict \\\n"
-        "      --revids ids.csv --rate 1/s --requests 100 -H \"Authorization: Bearer $TOKEN\"\n",
+        "      --revids ids.csv --rate 1/s --requests 100 -H \"Authorization: Bearer $TOKEN\"\n"
+        "  revtrace capture URL --follow https://stream.wikimedia.org/v2/stream/recentchange "
+        "\\\n      --duration 1h --name live-edits\n",
 };
 
 struct capture_args {
@@ -123,6 +138,8 @@ struct capture_args {
     double spawn_rate_per_s;
     int have_wait, have_spawn;
     int64_t duration_us, requests;
+    const char *follow, *wiki;      /* --follow: a live stream instead of a workload */
+    int64_t fanout;
 };
 
 /* --ramp: the stages, each rate at most 10,000,000/s. */
@@ -226,6 +243,18 @@ static int apply(void *ctx, int id, const char *arg, char *err, size_t errlen)
         if (rt_parse_count(arg, &a->requests) != 0 || a->requests < 1)
             return rt_opt_fail(err, errlen, "give a whole number of requests, at least 1");
         return 0;
+    case OPT_FOLLOW:
+        a->follow = arg;
+        return 0;
+    case OPT_WIKI:
+        if (!*arg)
+            return rt_opt_fail(err, errlen, "give a wiki name such as wikidatawiki");
+        a->wiki = arg;
+        return 0;
+    case OPT_FANOUT:
+        if (rt_parse_count(arg, &a->fanout) != 0 || a->fanout < 1 || a->fanout > 1000)
+            return rt_opt_fail(err, errlen, "give a whole number from 1 to 1000");
+        return 0;
     default:
         return apply_model(a, id, arg, err, errlen);
     }
@@ -296,6 +325,29 @@ static json_t *workload_json(const struct capture_args *a, size_t pool)
 
 /* The steps of capture_main; each returns RT_GO_ON or the exit status. */
 
+/* --follow: the stream is the workload, so none of the workload model's options apply. */
+static int check_follow(const struct capture_args *a)
+{
+    if (a->revids || a->column || a->have_seed || a->order != RT_ORDER_RANDOM)
+        return rt_msg_usage("capture", "--follow takes its rev IDs from the stream: drop "
+                            "--revids, --column, --order and --seed");
+    if (a->have_rate || a->n_stages || a->users || a->have_wait || a->have_spawn ||
+        a->arrivals != RT_ARRIVALS_POISSON)
+        return rt_msg_usage("capture", "--follow sends as the events arrive: drop --rate, "
+                            "--ramp, --arrivals, --users, --wait and --spawn-rate");
+    return RT_GO_ON;
+}
+
+/* capture --follow: the rest is capture/follow.c. */
+static int follow(struct capture_args *a)
+{
+    struct capture_follow_opts o = {
+        .stream_url = a->follow, .wiki = a->wiki, .fanout = a->fanout ? (int)a->fanout : 1,
+        .duration_us = a->duration_us, .requests = a->requests,
+    };
+    return capture_follow(&a->run, &o);
+}
+
 /* The command line and the URL; --help ends here, with 0. */
 static int parse_args(struct capture_args *a, int argc, char **argv)
 {
@@ -313,9 +365,14 @@ static int parse_args(struct capture_args *a, int argc, char **argv)
         return rt_msg_usage("capture", "one URL only; '%s' is extra", argv[first + 1]);
     if (rt_runopt_finish(&a->run, argv[first], err, sizeof err) != 0)
         return rt_msg_usage("capture", "%s", err);
+    if (a->follow)
+        return check_follow(a);
+    if (a->wiki || a->fanout)
+        return rt_msg_usage("capture", "--wiki and --fanout go with --follow STREAM_URL");
     if (!a->revids)
         return rt_msg_usage("capture", "give the revision IDs to send with --revids FILE "
-                            "(one per line, or a CSV with a rev_id column)");
+                            "(one per line, or a CSV with a rev_id column), or follow a "
+                            "stream with --follow STREAM_URL");
     return RT_GO_ON;
 }
 
@@ -432,6 +489,8 @@ int capture_main(int argc, char **argv)
         return RT_EXIT_RUNTIME;
     }
     int rc = parse_args(&a, argc, argv);
+    if (rc == RT_GO_ON && a.follow)
+        rc = follow(&a);
     if (rc == RT_GO_ON)
         rc = check_model(&a);
     if (rc == RT_GO_ON && !a.have_seed) {

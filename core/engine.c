@@ -129,6 +129,7 @@ struct engine {
     /* the plan */
     struct rt_plan_item pending;    /* open loop: the next item, when have_pending */
     int have_pending, plan_done, plan_failed;
+    int plan_waiting;               /* a live source said RT_PLAN_WAIT: pull on its wake fd */
     int64_t taken;                  /* items taken from the plan */
     char plan_err[256];
 
@@ -182,6 +183,9 @@ static int plan_pull(struct engine *e, struct rt_plan_item *it)
         return 0;
     }
     int rc = e->hooks->next(e->hooks->next_ctx, it, e->plan_err, sizeof e->plan_err);
+    e->plan_waiting = rc == RT_PLAN_WAIT;
+    if (e->plan_waiting)
+        return 0;                   /* a live source has nothing yet: not the end */
     if (rc < 0) {
         e->plan_failed = 1;
         e->plan_done = 1;
@@ -784,6 +788,23 @@ static void send_now(struct engine *e)
 }
 
 /*
+ * A live source's wake fd is readable: drain it first (so a later item writes it again),
+ * then pull what has come and send it at once.  Its items are scheduled at their arrival,
+ * so they are due now.
+ */
+static void live_wake(struct engine *e)
+{
+    char buf[64];
+    while (read(e->hooks->live_fd, buf, sizeof buf) > 0)
+        ;
+    if (e->plan_waiting && !e->have_pending) {
+        e->plan_waiting = 0;
+        open_refill(e);
+    }
+    send_now(e);
+}
+
+/*
  * Hand curl the ready sockets (waiting up to timeout_ms for one when there are none; 0: just
  * look).  Sends that fall due in between go out between two sockets.
  */
@@ -797,6 +818,10 @@ static void serve_sockets(struct engine *e, int timeout_ms)
             uint64_t ticks;
             ssize_t rr = read(e->timer_fd, &ticks, sizeof ticks);
             (void)rr;
+            continue;
+        }
+        if (e->hooks->live && fd == e->hooks->live_fd) {
+            live_wake(e);
             continue;
         }
         int mask = 0;
@@ -909,9 +934,18 @@ static int setup_slots(struct engine *e, char *err, size_t errlen)
     return 0;
 }
 
-/* The timerfd that ends a sleep BUSY_US early (sleep_until); without it, epoll's timeout. */
-static void setup_timer(struct engine *e)
+/* The timerfd that ends a sleep BUSY_US early (sleep_until); without it, epoll's timeout.
+   A live source's wake fd joins the same epoll set. */
+static int setup_timer(struct engine *e, char *err, size_t errlen)
 {
+    if (e->hooks->live) {
+        struct epoll_event lev = { .events = EPOLLIN, .data.fd = e->hooks->live_fd };
+        if (e->load->closed_loop || epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, e->hooks->live_fd,
+                                              &lev) != 0) {
+            snprintf(err, errlen, "a live source needs open loop and a pollable wake fd");
+            return -1;
+        }
+    }
     e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (e->timer_fd >= 0) {
         struct epoll_event tev = { .events = EPOLLIN, .data.fd = e->timer_fd };
@@ -920,6 +954,7 @@ static void setup_timer(struct engine *e)
             e->timer_fd = -1;
         }
     }
+    return 0;
 }
 
 /* The first sends: every closed-loop user at its spawn time, or the plan's first item. */
@@ -959,9 +994,8 @@ static int engine_setup(struct engine *e, char *err, size_t errlen)
     e->prefix_len = strlen(e->prefix);
     e->suffix_len = strlen(e->suffix);
     if (build_headers(e, err, errlen) != 0 || setup_curl(e, err, errlen) != 0 ||
-        setup_slots(e, err, errlen) != 0)
+        setup_slots(e, err, errlen) != 0 || setup_timer(e, err, errlen) != 0)
         return -1;
-    setup_timer(e);
     rt_clock_tight_timers();
     return setup_plan(e, err, errlen);
 }
@@ -976,6 +1010,10 @@ static void check_stop(struct engine *e, int64_t now_rel)
         e->aborted = 1;
         abort_inflight(e);
     }
+    /* A live source may send nothing for a while: --duration ends it on the clock. */
+    if (e->hooks->live && e->load->duration_us > 0 && now_rel >= e->load->duration_us &&
+        !e->have_pending)
+        e->plan_done = 1;
 }
 
 /* 1 when the run is over: nothing in flight and nothing more to send. */

@@ -48,6 +48,11 @@ struct rt_progress {
 
 struct rt_engine_hooks {
     rt_plan_next_fn next;  void *next_ctx;
+    /* A live source (next may return RT_PLAN_WAIT, core/plan.h): live = 1 and live_fd its
+       wake descriptor (an eventfd or a pipe's read end, non-blocking), which the engine
+       watches in its epoll set and drains (read) before pulling again.  Open loop only.
+       With a live source --duration ends the run on the clock, even when no item comes. */
+    int live;  int live_fd;
     /* Called for each finished request; may take ownership of r->body. */
     void (*on_record)(void *ctx, struct rt_record *r);  void *record_ctx;
     /* Called about every progress_interval_us from the send thread; must be quick.  Without

@@ -15,7 +15,14 @@ struct rt_plan_item {
     int64_t scheduled_us;       /* after t0; ignored in closed loop */
 };
 
-/* Pull the next item: return 1 (filled), 0 (no more), or -1 (error, message in err). */
+/*
+ * Pull the next item: return 1 (filled), 0 (no more), or -1 (error, message in err).
+ * A live source (one whose items arrive while the run goes, e.g. capture --follow) may also
+ * return RT_PLAN_WAIT: no item yet, more may come.  It then has a wake descriptor that
+ * becomes readable when an item (or the end) is ready, and the caller pulls again after
+ * draining it (core/engine.h: rt_engine_hooks.live_fd).  Never return it without one.
+ */
+#define RT_PLAN_WAIT 2
 typedef int (*rt_plan_next_fn)(void *ctx, struct rt_plan_item *it, char *err, size_t errlen);
 
 #endif

@@ -358,6 +358,14 @@ static void drive(struct sess *x)
         .stop = &stop_flag,
     };
     struct rt_planfeed *feed = NULL;
+    if (s->live_start) {
+        hooks.live = 1;
+        if (s->live_start(s->next_ctx, x->t0_mono, &hooks.live_fd, x->res->error,
+                          sizeof x->res->error) != 0) {
+            x->engine_rc = -1;
+            return;
+        }
+    }
     if (s->plan_on_loader) {
         if (rt_planfeed_start(s->next, s->next_ctx, RT_SESSION_FEED_ITEMS, &feed,
                               x->res->error, sizeof x->res->error) != 0) {

@@ -34,6 +34,12 @@ struct rt_session {
                                          reads ahead, for a plan that reads the disk, so the
                                          send thread touches only sockets */
     int64_t start_at_unix_us;         /* 0: now */
+    /* A live source (next may return RT_PLAN_WAIT, core/plan.h), e.g. capture --follow: when
+       set, called with next_ctx and the monotonic time of scheduled time 0 right before the
+       engine starts; it starts the source and gives its wake fd.  0, or -1 with err (the run
+       then fails).  The caller stops the source after the session. */
+    int (*live_start)(void *next_ctx, int64_t t0_mono_us, int *wake_fd, char *err,
+                      size_t errlen);
 };
 
 /* Where a run failed; it decides how the error is worded. */
