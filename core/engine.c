@@ -48,6 +48,16 @@
  * never sent); rt_engine_run checks the two counts at the end and fails the run when they
  * differ, so a bug cannot lose or invent rows silently.
  *
+ * Live sources (the recording proxy, hooks->live): the plan's next may answer RT_PLAN_LATER
+ * (nothing yet); the engine then asks again whenever the source's wake descriptor (in the
+ * same epoll set as curl's sockets) fires, and once per loop turn.  A live item carries its
+ * own request (it->req: URL, method, headers, body), which the slot's handle takes for that
+ * send only (slot_custom / slot_template below), and its answer (status, header lines, body)
+ * goes back to the source through live->on_answer before the record is made.  Everything
+ * else, the timing, the records and the books, is the one path every request takes.  This
+ * is the whole extension: the loop, the timing extraction and the record code are shared,
+ * not copied into a separate forwarder.
+ *
  * Stopping: *stop >= 1 stops scheduling.  Requests already due but not sent (waiting for a
  * slot) become records with sent_us -1 and error "canceled"; requests due later are not part
  * of the run.  In-flight requests get up to their deadline.  *stop >= 2 (a second signal)
@@ -99,6 +109,9 @@ struct slot {
     int retry_blocked;              /* curl tried to send it again: refused (see on_prereq) */
     char *post;                     /* owned request body buffer */
     size_t post_len, post_cap;
+    int custom;                     /* the handle holds a live item's request settings */
+    char *hdr;                      /* owned; live items: the answer's header lines */
+    size_t hdr_len, hdr_cap;
 };
 
 /* A closed-loop user waiting for its next send; the heap orders them by (due_us, user). */
@@ -121,6 +134,7 @@ struct engine {
     struct slot **free_slots;       /* owned stack */
     int n_free, n_slots;
     int timer_fd;
+    int wake_fd;                    /* a live source's (hooks->live), -1 without one */
     int epoll_fd;
     int64_t curl_due;               /* monotonic µs of curl's timer; INT64_MAX: none */
     int https;                      /* the URL is https: TLS time applies */
@@ -178,7 +192,10 @@ static int plan_pull(struct engine *e, struct rt_plan_item *it)
         e->plan_done = 1;
         return 0;
     }
+    it->req = NULL;
     int rc = e->hooks->next(e->hooks->next_ctx, it, e->plan_err, sizeof e->plan_err);
+    if (rc == RT_PLAN_LATER)
+        return 0;       /* a live source: nothing yet, asked again later */
     if (rc < 0) {
         e->plan_failed = 1;
         e->plan_done = 1;
@@ -212,10 +229,20 @@ static int user_take(struct engine *e, struct rt_plan_item *it)
     return w.user;
 }
 
+static void record_unsent(struct engine *e, const struct rt_plan_item *it);
+
+/* The next open-loop item into pending.  A live source's refusals (it->req->refuse) need no
+   send: they become records at once. */
 static void open_refill(struct engine *e)
 {
-    if (!e->have_pending && plan_pull(e, &e->pending))
-        e->have_pending = 1;
+    while (!e->have_pending && plan_pull(e, &e->pending)) {
+        if (!e->pending.req || !e->pending.req->refuse) {
+            e->have_pending = 1;
+            return;
+        }
+        e->taken++;
+        record_unsent(e, &e->pending);
+    }
 }
 
 /* The time (after t0) of the next send, or INT64_MAX when nothing more is scheduled. */
@@ -288,15 +315,34 @@ static void emit(struct engine *e, struct rt_record *r)
     r->body = NULL;
 }
 
-/* A request that was due but never sent. */
+/* Hand a live item's outcome back to its source (see the opening comment). */
+static void answer_live(struct engine *e, const struct rt_plan_item *it,
+                        const struct rt_record *r, const struct slot *s)
+{
+    const struct rt_engine_live *lv = e->hooks->live;
+    if (!lv || !it->req || it->req->refuse || !lv->on_answer)
+        return;
+    struct rt_answer a = { .status = r->error ? 0 : r->status };
+    if (s && !r->error) {
+        a.headers = s->hdr;
+        a.headers_len = s->hdr_len;
+        a.body = s->body;
+        a.body_len = s->body_len;
+    }
+    lv->on_answer(lv->ctx, it, r, &a);
+}
+
+/* A request that was due but never sent (or a live source's refusal). */
 static void record_unsent(struct engine *e, const struct rt_plan_item *it)
 {
+    const char *why = it->req && it->req->refuse ? it->req->refuse : "canceled";
     struct rt_record r = {
         .seq = it->seq, .rev_id = it->rev_id, .scheduled_us = it->scheduled_us,
         .sent_us = -1, .dns_us = -1, .connect_us = -1, .tls_us = -1, .ttfb_us = -1,
-        .total_us = -1, .status = 0, .error = "canceled", .bytes_in = 0, .prediction = -1,
+        .total_us = -1, .status = 0, .error = why, .bytes_in = 0, .prediction = -1,
         .p_true = NAN, .body = NULL, .body_len = 0,
     };
+    answer_live(e, it, &r, NULL);
     e->done++;
     e->net_errors++;
     emit(e, &r);
@@ -369,6 +415,7 @@ static void record_done(struct engine *e, struct slot *s, CURLcode code, int abo
     } else {
         e->net_errors++;
     }
+    answer_live(e, &s->item, &r, s);
     emit(e, &r);
 }
 
@@ -398,6 +445,33 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
     }
     memcpy(s->body + s->body_len, data, n);
     s->body_len += n;
+    return n;
+}
+
+/* CURLOPT_HEADERFUNCTION, live items only: keep the answer's header lines (a status line
+   starts them afresh: an interim 100 answer's lines are dropped). */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct slot *s = ud;
+    size_t n = size * nmemb;
+    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+        s->hdr_len = 0;
+        return n;
+    }
+    if (s->hdr_len + n > 65536)
+        return 0;       /* an absurd header block: CURLE_WRITE_ERROR */
+    if (s->hdr_len + n > s->hdr_cap) {
+        size_t c = s->hdr_cap ? s->hdr_cap * 2 : 1024;
+        while (c < s->hdr_len + n)
+            c *= 2;
+        char *h = realloc(s->hdr, c);
+        if (!h)
+            return 0;
+        s->hdr = h;
+        s->hdr_cap = c;
+    }
+    memcpy(s->hdr + s->hdr_len, data, n);
+    s->hdr_len += n;
     return n;
 }
 
@@ -478,6 +552,56 @@ static int render_body(struct engine *e, struct slot *s, int64_t rev_id)
     return 0;
 }
 
+/*
+ * A live item's own request on the slot's handle: its URL, method, headers and body, and its
+ * answer's headers kept.  slot_template undoes it for a plan item.  Returns 0 or -1.
+ */
+static int slot_custom(struct slot *s, const struct rt_request *rq)
+{
+    CURL *c = s->easy;
+    CURLcode rc = CURLE_OK;
+    int head = strcmp(rq->method, "HEAD") == 0;
+    int post = strcmp(rq->method, "POST") == 0;
+    s->custom = 1;
+    s->hdr_len = 0;
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
+    SET(CURLOPT_URL, rq->url);
+    SET(CURLOPT_HTTPHEADER, rq->headers);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, s);
+    if (head) {
+        SET(CURLOPT_NOBODY, 1L);
+    } else if (post || rq->body_len > 0) {
+        SET(CURLOPT_POST, 1L);
+        SET(CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+    } else {
+        SET(CURLOPT_HTTPGET, 1L);
+    }
+    SET(CURLOPT_CUSTOMREQUEST, head || post || strcmp(rq->method, "GET") == 0
+                               ? NULL : rq->method);
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+/* The load's POST for rev_id on the slot's handle (after a live item: set back first). */
+static int slot_template(struct engine *e, struct slot *s, int64_t rev_id)
+{
+    if (s->custom) {
+        curl_easy_setopt(s->easy, CURLOPT_URL, e->http->url);
+        curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, e->headers);
+        curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, NULL);
+        curl_easy_setopt(s->easy, CURLOPT_CUSTOMREQUEST, NULL);
+        curl_easy_setopt(s->easy, CURLOPT_NOBODY, 0L);
+        curl_easy_setopt(s->easy, CURLOPT_POST, 1L);
+        s->custom = 0;
+    }
+    if (render_body(e, s, rev_id) != 0)
+        return -1;
+    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->post);
+    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->post_len);
+    return 0;
+}
+
 /* Send item on a free slot now.  Failures to start are records, not engine errors. */
 static void start(struct engine *e, const struct rt_plan_item *it, int user)
 {
@@ -489,13 +613,11 @@ static void start(struct engine *e, const struct rt_plan_item *it, int user)
     s->too_large = 0;
     s->attempts = 0;
     s->retry_blocked = 0;
-    if (render_body(e, s, it->rev_id) != 0) {
+    if ((it->req ? slot_custom(s, it->req) : slot_template(e, s, it->rev_id)) != 0) {
         e->free_slots[e->n_free++] = s;
         record_unsent(e, it);
         return;
     }
-    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->post);
-    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->post_len);
     s->sent_us = rt_mono_us() - e->t0;
     if (curl_multi_add_handle(e->multi, s->easy) != CURLM_OK) {
         e->free_slots[e->n_free++] = s;
@@ -742,10 +864,14 @@ static void serve_sockets(struct engine *e, int timeout_ms)
     int n = epoll_wait(e->epoll_fd, evs, MAX_EVENTS, timeout_ms);
     for (int i = 0; i < n; i++) {
         int fd = evs[i].data.fd;
-        if (fd == e->timer_fd) {
+        if (fd == e->timer_fd || fd == e->wake_fd) {
             uint64_t ticks;
-            ssize_t rr = read(e->timer_fd, &ticks, sizeof ticks);
+            ssize_t rr = read(fd, &ticks, sizeof ticks);
             (void)rr;
+            if (fd == e->wake_fd) {    /* a live source queued items: take and send them */
+                open_refill(e);
+                send_now(e);
+            }
             continue;
         }
         int mask = 0;
@@ -793,6 +919,7 @@ static void engine_free(struct engine *e)
             }
             free(s->body);
             free(s->post);
+            free(s->hdr);
         }
     }
     if (e->multi)
@@ -875,6 +1002,17 @@ static void setup_timer(struct engine *e)
 static int setup_plan(struct engine *e, char *err, size_t errlen)
 {
     const struct rt_load *load = e->load;
+    const struct rt_engine_live *lv = e->hooks->live;
+    if (lv && !load->closed_loop) {
+        struct epoll_event wev = { .events = EPOLLIN, .data.fd = lv->wake_fd };
+        if (epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, lv->wake_fd, &wev) != 0) {
+            snprintf(err, errlen, "epoll: %s", strerror(errno));
+            return -1;
+        }
+        e->wake_fd = lv->wake_fd;
+        if (lv->on_start)
+            lv->on_start(lv->ctx, e->t0);
+    }
     if (!load->closed_loop) {
         open_refill(e);
         return 0;
@@ -965,6 +1103,8 @@ static void run_loop(struct engine *e)
     for (;;) {
         int64_t now_rel = rt_mono_us() - e->t0;
         check_stop(e, now_rel);
+        if (e->wake_fd >= 0)
+            open_refill(e);     /* a live source: anything new, or its end (--duration) */
         send_due(e, &now_rel);
         curl_timer_check(e);
         serve_sockets(e, 0);
@@ -1013,6 +1153,7 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
     e->progress_us = hooks->on_progress ? hooks->progress_interval_us : 0;
     e->t0 = t0_mono_us;
     e->timer_fd = -1;
+    e->wake_fd = -1;
     e->epoll_fd = -1;
     e->curl_due = INT64_MAX;
     rt_heap_init(&e->waiting, sizeof(struct waiting), waiting_less, NULL);

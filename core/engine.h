@@ -46,6 +46,34 @@ struct rt_progress {
                                    rate over the whole run (first to last send) */
 };
 
+/* The upstream's answer to an item sent with its own request (it->req), for on_answer. */
+struct rt_answer {
+    int status;                 /* the HTTP status; 0: no answer (the record's error says why) */
+    const char *headers;        /* the header lines as received ("Name: value\r\n" each,
+                                   the status line left out); valid during the call only */
+    size_t headers_len;
+    const char *body;           /* the answer (up to max_body_bytes); during the call only */
+    size_t body_len;
+};
+
+/*
+ * A live plan source (the recording proxy): items arrive while the run goes, next returns
+ * RT_PLAN_LATER while there is none, and the engine watches wake_fd (an eventfd the source
+ * writes after queueing an item) besides its sockets.  Each item's outcome goes back to the
+ * source through on_answer, so the answer can be handed to the client that asked.
+ */
+struct rt_engine_live {
+    int wake_fd;
+    /* The engine is set up and counts from t0 (monotonic µs): items may come. */
+    void (*on_start)(void *ctx, int64_t t0_mono_us);
+    /* Every item with it->req (refusals aside) ends here exactly once, just before its
+       record: sent and answered, failed, or never sent (r->sent_us -1).  On the send thread;
+       must be quick. */
+    void (*on_answer)(void *ctx, const struct rt_plan_item *it, const struct rt_record *r,
+                      const struct rt_answer *a);
+    void *ctx;
+};
+
 struct rt_engine_hooks {
     rt_plan_next_fn next;  void *next_ctx;
     /* Called for each finished request; may take ownership of r->body. */
@@ -59,6 +87,7 @@ struct rt_engine_hooks {
        sent_us -1 and error "canceled".  >= 2 (a second signal): in-flight requests are
        abandoned too, recorded as "canceled". */
     volatile sig_atomic_t *stop;
+    const struct rt_engine_live *live;  /* NULL: the plan is all there (not live) */
 };
 
 struct rt_engine_result {

@@ -34,6 +34,9 @@ struct rt_session {
                                          reads ahead, for a plan that reads the disk, so the
                                          send thread touches only sockets */
     int64_t start_at_unix_us;         /* 0: now */
+    const struct rt_engine_live *live; /* NULL, or a live source (the recording proxy):
+                                         scheduled time 0 is then now, with no lead, since
+                                         the source stamps its items as they arrive */
 };
 
 /* Where a run failed; it decides how the error is worded. */

@@ -1,0 +1,32 @@
+/*
+ * proxy.h - capture's recording proxy: `revtrace capture UPSTREAM --listen ADDR:PORT`.
+ * Every request a client sends to ADDR:PORT is forwarded to UPSTREAM's origin through the
+ * engine and recorded as a row of a run of kind 'proxy' (see proxy.c and docs/capture.md).
+ */
+#ifndef RT_PROXY_H
+#define RT_PROXY_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "tool/runopts.h"
+
+struct rt_proxy_opts {
+    char listen_addr[64];       /* IPv4 dotted quad */
+    int listen_port;            /* 0: a free one (see port_file) */
+    const char *port_file;      /* NULL, or where the bound port is written */
+    int64_t duration_us;        /* 0: until interrupted */
+    int64_t requests;           /* 0: no limit */
+};
+
+/* --listen ADDR:PORT into o ("localhost" is 127.0.0.1, "*" is 0.0.0.0).  0, or -1 with err. */
+int rt_proxy_parse_listen(struct rt_proxy_opts *o, const char *arg, char *err, size_t errlen);
+
+/*
+ * Listen, record until --requests, --duration or a signal, then stop.  run->http.url is
+ * UPSTREAM; config holds the command's own options (borrowed; the proxy's are added).
+ * Returns the exit status: 0, 2, 3, 130 or 143.
+ */
+int rt_proxy_run(struct rt_run_opts *run, const struct rt_proxy_opts *o, json_t *config);
+
+#endif
