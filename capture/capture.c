@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "tool/runopts.h"
 #include "capture/proxy.h"
+#include "capture/follow.h"
 #include "capture/schedule.h"
 #include "tool/session.h"
 #include "core/trace.h"
@@ -41,6 +42,9 @@ enum {
     OPT_REQUESTS,
     OPT_LISTEN,
     OPT_PORT_FILE,
+    OPT_FOLLOW,
+    OPT_WIKI,
+    OPT_FANOUT,
 };
 
 static const struct rt_opt workload_opts[] = {
@@ -87,8 +91,17 @@ static const struct rt_opt proxy_opts[] = {
     { NULL, 0, NULL, 0, NULL },
 };
 
+static const struct rt_opt follow_opts[] = {
+    { "follow", 0, "STREAM_URL", OPT_FOLLOW, "instead of --revids: one request per edit of "
+      "an EventStreams recentchange stream as it arrives (reconnects with Last-Event-ID)" },
+    { "wiki", 0, "NAME", OPT_WIKI, "the wiki followed (default wikidatawiki)" },
+    { "fanout", 0, "K", OPT_FANOUT, "K requests per edit (default 1)" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
 static const struct rt_opt_table capture_tables[] = {
     { "Workload", workload_opts },
+    { "Live follow (instead of a workload)", follow_opts },
     { "Open loop (default)", open_opts },
     { "Closed loop (locust-like)", closed_opts },
     { "Stop", stop_opts },
@@ -99,7 +112,8 @@ static const struct rt_opt_table capture_tables[] = {
 
 static const struct rt_cmd_spec capture_spec = {
     .name = "capture",
-    .usage = "URL --revids FILE [options]\n       revtrace capture UPSTREAM --listen ADDR:PORT [options]",
+    .usage = "URL (--revids FILE | --follow STREAM_URL) [options]\n"
+             "       revtrace capture UPSTREAM --listen ADDR:PORT [options]",
     .summary =
         "Send POST requests with {\"rev_id\": N} bodies to URL on a workload model's schedule\n"
         "and record every request's timing, status and answer into SQLite (--db).  Open loop\n"
@@ -118,6 +132,9 @@ static const struct rt_cmd_spec capture_spec = {
         "  revtrace capture https://api.wikimedia.org/service/lw/inference/v1/models/"
         "revertrisk-wikidata:predict \\\n"
         "      --revids ids.csv --rate 1/s --requests 100 -H \"Authorization: Bearer $TOKEN\"\n"
+        "  revtrace capture URL --follow https://stream.wikimedia.org/v2/stream/recentchange "
+        "\\\n      --duration 1h --name live-edits\n"
+
         "  revtrace capture http://127.0.0.1:8080 --listen 127.0.0.1:8081 --duration 1h\n",
 };
 
@@ -139,6 +156,8 @@ struct capture_args {
     int64_t duration_us, requests;
     struct rt_proxy_opts proxy;
     int have_listen;
+    const char *follow, *wiki;      /* --follow: a live stream instead of a workload */
+    int64_t fanout;
 };
 
 /* --ramp: the stages, each rate at most 10,000,000/s. */
@@ -244,11 +263,23 @@ static int apply(void *ctx, int id, const char *arg, char *err, size_t errlen)
         return 0;
     case OPT_LISTEN:
         a->have_listen = 1;
-        return rt_proxy_parse_listen(&a->proxy, arg, err, errlen);
+        return rt_listen_parse(arg, &a->proxy.listen, err, errlen);
     case OPT_PORT_FILE:
         if (!*arg)
             return rt_opt_fail(err, errlen, "give a file name");
         a->proxy.port_file = arg;
+        return 0;
+    case OPT_FOLLOW:
+        a->follow = arg;
+        return 0;
+    case OPT_WIKI:
+        if (!*arg)
+            return rt_opt_fail(err, errlen, "give a wiki name such as wikidatawiki");
+        a->wiki = arg;
+        return 0;
+    case OPT_FANOUT:
+        if (rt_parse_count(arg, &a->fanout) != 0 || a->fanout < 1 || a->fanout > 1000)
+            return rt_opt_fail(err, errlen, "give a whole number from 1 to 1000");
         return 0;
     default:
         return apply_model(a, id, arg, err, errlen);
@@ -320,6 +351,29 @@ static json_t *workload_json(const struct capture_args *a, size_t pool)
 
 /* The steps of capture_main; each returns RT_GO_ON or the exit status. */
 
+/* --follow: the stream is the workload, so none of the workload model's options apply. */
+static int check_follow(const struct capture_args *a)
+{
+    if (a->revids || a->column || a->have_seed || a->order != RT_ORDER_RANDOM)
+        return rt_msg_usage("capture", "--follow takes its rev IDs from the stream: drop "
+                            "--revids, --column, --order and --seed");
+    if (a->have_rate || a->n_stages || a->users || a->have_wait || a->have_spawn ||
+        a->arrivals != RT_ARRIVALS_POISSON)
+        return rt_msg_usage("capture", "--follow sends as the events arrive: drop --rate, "
+                            "--ramp, --arrivals, --users, --wait and --spawn-rate");
+    return RT_GO_ON;
+}
+
+/* capture --follow: the rest is capture/follow.c. */
+static int follow(struct capture_args *a)
+{
+    struct capture_follow_opts o = {
+        .stream_url = a->follow, .wiki = a->wiki, .fanout = a->fanout ? (int)a->fanout : 1,
+        .duration_us = a->duration_us, .requests = a->requests,
+    };
+    return capture_follow(&a->run, &o);
+}
+
 /* The command line and the URL; --help ends here, with 0. */
 static int parse_args(struct capture_args *a, int argc, char **argv)
 {
@@ -337,14 +391,22 @@ static int parse_args(struct capture_args *a, int argc, char **argv)
         return rt_msg_usage("capture", "one URL only; '%s' is extra", argv[first + 1]);
     if (rt_runopt_finish(&a->run, argv[first], err, sizeof err) != 0)
         return rt_msg_usage("capture", "%s", err);
+    if (a->have_listen && a->follow)
+        return rt_msg_usage("capture", "choose --listen (a recording proxy) or --follow, "
+                            "not both");
     if (a->have_listen)
         return RT_GO_ON;
     if (a->proxy.port_file)
         return rt_msg_usage("capture", "--port-file goes with --listen (the recording proxy)");
+    if (a->follow)
+        return check_follow(a);
+    if (a->wiki || a->fanout)
+        return rt_msg_usage("capture", "--wiki and --fanout go with --follow STREAM_URL");
     if (!a->revids)
         return rt_msg_usage("capture", "give the revision IDs to send with --revids FILE "
-                            "(one per line, or a CSV with a rev_id column), or be a recording "
-                            "proxy with --listen ADDR:PORT");
+                            "(one per line, or a CSV with a rev_id column), follow a "
+                            "stream with --follow STREAM_URL, or be a recording proxy with "
+                            "--listen ADDR:PORT");
     return RT_GO_ON;
 }
 
@@ -353,7 +415,7 @@ static int check_proxy(const struct capture_args *a)
 {
     if (a->revids || a->column || a->have_seed || open_loop(a) || a->users > 0 ||
         a->have_wait || a->have_spawn || a->arrivals != RT_ARRIVALS_POISSON ||
-        a->order != RT_ORDER_RANDOM)
+        a->order != RT_ORDER_RANDOM || a->wiki || a->fanout)
         return rt_msg_usage("capture", "--listen records the clients' own requests: it takes "
                             "no --revids, rate, users or order options (only --duration and "
                             "--requests end it)");
@@ -475,6 +537,8 @@ int capture_main(int argc, char **argv)
         return RT_EXIT_RUNTIME;
     }
     int rc = parse_args(&a, argc, argv);
+    if (rc == RT_GO_ON && a.follow)
+        rc = follow(&a);
     if (rc == RT_GO_ON)
         rc = check_model(&a);
     if (rc == RT_GO_ON && a.have_listen) {

@@ -24,7 +24,6 @@
  */
 #include "capture/proxy.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -74,7 +73,6 @@ struct proxy {
     struct MHD_Daemon *daemon;
     struct rt_mhd_loop loop;
     int wake_fd;                        /* the eventfd the engine watches */
-    struct rt_engine_live live;
 
     pthread_mutex_t lock;               /* guards everything below */
     struct rt_plan_item *q;             /* owned: queued items, q[head..n) */
@@ -88,28 +86,6 @@ struct proxy {
 /* The refusals: recorded by the engine with this error word, never sent. */
 static const struct rt_request refuse_large = { .refuse = "request_too_large" };
 static const struct rt_request refuse_busy = { .refuse = "overload" };
-
-int rt_proxy_parse_listen(struct rt_proxy_opts *o, const char *arg, char *err, size_t errlen)
-{
-    const char *colon = strrchr(arg, ':');
-    int64_t port;
-    if (!colon || rt_parse_count(colon + 1, &port) != 0 || port > 65535)
-        return rt_opt_fail(err, errlen, "want ADDR:PORT such as 127.0.0.1:8081");
-    size_t n = (size_t)(colon - arg);
-    if (n == 0 || n >= sizeof o->listen_addr)
-        return rt_opt_fail(err, errlen, "want an address before the port, e.g. 127.0.0.1:8081");
-    memcpy(o->listen_addr, arg, n);
-    o->listen_addr[n] = 0;
-    if (strcmp(o->listen_addr, "localhost") == 0)
-        strcpy(o->listen_addr, "127.0.0.1");
-    else if (strcmp(o->listen_addr, "*") == 0)
-        strcpy(o->listen_addr, "0.0.0.0");
-    struct in_addr a;
-    if (inet_pton(AF_INET, o->listen_addr, &a) != 1)
-        return rt_opt_fail(err, errlen, "'%s' is not an IPv4 address", o->listen_addr);
-    o->listen_port = (int)port;
-    return 0;
-}
 
 /* ---- headers ---- */
 
@@ -264,11 +240,11 @@ static void answer_headers(struct MHD_Response *resp, const char *hdr, size_t le
 
 /* ---- the engine's side: the live source ---- */
 
-/* The plan's next item: a queued request, RT_PLAN_LATER, or 0 once the run is over. */
+/* The plan's next item: a queued request, RT_PLAN_WAIT, or 0 once the run is over. */
 static int proxy_next(void *ctx, struct rt_plan_item *it, char *err, size_t errlen)
 {
     struct proxy *p = ctx;
-    int rc = RT_PLAN_LATER;
+    int rc = RT_PLAN_WAIT;
     (void)err;
     (void)errlen;
     pthread_mutex_lock(&p->lock);
@@ -288,10 +264,12 @@ static int proxy_next(void *ctx, struct rt_plan_item *it, char *err, size_t errl
     return rc;
 }
 
-/* The engine is ready and counts from t0: admit requests, start serving. */
-static void proxy_start(void *ctx, int64_t t0_mono_us)
+/* The session's live_start: the run counts from t0; admit requests, start serving, and give
+   the engine the descriptor to watch.  0, or -1 with err. */
+static int proxy_start(void *ctx, int64_t t0_mono_us, int *wake_fd, char *err, size_t errlen)
 {
     struct proxy *p = ctx;
+    int rc = 0;
     pthread_mutex_lock(&p->lock);
     p->t0 = t0_mono_us;
     p->open = 1;
@@ -303,11 +281,12 @@ static void proxy_start(void *ctx, int64_t t0_mono_us)
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
     if (rt_mhd_loop_start(&p->loop, p->daemon) != 0) {
-        pthread_mutex_lock(&p->lock);
-        p->open = 0;    /* no client can be served: the run ends at once */
-        pthread_mutex_unlock(&p->lock);
+        snprintf(err, errlen, "cannot start the proxy's HTTP thread");
+        rc = -1;
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    *wake_fd = p->wake_fd;
+    return rc;
 }
 
 /* A JSON error answer of our own (the upstream gave none). */
@@ -601,14 +580,12 @@ static char *origin_of(const char *url)
 static int proxy_listen(struct proxy *p)
 {
     const struct rt_proxy_opts *o = p->o;
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)o->listen_port);
-    inet_pton(AF_INET, o->listen_addr, &sa.sin_addr);    /* checked by the option parser */
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    if (o->listen.family == AF_INET6)
+        flags |= MHD_USE_IPv6;
     p->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL, handle, p,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        flags, 0, NULL, NULL, handle, p,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&o->listen.sa,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
@@ -616,21 +593,22 @@ static int proxy_listen(struct proxy *p)
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, p,
         MHD_OPTION_END);
     if (!p->daemon) {
-        rt_msg_error("capture: cannot listen on %s:%d (address in use, or not allowed?); "
-                     "pick another with --listen ADDR:PORT", o->listen_addr, o->listen_port);
+        rt_msg_error("capture: cannot listen on %s port %d (address in use, or not allowed?); "
+                     "pick another with --listen ADDR:PORT", o->listen.host, o->listen.port);
         return RT_EXIT_RUNTIME;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(p->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    int port = di ? (int)di->port : o->listen_port;
-    char err[4400];
-    if (o->port_file && rt_port_file_write(o->port_file, port, err, sizeof err) != 0) {
+    int port = di ? (int)di->port : o->listen.port;
+    char err[4400], url[64];
+    if (o->port_file && rt_listen_write_port_file(o->port_file, port, err, sizeof err) != 0) {
         rt_msg_error("capture: %s", err);
         return RT_EXIT_RUNTIME;
     }
     if (!p->run->quiet) {
         char *up = rt_url_redact(p->origin);
-        rt_msg_status("capture", "listening on http://%s:%d, forwarding to %s",
-                      o->listen_addr, port, up ? up : "the upstream");
+        rt_msg_status("capture", "listening on %s, forwarding to %s",
+                      rt_listen_url(&o->listen, port, url, sizeof url),
+                      up ? up : "the upstream");
         free(up);
     }
     return 0;
@@ -663,7 +641,8 @@ static json_t *proxy_json(const struct proxy *p, json_t *config)
 {
     const struct rt_proxy_opts *o = p->o;
     char listen[96];
-    snprintf(listen, sizeof listen, "%s:%d", o->listen_addr, o->listen_port);
+    snprintf(listen, sizeof listen, o->listen.family == AF_INET6 ? "[%s]:%d" : "%s:%d",
+             o->listen.host, o->listen.port);
     json_object_set_new(config, "command", json_string("capture"));
     json_object_set_new(config, "model", json_string("proxy"));
     json_object_set_new(config, "listen", json_string(listen));
@@ -689,9 +668,8 @@ static int proxy_record(struct proxy *p, json_t *config)
     s.load.max_requests = p->o->requests;
     s.next = proxy_next;
     s.next_ctx = p;
-    p->live = (struct rt_engine_live){ .wake_fd = p->wake_fd, .on_start = proxy_start,
-                                       .on_answer = proxy_answer, .ctx = p };
-    s.live = &p->live;
+    s.live_start = proxy_start;
+    s.on_answer = proxy_answer;
     return rt_session_run(&s);
 }
 

@@ -9,18 +9,15 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "tool/listen.h"
 #include "tool/runopts.h"
 
 struct rt_proxy_opts {
-    char listen_addr[64];       /* IPv4 dotted quad */
-    int listen_port;            /* 0: a free one (see port_file) */
+    struct rt_listen_addr listen;   /* port 0: a free one (see port_file) */
     const char *port_file;      /* NULL, or where the bound port is written */
     int64_t duration_us;        /* 0: until interrupted */
     int64_t requests;           /* 0: no limit */
 };
-
-/* --listen ADDR:PORT into o ("localhost" is 127.0.0.1, "*" is 0.0.0.0).  0, or -1 with err. */
-int rt_proxy_parse_listen(struct rt_proxy_opts *o, const char *arg, char *err, size_t errlen);
 
 /*
  * Listen, record until --requests, --duration or a signal, then stop.  run->http.url is

@@ -48,12 +48,11 @@
  * never sent); rt_engine_run checks the two counts at the end and fails the run when they
  * differ, so a bug cannot lose or invent rows silently.
  *
- * Live sources (the recording proxy, hooks->live): the plan's next may answer RT_PLAN_LATER
- * (nothing yet); the engine then asks again whenever the source's wake descriptor (in the
- * same epoll set as curl's sockets) fires, and once per loop turn.  A live item carries its
- * own request (it->req: URL, method, headers, body), which the slot's handle takes for that
+ * Live sources (hooks->live): the plan's next may answer RT_PLAN_WAIT (nothing yet); the
+ * engine then asks again when the source's wake descriptor (in the same epoll set as curl's
+ * sockets) fires (live_wake).  A recording proxy's item carries its own request (it->req: URL, method, headers, body), which the slot's handle takes for that
  * send only (slot_custom / slot_template below), and its answer (status, header lines, body)
- * goes back to the source through live->on_answer before the record is made.  Everything
+ * goes back to the source through hooks->on_answer before the record is made.  Everything
  * else, the timing, the records and the books, is the one path every request takes.  This
  * is the whole extension: the loop, the timing extraction and the record code are shared,
  * not copied into a separate forwarder.
@@ -134,7 +133,6 @@ struct engine {
     struct slot **free_slots;       /* owned stack */
     int n_free, n_slots;
     int timer_fd;
-    int wake_fd;                    /* a live source's (hooks->live), -1 without one */
     int epoll_fd;
     int64_t curl_due;               /* monotonic µs of curl's timer; INT64_MAX: none */
     int https;                      /* the URL is https: TLS time applies */
@@ -142,6 +140,7 @@ struct engine {
     /* the plan */
     struct rt_plan_item pending;    /* open loop: the next item, when have_pending */
     int have_pending, plan_done, plan_failed;
+    int plan_waiting;               /* a live source said RT_PLAN_WAIT: pull on its wake fd */
     int64_t taken;                  /* items taken from the plan */
     char plan_err[256];
 
@@ -194,8 +193,9 @@ static int plan_pull(struct engine *e, struct rt_plan_item *it)
     }
     it->req = NULL;
     int rc = e->hooks->next(e->hooks->next_ctx, it, e->plan_err, sizeof e->plan_err);
-    if (rc == RT_PLAN_LATER)
-        return 0;       /* a live source: nothing yet, asked again later */
+    e->plan_waiting = rc == RT_PLAN_WAIT;
+    if (e->plan_waiting)
+        return 0;                   /* a live source has nothing yet: not the end */
     if (rc < 0) {
         e->plan_failed = 1;
         e->plan_done = 1;
@@ -319,8 +319,8 @@ static void emit(struct engine *e, struct rt_record *r)
 static void answer_live(struct engine *e, const struct rt_plan_item *it,
                         const struct rt_record *r, const struct slot *s)
 {
-    const struct rt_engine_live *lv = e->hooks->live;
-    if (!lv || !it->req || it->req->refuse || !lv->on_answer)
+    const struct rt_engine_hooks *hk = e->hooks;
+    if (!it->req || it->req->refuse || !hk->on_answer)
         return;
     struct rt_answer a = { .status = r->error ? 0 : r->status };
     if (s && !r->error) {
@@ -329,7 +329,7 @@ static void answer_live(struct engine *e, const struct rt_plan_item *it,
         a.body = s->body;
         a.body_len = s->body_len;
     }
-    lv->on_answer(lv->ctx, it, r, &a);
+    hk->on_answer(hk->answer_ctx, it, r, &a);
 }
 
 /* A request that was due but never sent (or a live source's refusal). */
@@ -855,6 +855,23 @@ static void send_now(struct engine *e)
 }
 
 /*
+ * A live source's wake fd is readable: drain it first (so a later item writes it again),
+ * then pull what has come and send it at once.  Its items are scheduled at their arrival,
+ * so they are due now.
+ */
+static void live_wake(struct engine *e)
+{
+    char buf[64];
+    while (read(e->hooks->live_fd, buf, sizeof buf) > 0)
+        ;
+    if (e->plan_waiting && !e->have_pending) {
+        e->plan_waiting = 0;
+        open_refill(e);
+    }
+    send_now(e);
+}
+
+/*
  * Hand curl the ready sockets (waiting up to timeout_ms for one when there are none; 0: just
  * look).  Sends that fall due in between go out between two sockets.
  */
@@ -864,14 +881,14 @@ static void serve_sockets(struct engine *e, int timeout_ms)
     int n = epoll_wait(e->epoll_fd, evs, MAX_EVENTS, timeout_ms);
     for (int i = 0; i < n; i++) {
         int fd = evs[i].data.fd;
-        if (fd == e->timer_fd || fd == e->wake_fd) {
+        if (fd == e->timer_fd) {
             uint64_t ticks;
-            ssize_t rr = read(fd, &ticks, sizeof ticks);
+            ssize_t rr = read(e->timer_fd, &ticks, sizeof ticks);
             (void)rr;
-            if (fd == e->wake_fd) {    /* a live source queued items: take and send them */
-                open_refill(e);
-                send_now(e);
-            }
+            continue;
+        }
+        if (e->hooks->live && fd == e->hooks->live_fd) {
+            live_wake(e);
             continue;
         }
         int mask = 0;
@@ -985,9 +1002,18 @@ static int setup_slots(struct engine *e, char *err, size_t errlen)
     return 0;
 }
 
-/* The timerfd that ends a sleep BUSY_US early (sleep_until); without it, epoll's timeout. */
-static void setup_timer(struct engine *e)
+/* The timerfd that ends a sleep BUSY_US early (sleep_until); without it, epoll's timeout.
+   A live source's wake fd joins the same epoll set. */
+static int setup_timer(struct engine *e, char *err, size_t errlen)
 {
+    if (e->hooks->live) {
+        struct epoll_event lev = { .events = EPOLLIN, .data.fd = e->hooks->live_fd };
+        if (e->load->closed_loop || epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, e->hooks->live_fd,
+                                              &lev) != 0) {
+            snprintf(err, errlen, "a live source needs open loop and a pollable wake fd");
+            return -1;
+        }
+    }
     e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (e->timer_fd >= 0) {
         struct epoll_event tev = { .events = EPOLLIN, .data.fd = e->timer_fd };
@@ -996,23 +1022,13 @@ static void setup_timer(struct engine *e)
             e->timer_fd = -1;
         }
     }
+    return 0;
 }
 
 /* The first sends: every closed-loop user at its spawn time, or the plan's first item. */
 static int setup_plan(struct engine *e, char *err, size_t errlen)
 {
     const struct rt_load *load = e->load;
-    const struct rt_engine_live *lv = e->hooks->live;
-    if (lv && !load->closed_loop) {
-        struct epoll_event wev = { .events = EPOLLIN, .data.fd = lv->wake_fd };
-        if (epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, lv->wake_fd, &wev) != 0) {
-            snprintf(err, errlen, "epoll: %s", strerror(errno));
-            return -1;
-        }
-        e->wake_fd = lv->wake_fd;
-        if (lv->on_start)
-            lv->on_start(lv->ctx, e->t0);
-    }
     if (!load->closed_loop) {
         open_refill(e);
         return 0;
@@ -1046,9 +1062,8 @@ static int engine_setup(struct engine *e, char *err, size_t errlen)
     e->prefix_len = strlen(e->prefix);
     e->suffix_len = strlen(e->suffix);
     if (build_headers(e, err, errlen) != 0 || setup_curl(e, err, errlen) != 0 ||
-        setup_slots(e, err, errlen) != 0)
+        setup_slots(e, err, errlen) != 0 || setup_timer(e, err, errlen) != 0)
         return -1;
-    setup_timer(e);
     rt_clock_tight_timers();
     return setup_plan(e, err, errlen);
 }
@@ -1063,6 +1078,10 @@ static void check_stop(struct engine *e, int64_t now_rel)
         e->aborted = 1;
         abort_inflight(e);
     }
+    /* A live source may send nothing for a while: --duration ends it on the clock. */
+    if (e->hooks->live && e->load->duration_us > 0 && now_rel >= e->load->duration_us &&
+        !e->have_pending)
+        e->plan_done = 1;
 }
 
 /* 1 when the run is over: nothing in flight and nothing more to send. */
@@ -1103,8 +1122,6 @@ static void run_loop(struct engine *e)
     for (;;) {
         int64_t now_rel = rt_mono_us() - e->t0;
         check_stop(e, now_rel);
-        if (e->wake_fd >= 0)
-            open_refill(e);     /* a live source: anything new, or its end (--duration) */
         send_due(e, &now_rel);
         curl_timer_check(e);
         serve_sockets(e, 0);
@@ -1153,7 +1170,6 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
     e->progress_us = hooks->on_progress ? hooks->progress_interval_us : 0;
     e->t0 = t0_mono_us;
     e->timer_fd = -1;
-    e->wake_fd = -1;
     e->epoll_fd = -1;
     e->curl_due = INT64_MAX;
     rt_heap_init(&e->waiting, sizeof(struct waiting), waiting_less, NULL);

@@ -56,26 +56,20 @@ struct rt_answer {
     size_t body_len;
 };
 
-/*
- * A live plan source (the recording proxy): items arrive while the run goes, next returns
- * RT_PLAN_LATER while there is none, and the engine watches wake_fd (an eventfd the source
- * writes after queueing an item) besides its sockets.  Each item's outcome goes back to the
- * source through on_answer, so the answer can be handed to the client that asked.
- */
-struct rt_engine_live {
-    int wake_fd;
-    /* The engine is set up and counts from t0 (monotonic µs): items may come. */
-    void (*on_start)(void *ctx, int64_t t0_mono_us);
-    /* Every item with it->req (refusals aside) ends here exactly once, just before its
-       record: sent and answered, failed, or never sent (r->sent_us -1).  On the send thread;
-       must be quick. */
-    void (*on_answer)(void *ctx, const struct rt_plan_item *it, const struct rt_record *r,
-                      const struct rt_answer *a);
-    void *ctx;
-};
-
 struct rt_engine_hooks {
     rt_plan_next_fn next;  void *next_ctx;
+    /* A live source (next may return RT_PLAN_WAIT, core/plan.h): live = 1 and live_fd its
+       wake descriptor (an eventfd or a pipe's read end, non-blocking), which the engine
+       watches in its epoll set and drains (read) before pulling again.  Open loop only.
+       With a live source --duration ends the run on the clock, even when no item comes. */
+    int live;  int live_fd;
+    /* A live source's items with their own request (it->req, the recording proxy): each
+       one's outcome, exactly once, just before its record: sent and answered, failed, or
+       never sent (r->sent_us -1); refusals (it->req->refuse) aside.  On the send thread;
+       must be quick.  NULL: not wanted. */
+    void (*on_answer)(void *ctx, const struct rt_plan_item *it, const struct rt_record *r,
+                      const struct rt_answer *a);
+    void *answer_ctx;
     /* Called for each finished request; may take ownership of r->body. */
     void (*on_record)(void *ctx, struct rt_record *r);  void *record_ctx;
     /* Called about every progress_interval_us from the send thread; must be quick.  Without
@@ -87,7 +81,6 @@ struct rt_engine_hooks {
        sent_us -1 and error "canceled".  >= 2 (a second signal): in-flight requests are
        abandoned too, recorded as "canceled". */
     volatile sig_atomic_t *stop;
-    const struct rt_engine_live *live;  /* NULL: the plan is all there (not live) */
 };
 
 struct rt_engine_result {

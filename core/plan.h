@@ -20,12 +20,15 @@ struct rt_plan_item {
     const struct rt_request *req;
 };
 
-/* What a live source's next returns when it has nothing now but may have later: the engine
-   then waits on the source's wake descriptor (struct rt_engine_live). */
-#define RT_PLAN_LATER 2
-
-/* Pull the next item: return 1 (filled), 0 (no more), RT_PLAN_LATER (live sources only), or
-   -1 (error, message in err).  The engine clears it->req before each call. */
+/*
+ * Pull the next item: return 1 (filled), 0 (no more), or -1 (error, message in err).
+ * A live source (one whose items arrive while the run goes, e.g. capture --follow) may also
+ * return RT_PLAN_WAIT: no item yet, more may come.  It then has a wake descriptor that
+ * becomes readable when an item (or the end) is ready, and the caller pulls again after
+ * draining it (core/engine.h: rt_engine_hooks.live_fd).  Never return it without one.
+ * The engine clears it->req before each call.
+ */
+#define RT_PLAN_WAIT 2
 typedef int (*rt_plan_next_fn)(void *ctx, struct rt_plan_item *it, char *err, size_t errlen);
 
 #endif

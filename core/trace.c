@@ -22,6 +22,7 @@
 #include "core/trace.h"
 
 #include "core/clock.h"
+#include "core/rctrace.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -91,6 +92,8 @@ struct loader {
     int gz_started;                 /* input consumed since the last member began */
     z_stream zs;
     unsigned char *gz_out;          /* owned, CHUNK_BYTES */
+
+    struct rt_rctrace *rc;          /* owned: an EventStreams capture, read there instead */
 };
 
 static void fail(struct loader *L, size_t line, size_t col, const char *fmt, ...)
@@ -439,11 +442,27 @@ static void csv_feed(struct loader *L, const unsigned char *p, size_t len)
         fail(L, L->line, 0, "%s", csv_strerror(csv_error(&L->csv)));
 }
 
-/* Decide the delimiter from the held-back head, then parse it. */
+/* The text goes to the EventStreams reader (core/rctrace.c), not to libcsv. */
+static void rc_feed(struct loader *L, const unsigned char *p, size_t len)
+{
+    char msg[512];
+    size_t line = 0;
+    if (rt_rctrace_feed(L->rc, p, len, &line, msg, sizeof msg) != 0)
+        fail(L, line, 0, "%s", msg);
+}
+
+/* Decide the delimiter from the held-back head (or that it is an EventStreams capture),
+   then parse it. */
 static void flush_head(struct loader *L)
 {
     const unsigned char *p = L->head;
     size_t len = L->head_len;
+    enum rt_rctrace_kind kind = rt_rctrace_sniff(p, len);
+    if (kind != RT_RCTRACE_NONE) {
+        L->rc = rt_rctrace_new(kind, L->opts->wiki);
+        if (!L->rc)
+            fail(L, 0, 0, "out of memory");
+    }
     const unsigned char *nl = memchr(p, '\n', len);
     const unsigned char *cr = memchr(p, '\r', len);
     size_t first = nl ? (size_t)(nl - p) : len;
@@ -452,7 +471,10 @@ static void flush_head(struct loader *L)
     if (memchr(p, '\t', first))
         csv_set_delim(&L->csv, CSV_TAB);
     L->delim_known = 1;
-    csv_feed(L, p, len);
+    if (L->rc)
+        rc_feed(L, p, len);
+    else
+        csv_feed(L, p, len);
     free(L->head);
     L->head = NULL;
     L->head_len = L->head_cap = 0;
@@ -464,7 +486,10 @@ static void text_feed(struct loader *L, const unsigned char *p, size_t len)
     if (L->failed || len == 0)
         return;
     if (L->delim_known) {
-        csv_feed(L, p, len);
+        if (L->rc)
+            rc_feed(L, p, len);
+        else
+            csv_feed(L, p, len);
         return;
     }
     if (L->head_len + len > L->head_cap) {
@@ -552,7 +577,7 @@ static void raw_feed(struct loader *L, const unsigned char *p, size_t len)
 static void loader_init(struct loader *L, const char *name, const struct rt_trace_opts *opts,
                         char *err, size_t errlen)
 {
-    static const struct rt_trace_opts defaults = { NULL, 0 };
+    static const struct rt_trace_opts defaults = { NULL, 0, NULL };
     memset(L, 0, sizeof *L);
     L->name = name ? name : "-";
     L->opts = opts ? opts : &defaults;
@@ -571,6 +596,14 @@ static void loader_init(struct loader *L, const char *name, const struct rt_trac
     L->csv_ready = 1;
 }
 
+static void rc_finish(struct loader *L, struct rt_trace *out)
+{
+    char msg[512];
+    size_t line = 0;
+    if (rt_rctrace_finish(L->rc, out, &line, msg, sizeof msg) != 0)
+        fail(L, line, 0, "%s", msg);
+}
+
 /* End of input: flush everything, check it, hand the arrays over or free them. */
 static int loader_finish(struct loader *L, struct rt_trace *out)
 {
@@ -578,9 +611,13 @@ static int loader_finish(struct loader *L, struct rt_trace *out)
         fail(L, 0, 0, "truncated gzip data");
     if (!L->failed && !L->delim_known && L->head_len)
         flush_head(L);
-    if (!L->failed && L->csv_ready)
+    if (L->rc) {
+        if (!L->failed)
+            rc_finish(L, out);
+    } else if (!L->failed && L->csv_ready) {
         csv_fini(&L->csv, on_field, on_row, L);
-    if (!L->failed && L->n == 0)
+    }
+    if (!L->failed && L->n == 0 && !L->rc)
         fail(L, 0, 0, "no revision IDs");
     if (L->csv_ready)
         csv_free(&L->csv);
@@ -589,11 +626,14 @@ static int loader_finish(struct loader *L, struct rt_trace *out)
     free(L->gz_out);
     free(L->head);
     free_first(L);
+    rt_rctrace_free(L->rc);
     if (L->failed) {
         free(L->rev_id);
         free(L->t_us_arr);
         return -1;
     }
+    if (L->rc)
+        return 0;                   /* *out filled by rc_finish */
     memset(out, 0, sizeof *out);
     out->rev_id = L->rev_id;
     out->t_unix_us = L->t_us_arr;

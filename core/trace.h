@@ -10,6 +10,8 @@
  * Timestamps: ISO-8601 UTC or Unix seconds with a fraction.
  * A bad line is an error "FILE:LINE:COLUMN: what" (1-based physical line, the header counts).
  * Blank lines are skipped.  Rev IDs must be positive integers.
+ * A saved EventStreams recentchange capture (SSE or JSON lines, recognised by its first
+ * bytes) is read by core/rctrace.c instead: one row per kept event, times from meta.dt.
  */
 #ifndef RT_TRACE_H
 #define RT_TRACE_H
@@ -20,6 +22,7 @@
 struct rt_trace_opts {
     const char *column;     /* rev-ID column name; NULL means "rev_id" */
     int need_time;          /* 1: a timestamp column is required (timed trace for replay) */
+    const char *wiki;       /* an EventStreams capture: keep this wiki; NULL: wikidatawiki */
 };
 
 struct rt_trace {
@@ -27,6 +30,12 @@ struct rt_trace {
     int64_t *t_unix_us;     /* owned, n entries; NULL when the file has no timestamps */
     size_t n;
     size_t first_line;      /* physical line of the first data row (2 with a header) */
+    /* An EventStreams recentchange capture (core/rctrace.h) sets events = 1 and these: */
+    int events;
+    size_t skipped_wiki;    /* events of other wikis */
+    size_t skipped_type;    /* events of the wiki that are not edit/new */
+    size_t reordered;       /* kept events that came before an earlier meta.dt */
+    int dropped_last;       /* 1: the last event had no closing blank line and was dropped */
 };
 
 /*

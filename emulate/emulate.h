@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/rng.h"
 #include "emulate/emumodel.h"
+#include "tool/listen.h"
 
 #define EMU_MAX_ERROR_RULES 16
 
@@ -22,8 +24,7 @@ struct emu_error_rule {
 
 /* Every option of the command, after parsing. */
 struct emu_config {
-    char listen_addr[64];           /* "127.0.0.1" */
-    int listen_port;                /* 0: any free port */
+    struct rt_listen_addr listen;   /* --listen: IPv4 or [IPv6], port 0 for any free one */
     const char *port_file;          /* borrowed from argv; NULL: none */
     struct rt_emu_params params;    /* the profile, with overrides applied */
     uint64_t seed;
@@ -43,6 +44,11 @@ struct emu_config {
     double huge_ratio;
     int64_t huge_bytes;
     int quiet;
+
+    /* The synthetic EventStreams feed (GET /v2/stream/recentchange; stream.c). */
+    double stream_rate_per_s;       /* wikidatawiki edits per second; 0: no feed */
+    int64_t stream_events;          /* end the feed after this many edits; 0: endless */
+    int64_t stream_drop_after;      /* cut each connection after this many events; 0: never */
 };
 
 /* ---- options.c ---- */
@@ -84,6 +90,33 @@ enum emu_fault emu_faults_decide(struct emu_faults *f, uint64_t n, int64_t now_u
 
 /* Run the server until SIGINT/SIGTERM.  Returns an exit status. */
 int emu_server_run(const struct emu_config *cfg);
+
+/* ---- stream.c ---- */
+
+enum emu_feed_kind { EMU_FEED_EDIT = 0, EMU_FEED_OTHER_WIKI, EMU_FEED_OTHER_TYPE };
+
+/* One event of the feed, and the state that draws the next one (a plain value). */
+struct emu_feed_pos {
+    uint64_t k;                 /* its number from 1: the offset in its SSE id */
+    int64_t t_us;               /* its time after the feed's start */
+    enum emu_feed_kind kind;
+    int64_t rev_id;             /* the last Wikidata edit's revision.new (this one's if an edit) */
+    int64_t edits;              /* Wikidata edits up to and including this event */
+    struct rt_rng rng;
+};
+
+/* *p = the feed's first event (always an edit). */
+void emu_feed_start(const struct emu_config *cfg, struct emu_feed_pos *p);
+/* *p = the event after it. */
+void emu_feed_next(const struct emu_config *cfg, struct emu_feed_pos *p);
+/* 1 when *p is past the end of a --stream-events feed (it must not be sent). */
+int emu_feed_ended(const struct emu_config *cfg, const struct emu_feed_pos *p);
+/* The event's SSE frame (event:, id:, data:, blank line) into buf; its length, 0 if cap is
+   too small.  t0_wall_us: the wall clock of the feed's start (for meta.dt). */
+size_t emu_feed_format(const struct emu_feed_pos *p, int64_t t0_wall_us, char *buf,
+                       size_t cap);
+/* The event number in a Last-Event-ID (our id's "offset", or a bare number).  0 or -1. */
+int emu_feed_parse_id(const char *last_event_id, uint64_t *k);
 
 /* ---- describe.c ---- */
 

@@ -23,12 +23,14 @@ enum {
     O_PROFILE, O_DESCRIBE, O_SEED, O_DELAY_MEDIAN, O_DELAY_P90, O_REPLICAS, O_MODEL_VERSION,
     O_START_DELAY, O_GATEWAY_TIMEOUT,
     O_ERROR_RATIO, O_RATE_LIMIT, O_RATE_BURST, O_STALL_RATIO, O_STALL_TIME, O_RESET_RATIO,
-    O_HUGE_RATIO, O_HUGE_SIZE, O_MAX_BODY
+    O_HUGE_RATIO, O_HUGE_SIZE, O_MAX_BODY,
+    O_STREAM_RATE, O_STREAM_EVENTS, O_STREAM_DROP
 };
 
 static const struct rt_opt server_opts[] = {
     { "listen", 'l', "ADDR:PORT", O_LISTEN,
-      "address to listen on (default 127.0.0.1:8080; port 0 picks a free one)" },
+      "address to listen on: IPv4 or [IPv6] (default 127.0.0.1:8080; port 0 picks a "
+      "free one)" },
     { "port-file", 0, "FILE", O_PORT_FILE,
       "write the port number there once accepting (atomic rename)" },
     { "threads", 0, "N", O_THREADS, "HTTP threads (default 2; 1 = one event loop)" },
@@ -70,10 +72,21 @@ static const struct rt_opt fault_opts[] = {
     { NULL, 0, NULL, 0, NULL },
 };
 
+static const struct rt_opt stream_opts[] = {
+    { "stream-rate", 0, "R", O_STREAM_RATE,
+      "also serve GET /v2/stream/recentchange: a synthetic EventStreams feed of R wikidatawiki "
+      "edits per second (Poisson, with some other-wiki and log events; Last-Event-ID resumes)" },
+    { "stream-events", 0, "N", O_STREAM_EVENTS, "end the feed after its N-th edit (then 204)" },
+    { "stream-drop-after", 0, "N", O_STREAM_DROP,
+      "cut each stream connection after N events (to test reconnects)" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
 static const struct rt_opt_table tables[] = {
     { "Server", server_opts },
     { "Model", model_opts },
     { "Faults (deterministic per request number with --seed)", fault_opts },
+    { "Event stream", stream_opts },
     { NULL, NULL },
 };
 
@@ -91,7 +104,8 @@ static const struct rt_cmd_spec spec = {
     "  revtrace emulate --profile prod --listen 127.0.0.1:9000\n"
     "  revtrace emulate --profile staging --describe\n"
     "  revtrace emulate --delay-median 200ms --delay-p90 450ms --seed 7\n"
-    "  revtrace emulate --error-ratio 503:1% --rate-limit 200000/h --reset-ratio 0.001\n",
+    "  revtrace emulate --error-ratio 503:1% --rate-limit 200000/h --reset-ratio 0.001\n"
+    "  revtrace emulate --stream-rate 20     # + GET /v2/stream/recentchange, 20 edits/s\n",
 };
 
 /* What parsing needs beyond cfg: overrides are applied after the profile is known. */
@@ -115,25 +129,6 @@ static int want_ratio(const char *arg, double *out, char *err, size_t errlen)
     if (rt_parse_ratio(arg, out) == 0)
         return 0;
     return rt_opt_fail(err, errlen, "want a ratio in [0, 1] such as 0.01 or 1%%");
-}
-
-static int parse_listen(struct emu_config *cfg, const char *arg, char *err, size_t errlen)
-{
-    const char *colon = strrchr(arg, ':');
-    int64_t port;
-    if (!colon || rt_parse_count(colon + 1, &port) != 0 || port > 65535)
-        return rt_opt_fail(err, errlen, "want ADDR:PORT such as 127.0.0.1:8080");
-    size_t n = (size_t)(colon - arg);
-    if (n == 0 || n >= sizeof cfg->listen_addr)
-        return rt_opt_fail(err, errlen, "want an address before the port, e.g. 127.0.0.1:8080");
-    memcpy(cfg->listen_addr, arg, n);
-    cfg->listen_addr[n] = 0;
-    if (strcmp(cfg->listen_addr, "localhost") == 0)
-        strcpy(cfg->listen_addr, "127.0.0.1");
-    else if (strcmp(cfg->listen_addr, "*") == 0)
-        strcpy(cfg->listen_addr, "0.0.0.0");
-    cfg->listen_port = (int)port;
-    return 0;
 }
 
 /* N or MIN-MAX, 1 <= MIN <= MAX <= 64. */
@@ -173,7 +168,7 @@ static int on_opt(void *vctx, int id, const char *arg, char *err, size_t errlen)
     double d;
     switch (id) {
     case O_LISTEN:
-        return parse_listen(cfg, arg, err, errlen);
+        return rt_listen_parse(arg, &cfg->listen, err, errlen);
     case O_PORT_FILE:
         cfg->port_file = arg;
         return 0;
@@ -234,6 +229,21 @@ static int on_opt(void *vctx, int id, const char *arg, char *err, size_t errlen)
         if (rt_parse_size(arg, &cfg->huge_bytes) != 0)
             return rt_opt_fail(err, errlen, "want a size such as 16M");
         return 0;
+    case O_STREAM_RATE:
+        /* a bare number is per second here: the feed's rate has one natural unit */
+        if ((rt_parse_positive_real(arg, &d) != 0 && rt_parse_rate_per_s(arg, &d) != 0) ||
+            !(d > 0) || d > 1e6)
+            return rt_opt_fail(err, errlen, "want a rate such as 200 (per second) or 50/s");
+        cfg->stream_rate_per_s = d;
+        return 0;
+    case O_STREAM_EVENTS:
+        if (rt_parse_count(arg, &cfg->stream_events) != 0 || cfg->stream_events < 1)
+            return rt_opt_fail(err, errlen, "want a positive number of events");
+        return 0;
+    case O_STREAM_DROP:
+        if (rt_parse_count(arg, &cfg->stream_drop_after) != 0 || cfg->stream_drop_after < 1)
+            return rt_opt_fail(err, errlen, "want a positive number of events");
+        return 0;
     case O_MAX_BODY:
         if (rt_parse_size(arg, &cfg->max_body_bytes) != 0 || cfg->max_body_bytes < 16)
             return rt_opt_fail(err, errlen, "want a size of at least 16 bytes, e.g. 64k");
@@ -284,6 +294,9 @@ static int finish_config(struct parse_ctx *px)
     if (sum > 1.0 + 1e-9)
         return rt_msg_usage("emulate", "the --error-ratio ratios add up to %.3f, more than 1",
                             sum);
+    if (!(cfg->stream_rate_per_s > 0) && (cfg->stream_events || cfg->stream_drop_after))
+        return rt_msg_usage("emulate", "--stream-events and --stream-drop-after go with "
+                            "--stream-rate");
     if (cfg->rate_limit_per_s > 0 && cfg->rate_burst == 0)
         cfg->rate_burst = cfg->rate_limit_per_s < 1 ? 1 : cfg->rate_limit_per_s;
     return 0;
@@ -292,8 +305,9 @@ static int finish_config(struct parse_ctx *px)
 int emu_config_parse(struct emu_config *cfg, int argc, char **argv)
 {
     memset(cfg, 0, sizeof *cfg);
-    strcpy(cfg->listen_addr, "127.0.0.1");
-    cfg->listen_port = 8080;
+    char lerr[128];
+    if (rt_listen_parse("127.0.0.1:8080", &cfg->listen, lerr, sizeof lerr) != 0)
+        return rt_msg_usage("emulate", "%s", lerr);     /* cannot happen */
     cfg->seed = 1;
     cfg->threads = 2;
     cfg->model_version = "1";

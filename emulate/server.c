@@ -47,6 +47,7 @@ struct creq {
     int64_t rev_id;
     char name[NAME_MAX_LEN + 1];
     struct MHD_Connection *conn;    /* borrowed */
+    struct feed_conn *feed;         /* owned: GET /v2/stream/recentchange's state */
 };
 
 struct server {
@@ -67,6 +68,10 @@ struct server {
 
     struct creq **ready;            /* timer thread only: answered, to resume */
     size_t n_ready, cap_ready;
+
+    /* --stream-rate: the feed starts with its first connection (guarded by lock) */
+    int feed_started;
+    int64_t feed_t0_mono_us, feed_t0_wall_us;
 };
 
 /* ---- responses ---- */
@@ -278,18 +283,21 @@ static void *timer_main(void *arg)
     return NULL;
 }
 
-/* Hand r to the model (hold_us < 0: a service request; else a hold with status). */
-static enum MHD_Result wait_in_model(struct server *s, struct creq *r, int64_t hold_us,
-                                     int status)
+/*
+ * Hand r to the model (hold_us < 0: a service request; else a hold with status) and suspend
+ * its connection; the timer thread resumes it.  0, or -1 (out of memory, or the server is
+ * stopping: nothing would resume it) with nothing done.
+ */
+static int suspend_in_model(struct server *s, struct creq *r, int64_t hold_us, int status)
 {
     int64_t now = rt_mono_us();
     pthread_mutex_lock(&s->lock);
-    int rc = hold_us < 0 ? rt_emu_model_submit(s->model, now, r)
-                         : rt_emu_model_hold(s->model, now, hold_us, status, r);
+    int rc = s->stop ? -1
+             : hold_us < 0 ? rt_emu_model_submit(s->model, now, r)
+                           : rt_emu_model_hold(s->model, now, hold_us, status, r);
     if (rc != 0) {
         pthread_mutex_unlock(&s->lock);
-        return send_error(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "emulator out of memory",
-                          NULL, NULL);
+        return -1;
     }
     r->state = C_WAITING;
     /* Suspend under the lock: the timer thread cannot resume before the suspension. */
@@ -298,7 +306,154 @@ static enum MHD_Result wait_in_model(struct server *s, struct creq *r, int64_t h
     if (s->wake_us == 0 || next < s->wake_us)
         pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+static enum MHD_Result wait_in_model(struct server *s, struct creq *r, int64_t hold_us,
+                                     int status)
+{
+    if (suspend_in_model(s, r, hold_us, status) != 0)
+        return send_error(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "emulator out of memory",
+                          NULL, NULL);
     return MHD_YES;
+}
+
+/* ---- GET /v2/stream/recentchange (--stream-rate; the events come from stream.c) ---- */
+
+/*
+ * One stream connection.  MHD pulls the body through feed_reader; when the next event is not
+ * due yet, the reader parks the connection in the model as a hold until it is (the timer
+ * thread resumes it, as it resumes delayed answers) and returns 0: no thread sleeps, and one
+ * timer serves every stream and every delayed request.
+ */
+struct feed_conn {
+    struct server *s;               /* borrowed */
+    struct creq *r;                 /* borrowed: the owner */
+    struct emu_feed_pos pos;        /* the next event to send */
+    int64_t sent;                   /* events sent on this connection */
+    char buf[4096];                 /* the frame being sent */
+    size_t off, len;
+};
+
+/* The next event's frame into fc->buf when it is due; 1 done, 0 not due, -1 too large. */
+static int feed_fill(struct feed_conn *fc, int64_t *wait_us)
+{
+    struct server *s = fc->s;
+    int64_t due = s->feed_t0_mono_us + fc->pos.t_us, now = rt_mono_us();
+    if (due > now) {
+        *wait_us = due - now;
+        return 0;
+    }
+    fc->len = emu_feed_format(&fc->pos, s->feed_t0_wall_us, fc->buf, sizeof fc->buf);
+    fc->off = 0;
+    fc->sent++;
+    emu_feed_next(s->cfg, &fc->pos);
+    return fc->len ? 1 : -1;
+}
+
+/*
+ * --stream-drop-after: cut the connection mid-stream (the chunked body never ends, so the
+ * client sees a broken transfer).  The shutdown makes the cut immediate: MHD alone would only
+ * close the socket at its next wake-up, up to the connection timeout later.
+ */
+static ssize_t feed_cut(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci)
+        (void)shutdown(ci->connect_fd, SHUT_RDWR);
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static ssize_t feed_reader(void *cls, uint64_t at, char *buf, size_t max)
+{
+    struct feed_conn *fc = cls;
+    const struct emu_config *cfg = fc->s->cfg;
+    size_t n = 0;
+    (void)at;
+    for (;;) {
+        if (fc->off < fc->len) {
+            size_t k = fc->len - fc->off < max - n ? fc->len - fc->off : max - n;
+            memcpy(buf + n, fc->buf + fc->off, k);
+            fc->off += k;
+            n += k;
+            if (n == max)
+                return (ssize_t)n;
+            continue;
+        }
+        if (fc->r->state == C_DONE && fc->r->status == 0)
+            return n ? (ssize_t)n : MHD_CONTENT_READER_END_WITH_ERROR;  /* shutting down */
+        if (cfg->stream_drop_after && fc->sent >= cfg->stream_drop_after)
+            return n ? (ssize_t)n : feed_cut(fc->r->conn);
+        if (emu_feed_ended(cfg, &fc->pos))
+            return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+        int64_t wait_us = 0;
+        int got = feed_fill(fc, &wait_us);
+        if (got < 0)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (got > 0)
+            continue;
+        if (n)
+            return (ssize_t)n;
+        if (suspend_in_model(fc->s, fc->r, wait_us, 200) != 0)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        return 0;
+    }
+}
+
+/*
+ * Where a new connection starts: after Last-Event-ID when given (the events since come at
+ * once), else live (the first event not yet due).  The feed's clock starts with its first
+ * connection, so a client started right after the emulator gets the feed from event 1.
+ */
+static void feed_position(struct server *s, struct MHD_Connection *c, struct emu_feed_pos *p)
+{
+    pthread_mutex_lock(&s->lock);
+    if (!s->feed_started) {
+        s->feed_started = 1;
+        s->feed_t0_mono_us = rt_mono_us();
+        s->feed_t0_wall_us = rt_wall_us();
+    }
+    pthread_mutex_unlock(&s->lock);
+    emu_feed_start(s->cfg, p);
+    const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+    uint64_t k = 0;
+    if (last && emu_feed_parse_id(last, &k) == 0) {
+        while (p->k <= k && !emu_feed_ended(s->cfg, p))
+            emu_feed_next(s->cfg, p);
+        return;
+    }
+    int64_t now = rt_mono_us() - s->feed_t0_mono_us;
+    while (p->t_us < now && !emu_feed_ended(s->cfg, p))
+        emu_feed_next(s->cfg, p);
+}
+
+static enum MHD_Result start_feed(struct server *s, struct creq *r, const char *method)
+{
+    if (strcmp(method, "GET") != 0)
+        return send_error(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET for the stream",
+                          MHD_HTTP_HEADER_ALLOW, "GET");
+    struct feed_conn *fc = calloc(1, sizeof *fc);
+    if (!fc)
+        return MHD_NO;
+    r->feed = fc;
+    fc->s = s;
+    fc->r = r;
+    feed_position(s, r->conn, &fc->pos);
+    if (emu_feed_ended(s->cfg, &fc->pos))   /* SSE: 204 tells a client to stop reconnecting */
+        return send_buf(r->conn, MHD_HTTP_NO_CONTENT, "", 0, NULL, NULL);
+    memcpy(fc->buf, ":ok\n\n", 5);
+    fc->len = 5;
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 2048, feed_reader, fc, NULL);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream; "
+                            "charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    enum MHD_Result ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ret;
 }
 
 /* ---- request handling ---- */
@@ -416,6 +571,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
 
     /* The whole request is here: route it. */
+    if (s->cfg->stream_rate_per_s > 0 && strcmp(url, "/v2/stream/recentchange") == 0)
+        return start_feed(s, r, method);
     if (strncmp(url, MODEL_PREFIX, strlen(MODEL_PREFIX)) != 0)
         return send_error(c, MHD_HTTP_NOT_FOUND, "not found; the paths are "
                           "POST /v1/models/NAME:predict and GET /v1/models/NAME", NULL, NULL);
@@ -456,6 +613,7 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
     (void)toe;
     if (r) {
         free(r->body);
+        free(r->feed);
         free(r);
         *con_cls = NULL;
     }
@@ -512,22 +670,16 @@ static int start_model(struct server *s)
 static int start_http(struct server *s)
 {
     const struct emu_config *cfg = s->cfg;
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)cfg->listen_port);
-    if (inet_pton(AF_INET, cfg->listen_addr, &sa.sin_addr) != 1) {
-        rt_msg_error("cannot listen on '%s': not an IPv4 address", cfg->listen_addr);
-        return -1;
-    }
     /* One thread: our own loop around MHD_run (tool/mhdloop); more: MHD's epoll pool. */
     int own_loop = cfg->threads <= 1;
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
     if (!own_loop)
         flags |= MHD_USE_INTERNAL_POLLING_THREAD;
+    if (cfg->listen.family == AF_INET6)
+        flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen.sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(own_loop ? 0 : cfg->threads),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
@@ -536,8 +688,10 @@ static int start_http(struct server *s)
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
         MHD_OPTION_END);
     if (!s->daemon) {
-        rt_msg_error("cannot listen on %s:%d (address in use, or not allowed?); pick another "
-                     "with --listen ADDR:PORT", cfg->listen_addr, cfg->listen_port);
+        char url[96];
+        rt_msg_error("cannot listen on %s (address in use, or not allowed?); pick another "
+                     "with --listen ADDR:PORT",
+                     rt_listen_url(&cfg->listen, cfg->listen.port, url, sizeof url) + 7);
         return -1;
     }
     if (own_loop) {
@@ -555,14 +709,15 @@ static int announce(const struct server *s)
     const struct emu_config *cfg = s->cfg;
     char err[4400];
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    int port = di ? (int)di->port : cfg->listen_port;
-    if (cfg->port_file && rt_port_file_write(cfg->port_file, port, err, sizeof err) != 0) {
+    int port = di ? (int)di->port : cfg->listen.port;
+    if (cfg->port_file && rt_listen_write_port_file(cfg->port_file, port, err, sizeof err) != 0) {
         rt_msg_error("%s", err);
         return -1;
     }
+    char url[96];
     if (!cfg->quiet)
-        fprintf(stderr, "revtrace emulate: listening on http://%s:%d (profile %s)\n",
-                cfg->listen_addr, port, cfg->params.profile);
+        fprintf(stderr, "revtrace emulate: listening on %s (profile %s)\n",
+                rt_listen_url(&cfg->listen, port, url, sizeof url), cfg->params.profile);
     return 0;
 }
 

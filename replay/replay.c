@@ -40,12 +40,15 @@
 
 #define RT_SRC_CHUNK 1024   /* rows per read: ~0.15 ms, taken in the slack after a send */
 
-enum { O_FROM = 1, O_TRACE, O_SPEED, O_SHARD, O_START_AT, O_LIMIT, O_GROUP, O_COLUMN };
+enum { O_FROM = 1, O_TRACE, O_SPEED, O_SHARD, O_START_AT, O_LIMIT, O_GROUP, O_COLUMN, O_WIKI };
 
 static const struct rt_opt replay_opts[] = {
     { "from", 0, "DB[:RUN]", O_FROM, "a recorded run (id, uuid, name; default the latest)" },
-    { "trace", 0, "FILE", O_TRACE, "a timed trace: CSV/TSV(.gz), timestamp and rev_id" },
+    { "trace", 0, "FILE", O_TRACE, "a timed trace: CSV/TSV(.gz), timestamp and rev_id; or a "
+      "saved EventStreams recentchange capture (SSE or JSON lines)" },
     { "column", 0, "NAME", O_COLUMN, "the trace's rev-ID column (default rev_id)" },
+    { "wiki", 0, "NAME", O_WIKI, "an EventStreams capture: the wiki kept (default "
+      "wikidatawiki)" },
     { "speed", 0, "F", O_SPEED, "divide the gaps by F (default 1; e.g. 0.5, 2, 5)" },
     { "limit", 0, "N", O_LIMIT, "only the first N requests of the source" },
     { "shard", 0, "I/N", O_SHARD, "only the requests with seq % N == I (I from 0)" },
@@ -72,6 +75,7 @@ static const struct rt_cmd_spec replay_spec = {
     "  revtrace replay $URL --from revtrace.db:baseline --speed 5 --name x5\n"
     "  revtrace replay $URL --from capture.db --db replays.db --speed 2 --limit 10000\n"
     "  revtrace replay $URL --trace data/wikidata-synthetic-1h.csv.gz --speed 5\n"
+    "  revtrace replay $URL --trace rc.sse.gz --speed 5   # a saved recentchange stream\n"
     "  revtrace replay $URL --trace t.csv --shard 0/3 --start-at 2026-01-05T10:00:00Z "
     "--db shard0.db\n",
 };
@@ -81,6 +85,7 @@ struct replay_args {
     const char *from;                /* borrowed from argv */
     const char *trace;
     const char *column;
+    const char *wiki;                /* --wiki: an EventStreams capture's wiki */
     const char *group;
     double speed;
     int speed_given;
@@ -105,6 +110,9 @@ static int apply(void *ctx, int id, const char *arg, char *err, size_t errlen)
         return 0;
     case O_COLUMN:
         a->column = arg;
+        return 0;
+    case O_WIKI:
+        a->wiki = arg;
         return 0;
     case O_SPEED: {
         /* "5x" reads as 5: people write speeds that way. */
@@ -359,6 +367,9 @@ static int parse_args(struct replay *r, int argc, char **argv)
                               "--trace FILE (a timed trace)");
     if (a->column && !a->trace)
         return rt_msg_usage("replay", "--column applies to --trace only");
+    if (a->wiki && !a->trace)
+        return rt_msg_usage("replay", "--wiki applies to --trace only (an EventStreams "
+                            "capture)");
     if (rt_runopt_finish(&a->run, argv[first], err, sizeof err) != 0)
         return rt_msg_usage("replay", "%s", err);
     if (a->start_at_unix_us != 0 && a->start_at_unix_us <= rt_wall_us()) {
@@ -371,16 +382,35 @@ static int parse_args(struct replay *r, int argc, char **argv)
     return RT_GO_ON;
 }
 
+/* What an EventStreams capture held: the rows are its kept events. */
+static void report_events(const char *path, const struct rt_trace *t, const char *wiki)
+{
+    rt_msg_info("%s: kept %zu events of %s edit/new, skipped %zu (other wikis %zu, other "
+                "types %zu)", path, t->n, wiki ? wiki : "wikidatawiki",
+                t->skipped_wiki + t->skipped_type, t->skipped_wiki, t->skipped_type);
+    if (t->reordered)
+        rt_msg_info("%s: %zu events came after a later meta.dt; the trace is in meta.dt order",
+                    path, t->reordered);
+    if (t->dropped_last)
+        rt_msg_warn("%s: the last event was cut off (no blank line after it) and is left out",
+                    path);
+}
+
 /* --trace FILE: load it and refuse times that go backwards. */
 static int open_trace(struct replay *r)
 {
     char err[1024] = "";
     struct rt_trace *t = &r->trace;
-    struct rt_trace_opts topts = { r->a.column, 1 };
+    struct rt_trace_opts topts = { r->a.column, 1, r->a.wiki };
     if (rt_trace_load(r->a.trace, &topts, t, err, sizeof err) != 0) {
         rt_msg_error("%s", err);
         return RT_EXIT_USAGE;
     }
+    if (!t->events && r->a.wiki)
+        return rt_msg_usage("replay", "--wiki applies to an EventStreams capture, and %s is "
+                            "a CSV/TSV trace", r->a.trace);
+    if (t->events)
+        report_events(r->a.trace, t, r->a.wiki);
     size_t back = rt_replayplan_find_backwards(t->t_unix_us, t->n);
     if (back) {
         char t1[40], t2[40];
@@ -489,6 +519,12 @@ static int build_config(struct replay *r)
         json_object_set_new(c, "trace_key", json_string(r->source_key));
         if (a->column)
             json_object_set_new(c, "column", json_string(a->column));
+        if (r->trace.events) {
+            json_object_set_new(c, "trace_format", json_string("eventstreams"));
+            json_object_set_new(c, "wiki", json_string(a->wiki ? a->wiki : "wikidatawiki"));
+            json_object_set_new(c, "skipped_events", json_integer((json_int_t)(
+                r->trace.skipped_wiki + r->trace.skipped_type)));
+        }
     } else {
         json_object_set_new(c, "from", json_string(r->src_db_path));
         json_object_set_new(c, "source_run", json_string(r->ri.name));

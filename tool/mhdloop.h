@@ -1,7 +1,7 @@
 /*
  * mhdloop.h - a libmicrohttpd daemon driven by a thread of our own (see mhdloop.c for the
- * libmicrohttpd 0.9.75 epoll bug this works around), and the small chores every server of
- * ours shares: the --port-file and the descriptor limit.  Used by emulate (--threads 1) and
+ * libmicrohttpd 0.9.75 epoll bug this works around), and the descriptor limit every server
+ * of ours raises.  Used by emulate (--threads 1) and
  * by capture's recording proxy.
  */
 #ifndef RT_MHDLOOP_H
@@ -33,8 +33,6 @@ void rt_mhd_loop_wake(struct rt_mhd_loop *l);
 /* End and join the thread, close the pipe.  The daemon is the caller's to stop after. */
 void rt_mhd_loop_stop(struct rt_mhd_loop *l);
 
-/* Write "PORT\n" to path through a temporary file and a rename.  0, or -1 with err. */
-int rt_port_file_write(const char *path, int port, char *err, size_t errlen);
 /* Raise the soft limit on open descriptors to the hard one (many waiting connections). */
 void rt_raise_nofile(void);
 

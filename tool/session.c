@@ -184,7 +184,7 @@ static int create_run(struct sess *x)
     /* Scheduled time 0, on both clocks. */
     int64_t wall_now = rt_wall_us(), mono_now = rt_mono_us();
     x->wall_now = wall_now;
-    x->t0_wall = wall_now + (s->live ? 0 : RT_SESSION_LEAD_US);
+    x->t0_wall = wall_now + (s->live_start ? 0 : RT_SESSION_LEAD_US);
     if (s->start_at_unix_us > x->t0_wall)
         x->t0_wall = s->start_at_unix_us;
     x->t0_mono = mono_now + (x->t0_wall - wall_now);
@@ -273,9 +273,17 @@ static void drive(struct sess *x)
         .on_progress = v->progress ? on_progress : NULL, .progress_ctx = x,
         .progress_interval_us = v->progress_interval_us,
         .stop = &stop_flag,
-        .live = s->live,
+        .on_answer = s->on_answer, .answer_ctx = s->next_ctx,
     };
     struct rt_planfeed *feed = NULL;
+    if (s->live_start) {
+        hooks.live = 1;
+        if (s->live_start(s->next_ctx, x->t0_mono, &hooks.live_fd, x->res->error,
+                          sizeof x->res->error) != 0) {
+            x->engine_rc = -1;
+            return;
+        }
+    }
     if (s->plan_on_loader) {
         if (rt_planfeed_start(s->next, s->next_ctx, RT_SESSION_FEED_ITEMS, &feed,
                               x->res->error, sizeof x->res->error) != 0) {

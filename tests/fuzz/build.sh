@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/fuzz/build.sh - build the libFuzzer harnesses (`make fuzz`), optionally run them.
 #
-#   sh tests/fuzz/build.sh            build build/fuzz/fuzz_trace and build/fuzz/fuzz_answer
+#   sh tests/fuzz/build.sh            build build/fuzz/fuzz_{trace,answer,sse}
 #   sh tests/fuzz/build.sh SECONDS    build, then run each harness for SECONDS
 #
 # Needs clang with libFuzzer (Debian: apt-get install clang libclang-rt-14-dev); without it
@@ -34,14 +34,19 @@ LIBS="$(pkg-config --libs $PKGS 2>/dev/null || echo -lz -ljansson) -lcsv -lm"
 mkdir -p build/fuzz
 echo "  FUZZ    build/fuzz/fuzz_trace"
 # shellcheck disable=SC2086
-"$CLANG" $FLAGS -o build/fuzz/fuzz_trace tests/fuzz/fuzz_trace.c core/trace.c core/clock.c $LIBS
+"$CLANG" $FLAGS -o build/fuzz/fuzz_trace tests/fuzz/fuzz_trace.c core/trace.c core/clock.c \
+    core/rctrace.c core/sse.c core/recentchange.c core/grow.c $LIBS
 echo "  FUZZ    build/fuzz/fuzz_answer"
 # shellcheck disable=SC2086
 "$CLANG" $FLAGS -o build/fuzz/fuzz_answer tests/fuzz/fuzz_answer.c core/answer.c $LIBS
+echo "  FUZZ    build/fuzz/fuzz_sse"
+# shellcheck disable=SC2086
+"$CLANG" $FLAGS -o build/fuzz/fuzz_sse tests/fuzz/fuzz_sse.c core/sse.c core/recentchange.c \
+    core/clock.c $LIBS
 
 if [ $# -ge 1 ]; then
     secs=$1
-    for name in trace answer; do
+    for name in trace answer sse; do
         mkdir -p "build/fuzz/corpus-$name"
         dict=""
         [ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"

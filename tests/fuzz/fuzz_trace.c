@@ -19,7 +19,7 @@
 static int fuzz_trace_one(const uint8_t *data, size_t size)
 {
     static const struct rt_trace_opts opts[] = {
-        { NULL, 0 }, { NULL, 1 }, { "ts", 0 },
+        { NULL, 0, NULL }, { NULL, 1, NULL }, { "ts", 0, NULL }, { NULL, 1, "enwiki" },
     };
     for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
         struct rt_trace t;

@@ -1,11 +1,11 @@
 /*
- * test_fuzz_corpus.c - replays every saved fuzz input (seeds and fixed crashers) through both
- * parsers in every `make check`, as SQLite's fuzzcheck does, so a crash found once stays
+ * test_fuzz_corpus.c - replays every saved fuzz input (seeds and fixed crashers) through every
+ * parser in every `make check`, as SQLite's fuzzcheck does, so a crash found once stays
  * fixed in the release, ASan and UBSan builds even where clang/libFuzzer is not installed.
  *
  * The harness functions are the libFuzzer harnesses themselves, included with their
  * LLVMFuzzerTestOneInput left out, so the invariants checked are the same.  The corpus is
- * tests/fuzz/corpus/{trace,answer}/ relative to the current directory (the tests run from
+ * tests/fuzz/corpus/{trace,answer,sse}/ relative to the current directory (the tests run from
  * the repository root) or $RT_FUZZ_CORPUS; a missing corpus is a failure, not a skip.
  */
 #include <dirent.h>
@@ -22,6 +22,7 @@
 
 #define RT_FUZZ_NO_MAIN
 #include "tests/fuzz/fuzz_answer.c"
+#include "tests/fuzz/fuzz_sse.c"
 #include "tests/fuzz/fuzz_trace.c"
 
 static const char *corpus_root(void)
@@ -84,6 +85,7 @@ static size_t replay_dir(const char *sub)
         print_message("replay %s (%zu bytes)\n", path, len);
         fuzz_trace_one(buf, len);
         fuzz_answer_one(buf, len);
+        fuzz_sse_one(buf, len);
         free(buf);
         files++;
     }
@@ -103,11 +105,18 @@ static void test_answer_corpus(void **state)
     assert_true(replay_dir("answer") >= 3);
 }
 
+static void test_sse_corpus(void **state)
+{
+    (void)state;
+    assert_true(replay_dir("sse") >= 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trace_corpus),
         cmocka_unit_test(test_answer_corpus),
+        cmocka_unit_test(test_sse_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,7 +22,7 @@ static char err[512];
 
 static int load(const char *text, int need_time, const char *column, struct rt_trace *t)
 {
-    struct rt_trace_opts o = { column, need_time };
+    struct rt_trace_opts o = { column, need_time, NULL };
     return rt_trace_load_buffer("t.csv", text, strlen(text), &o, t, err, sizeof err);
 }
 
@@ -204,7 +204,7 @@ static void test_bad_ids(void **state)
            "positive integer");
     static const char nul[] = "1\n\"1\0002\"\n";
     struct rt_trace t;
-    struct rt_trace_opts o = { NULL, 0 };
+    struct rt_trace_opts o = { NULL, 0, NULL };
     assert_int_equal(rt_trace_load_buffer("n", nul, sizeof nul - 1, &o, &t, err, sizeof err),
                      -1);
     assert_string_equal(err, "n:2:1: rev_id '1?2' is not a positive integer");
@@ -286,7 +286,7 @@ static void test_gzip(void **state)
 {
     (void)state;
     const char *text = "rev_id\ttimestamp\n1\t2024-01-01T00:00:00Z\n2\t2024-01-01T00:00:01Z\n";
-    struct rt_trace_opts o = { NULL, 1 };
+    struct rt_trace_opts o = { NULL, 1, NULL };
     struct rt_trace t;
     for (int two = 0; two <= 1; two++) {
         size_t n;
@@ -321,6 +321,111 @@ static void test_gzip(void **state)
     assert_int_equal(rt_trace_load_buffer("g.gz", z, n, NULL, &t, err, sizeof err), -1);
     assert_string_equal(err, "g.gz:4:1: rev_id 'x' is not a positive integer");
     free(z);
+}
+
+/* ---- saved EventStreams recentchange captures (core/rctrace.c) ---- */
+
+#define RC_EV(wiki, type, rev, dt)                                                          \
+    "{\"$schema\":\"/mediawiki/recentchange/1.0.0\",\"meta\":{\"dt\":\"" dt "\","            \
+    "\"domain\":\"www.wikidata.org\"},\"type\":\"" type "\",\"wiki\":\"" wiki "\","          \
+    "\"revision\":{\"old\":1,\"new\":" #rev "}}"
+
+/* Mixed wikis and types, a split data: field, comments, CRLF, an event cut at the end. */
+static const char rc_sse[] =
+    ":ok\r\n\r\n"
+    "event: message\r\nid: [{\"offset\":1}]\r\n"
+    "data: {\"$schema\":\"/mediawiki/recentchange/1.0.0\",\"meta\":{\"dt\":\r\n"
+    "data: \"2026-12-01T15:04:05.123Z\"},\"type\":\"edit\",\"wiki\":\"wikidatawiki\",\r\n"
+    "data: \"revision\":{\"old\":1,\"new\":501}}\r\n\r\n"                      /* line 3 */
+    "event: message\nid: [{\"offset\":2}]\n"
+    "data: " RC_EV("enwiki", "edit", 9, "2026-12-01T15:04:05.200Z") "\n\n"
+    ": keep-alive\n"
+    "data: " RC_EV("wikidatawiki", "log", 9, "2026-12-01T15:04:05.300Z") "\n\n"
+    "data: " RC_EV("wikidatawiki", "new", 502, "2026-12-01T15:04:06.623Z") "\n\n"  /* 15 */
+    "data: " RC_EV("commonswiki", "categorize", 9, "2026-12-01T15:04:06.700Z") "\n\n"
+    "data: " RC_EV("wikidatawiki", "edit", 503, "2026-12-01T15:04:06.500Z") "\n\n"  /* 19 */
+    "data: " RC_EV("wikidatawiki", "edit", 504, "2026-12-01T15:04:07Z") "\n";
+
+static void check_rc_rows(const struct rt_trace *t)
+{
+    /* 503 came after a later meta.dt: the rows are in meta.dt order, stably */
+    static const int64_t rev[] = { 501, 503, 502 };
+    static const char *const dt[] = { "2026-12-01T15:04:05.123Z", "2026-12-01T15:04:06.500Z",
+                                      "2026-12-01T15:04:06.623Z" };
+    assert_true(t->events);
+    assert_int_equal(t->n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(t->rev_id[i], rev[i]);
+        assert_int_equal(t->t_unix_us[i], iso(dt[i]));
+    }
+    assert_int_equal(t->skipped_wiki, 2);
+    assert_int_equal(t->skipped_type, 1);
+    assert_int_equal(t->reordered, 1);
+    assert_int_equal(t->dropped_last, 1);
+    assert_int_equal(t->first_line, 5);
+}
+
+static void test_eventstreams(void **state)
+{
+    (void)state;
+    struct rt_trace t;
+    assert_int_equal(load(rc_sse, 1, NULL, &t), 0);
+    check_rc_rows(&t);
+    rt_trace_free(&t);
+    size_t n;
+    unsigned char *z = gz(rc_sse, &n, 0);
+    struct rt_trace_opts o = { NULL, 1, NULL };
+    assert_int_equal(rt_trace_load_buffer("rc.gz", z, n, &o, &t, err, sizeof err), 0);
+    check_rc_rows(&t);
+    rt_trace_free(&t);
+    free(z);
+
+    /* JSON lines, gzip or not; --wiki chooses another wiki */
+    const char *jl = RC_EV("enwiki", "new", 8, "2026-12-01T15:00:00.5Z") "\n"
+                     RC_EV("wikidatawiki", "edit", 7, "2026-12-01T15:00:00Z") "\n\n"
+                     RC_EV("enwiki", "edit", 9, "2026-12-01T15:00:01Z");
+    assert_int_equal(load(jl, 1, NULL, &t), 0);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(t.rev_id[0], 7);
+    assert_int_equal(t.dropped_last, 0);
+    rt_trace_free(&t);
+    o.wiki = "enwiki";
+    z = gz(jl, &n, 0);
+    assert_int_equal(rt_trace_load_buffer("jl.gz", z, n, &o, &t, err, sizeof err), 0);
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.rev_id[0], 8);
+    assert_int_equal(t.rev_id[1], 9);
+    assert_int_equal(t.t_unix_us[1] - t.t_unix_us[0], 500000);
+    assert_int_equal(t.skipped_wiki, 1);
+    rt_trace_free(&t);
+    free(z);
+}
+
+static void test_eventstreams_errors(void **state)
+{
+    (void)state;
+    refuse(":ok\n\ndata: " RC_EV("enwiki", "edit", 1, "2026-12-01T15:00:00Z") "\n\n", 1, NULL,
+           "t.csv: an EventStreams capture without any wikidatawiki edit/new event (1 of "
+           "other wikis, 0 of other types)");
+    refuse(":ok\n\nid: 1\ndata: {\"wiki\":\n\ndata: {}\n\n", 1, NULL,
+           "t.csv:4: not JSON (unexpected token near end of file)");
+    refuse("{\"wiki\":\"enwiki\"}\n[1]\n", 1, NULL,
+           "t.csv:2: the event is not a JSON object");
+    refuse("data: {\"wiki\":\"enwiki\"}\n\n\ndata: {\"wiki\":\"wikidatawiki\",\"type\":\"edit\","
+           "\"revision\":{\"old\":4},\"meta\":{\"dt\":\"2026-12-01T15:00:00Z\"}}\n\n", 1, NULL,
+           "t.csv:4: a kept event (wikidatawiki, edit) without a positive revision.new");
+    refuse("data: " RC_EV("wikidatawiki", "edit", 5, "1764601200") "\n\n", 1, NULL,
+           "t.csv:1: revision 5: meta.dt is missing or not an ISO-8601 UTC time");
+    static const char nul[] = "data: [1]\n\ndata: \0\n\n";
+    struct rt_trace t;
+    struct rt_trace_opts o = { NULL, 1, NULL };
+    assert_int_equal(rt_trace_load_buffer("n", nul, sizeof nul - 1, &o, &t, err, sizeof err),
+                     -1);
+    assert_string_equal(err, "n:1: the event is not a JSON object");
+    static const char nul2[] = "data: " RC_EV("enwiki", "edit", 1, "x") "\n\ndata: \0\n\n";
+    assert_int_equal(rt_trace_load_buffer("n", nul2, sizeof nul2 - 1, &o, &t, err, sizeof err),
+                     -1);
+    assert_string_equal(err, "n:3: a NUL byte");
 }
 
 static void test_files_and_stdin(void **state)
@@ -376,7 +481,7 @@ static void test_large(void **state)
     for (size_t i = 0; i < rows; i++)
         o += (size_t)snprintf(text + o, cap - o, "%zu\t%zu.%06zu\r\n", 2300000000 + i,
                               1732449600 + i / 1000, (i % 1000) * 1000);
-    struct rt_trace_opts opt = { NULL, 1 };
+    struct rt_trace_opts opt = { NULL, 1, NULL };
     struct rt_trace a, b, c;
     assert_int_equal(rt_trace_load_buffer("big", text, o, &opt, &a, err, sizeof err), 0);
     assert_int_equal(a.n, rows);
@@ -436,7 +541,8 @@ int main(void)
         cmocka_unit_test(test_line_numbers),    cmocka_unit_test(test_bad_ids),
         cmocka_unit_test(test_layout_errors),   cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_files_and_stdin), cmocka_unit_test(test_large),
-        cmocka_unit_test(test_bundled_sample),
+        cmocka_unit_test(test_bundled_sample),  cmocka_unit_test(test_eventstreams),
+        cmocka_unit_test(test_eventstreams_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

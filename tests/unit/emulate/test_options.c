@@ -62,8 +62,8 @@ static void test_defaults(void **state)
     (void)state;
     struct emu_config c;
     assert_int_equal(parse(&c, ""), 0);
-    assert_string_equal(c.listen_addr, "127.0.0.1");
-    assert_int_equal(c.listen_port, 8080);
+    assert_string_equal(c.listen.host, "127.0.0.1");
+    assert_int_equal(c.listen.port, 8080);
     assert_null(c.port_file);
     assert_int_equal(c.threads, 2);
     assert_int_equal(c.quiet, 0);
@@ -85,18 +85,21 @@ static void test_server_group(void **state)
     (void)state;
     struct emu_config c;
     assert_int_equal(parse(&c, "--listen localhost:0 --port-file p.txt --threads 1 -q"), 0);
-    assert_string_equal(c.listen_addr, "127.0.0.1");
-    assert_int_equal(c.listen_port, 0);
+    assert_string_equal(c.listen.host, "127.0.0.1");
+    assert_int_equal(c.listen.port, 0);
     assert_string_equal(c.port_file, "p.txt");
     assert_int_equal(c.threads, 1);
     assert_int_equal(c.quiet, 1);
     assert_int_equal(parse(&c, "-l *:9000 --threads 64"), 0);
-    assert_string_equal(c.listen_addr, "0.0.0.0");
-    assert_int_equal(c.listen_port, 9000);
+    assert_string_equal(c.listen.host, "0.0.0.0");
+    assert_int_equal(c.listen.port, 9000);
     assert_int_equal(c.threads, 64);
     assert_int_equal(parse(&c, "--listen 10.1.2.3:65535"), 0);
-    assert_string_equal(c.listen_addr, "10.1.2.3");
-    assert_int_equal(c.listen_port, 65535);
+    assert_string_equal(c.listen.host, "10.1.2.3");
+    assert_int_equal(c.listen.port, 65535);
+    assert_int_equal(parse(&c, "--listen [::1]:0"), 0);
+    assert_string_equal(c.listen.host, "::1");
+    assert_int_equal(c.listen.family, AF_INET6);
 }
 
 static void test_model_group(void **state)
