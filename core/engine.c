@@ -50,12 +50,13 @@
  *
  * Live sources (hooks->live): the plan's next may answer RT_PLAN_WAIT (nothing yet); the
  * engine then asks again when the source's wake descriptor (in the same epoll set as curl's
- * sockets) fires (live_wake).  A recording proxy's item carries its own request (it->req: URL, method, headers, body), which the slot's handle takes for that
- * send only (slot_custom / slot_template below), and its answer (status, header lines, body)
- * goes back to the source through hooks->on_answer before the record is made.  Everything
- * else, the timing, the records and the books, is the one path every request takes.  This
- * is the whole extension: the loop, the timing extraction and the record code are shared,
- * not copied into a separate forwarder.
+ * sockets) fires (live_wake).  A recording proxy's item carries its own request (it->req:
+ * URL, method, headers, body), which the slot's handle takes for that send only
+ * (slot_custom; slot_template sets the load's request back), and its answer (status, header
+ * lines, body) goes back to the source through hooks->on_answer just before the record is
+ * made; an item the source refused (it->req->refuse) is recorded at once, never sent.  The
+ * timing, the records and the books are the one path every request takes: the proxy is not
+ * a second forwarder with copies of them.
  *
  * Stopping: *stop >= 1 stops scheduling.  Requests already due but not sent (waiting for a
  * slot) become records with sent_us -1 and error "canceled"; requests due later are not part
