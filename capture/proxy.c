@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -81,6 +82,8 @@ struct proxy {
     int64_t admitted;                   /* requests taken into the run: the next seq */
     int64_t t0;                         /* monotonic µs of the run's time 0 */
     int inflight;                       /* forwarded, not yet answered */
+    int answered;                       /* answered, the answer not yet sent to the client */
+    pthread_cond_t sent;                /* signalled when answered drops to 0 */
 };
 
 /* The refusals: recorded by the engine with this error word, never sent. */
@@ -301,7 +304,8 @@ static struct MHD_Response *error_response(const char *msg)
     return resp;
 }
 
-/* Hand r its answer and resume its connection (any thread). */
+/* Hand r its answer and resume its connection (any thread; the caller counted it in
+   p->answered, under the lock). */
 static void finish(struct proxy *p, struct preq *r, unsigned status, struct MHD_Response *resp)
 {
     r->status = status;
@@ -351,6 +355,7 @@ static void proxy_answer(void *ctx, const struct rt_plan_item *it, const struct 
     }
     pthread_mutex_lock(&p->lock);
     p->inflight--;
+    p->answered++;
     pthread_mutex_unlock(&p->lock);
     finish(p, r, status, resp);
 }
@@ -473,19 +478,7 @@ static int take_body(struct preq *r, const char *data, size_t n)
         r->too_large = 1;
         return 0;
     }
-    if (r->len + n > r->cap) {
-        size_t cap = r->cap ? r->cap : 512;
-        while (cap < r->len + n)
-            cap *= 2;
-        char *b = realloc(r->body, cap);
-        if (!b)
-            return -1;
-        r->body = b;
-        r->cap = cap;
-    }
-    memcpy(r->body + r->len, data, n);
-    r->len += n;
-    return 0;
+    return rt_append(&r->body, &r->len, &r->cap, data, n, 512);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -540,12 +533,18 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
+    struct proxy *p = cls;
     struct preq *r = *con_cls;
-    (void)cls;
     (void)c;
     (void)toe;
     if (!r)
         return;
+    if (r->state == P_DONE) {   /* its answer is sent (or the client is gone) */
+        pthread_mutex_lock(&p->lock);
+        if (--p->answered == 0)
+            pthread_cond_signal(&p->sent);
+        pthread_mutex_unlock(&p->lock);
+    }
     if (r->resp)
         MHD_destroy_response(r->resp);
     curl_slist_free_all(r->headers);
@@ -614,18 +613,29 @@ static int proxy_listen(struct proxy *p)
     return 0;
 }
 
-/* After the run: answer what was queued but not taken (503, not recorded), stop serving. */
+/*
+ * After the run: answer what was queued but not taken (503, not recorded), let the HTTP
+ * thread send every answer given (up to 2 s: a client may have gone), then stop serving.
+ */
 static void proxy_close(struct proxy *p)
 {
     pthread_mutex_lock(&p->lock);
     p->open = 0;
     for (size_t i = p->head; i < p->n; i++) {
         const struct rt_request *rq = p->q[i].req;
-        if (rq && !rq->refuse)
+        if (rq && !rq->refuse) {
+            p->answered++;
             finish(p, (struct preq *)(void *)rq, MHD_HTTP_SERVICE_UNAVAILABLE,
                    error_response("the recording run is over"));
+        }
     }
     p->head = p->n = 0;
+    int64_t until = rt_mono_us() + 2000000;
+    struct timespec ts = { .tv_sec = (time_t)(until / 1000000),
+                           .tv_nsec = (long)(until % 1000000) * 1000 };
+    while (p->loop.started && p->answered > 0)
+        if (pthread_cond_timedwait(&p->sent, &p->lock, &ts) == ETIMEDOUT)
+            break;
     pthread_mutex_unlock(&p->lock);
     rt_mhd_loop_stop(&p->loop);
     if (p->daemon)
@@ -634,6 +644,7 @@ static void proxy_close(struct proxy *p)
         close(p->wake_fd);
     free(p->q);
     free(p->origin);
+    pthread_cond_destroy(&p->sent);
     pthread_mutex_destroy(&p->lock);
 }
 
@@ -681,6 +692,11 @@ int rt_proxy_run(struct rt_run_opts *run, const struct rt_proxy_opts *o, json_t 
     p.o = o;
     rt_mhd_loop_init(&p.loop);
     pthread_mutex_init(&p.lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p.sent, &ca);
+    pthread_condattr_destroy(&ca);
     p.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     p.origin = origin_of(run->http.url);
     int rc = RT_EXIT_RUNTIME;

@@ -80,6 +80,7 @@
 
 #include "core/answer.h"
 #include "core/clock.h"
+#include "core/grow.h"
 #include "core/heap.h"
 #include "core/hist.h"
 #include "core/rng.h"
@@ -459,20 +460,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
         s->hdr_len = 0;
         return n;
     }
-    if (s->hdr_len + n > 65536)
-        return 0;       /* an absurd header block: CURLE_WRITE_ERROR */
-    if (s->hdr_len + n > s->hdr_cap) {
-        size_t c = s->hdr_cap ? s->hdr_cap * 2 : 1024;
-        while (c < s->hdr_len + n)
-            c *= 2;
-        char *h = realloc(s->hdr, c);
-        if (!h)
-            return 0;
-        s->hdr = h;
-        s->hdr_cap = c;
-    }
-    memcpy(s->hdr + s->hdr_len, data, n);
-    s->hdr_len += n;
+    /* an absurd header block, or no memory: CURLE_WRITE_ERROR */
+    if (s->hdr_len + n > 65536 ||
+        rt_append(&s->hdr, &s->hdr_len, &s->hdr_cap, data, n, 1024) != 0)
+        return 0;
     return n;
 }
 

@@ -51,6 +51,8 @@ expect_eq "the 400 keeps its status" "$(head -1 "$T/p3.h" | cut -d' ' -f2)" 400
 fetch "$T/p4" "$PX_BASE$PRED" -d '{"rev_id": 456}'
 fetch "$T/p5" "$PX_BASE$PRED" -d '{"rev_id": 789}'
 expect_exit "--requests 5: exit 0" 0
+expect_eq "the 5th (last) answer reached its client before the proxy ended" \
+    "$(head -1 "$T/p5.h" | cut -d' ' -f2) $(grep -c '"revision_id":789' "$T/p5.b")" "200 1"
 fetch "$T/p6" "$PX_BASE$PRED" -d '{"rev_id": 1}'
 expect_eq "after the run, nothing answers" "$(head -c 1 "$T/p6.h" | wc -c)" 0
 DB=$T/main.db
