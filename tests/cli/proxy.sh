@@ -169,4 +169,21 @@ else
     ok "neither the client's Authorization nor its query is stored"
 fi
 grep -q 's3cr3t' "$T/hdr.err" && notok "a secret was printed" || ok "no secret printed"
+
+# ---- usage: the proxy takes no workload options; IPv6 listen where the machine has ::1 ----
+"$RT" capture "$ECHO" --listen 127.0.0.1:0 --revids /dev/null --db "$T/u.db" 2>"$T/u.err"
+expect_eq "--listen with --revids: usage error (exit 2), no database" "$? $(test -e "$T/u.db" && echo db)" "2 "
+if grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null; then
+    timeout --foreground 60 "$RT" capture "$ECHO" --listen '[::1]:0' --port-file "$T/v6.port" \
+        --db "$T/v6b.db" --requests 1 --quiet 2>"$T/v6b.err" &
+    v6=$!
+    RT_PIDS="$RT_PIDS $v6"
+    wait_file "$T/v6.port" 10
+    fetch "$T/v6" "http://[::1]:$(cat "$T/v6.port")/x" -d '{"rev_id": 9}'
+    expect_eq "a proxy on [::1] forwards" "$(head -1 "$T/v6.h" | cut -d' ' -f2)" 201
+    wait $v6
+    expect_eq "... and records (exit 0, rev_id 9)" "$? $(sql "$T/v6b.db" "SELECT rev_id FROM requests")" "0 9"
+else
+    ok "skipped: no IPv6 loopback (::1) on this machine"
+fi
 finish
