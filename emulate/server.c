@@ -418,13 +418,11 @@ static void feed_position(struct server *s, struct MHD_Connection *c, struct emu
     emu_feed_start(s->cfg, p);
     const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
     uint64_t k = 0;
-    if (last && emu_feed_parse_id(last, &k) == 0) {
-        while (p->k <= k && !emu_feed_ended(s->cfg, p))
-            emu_feed_next(s->cfg, p);
-        return;
-    }
+    int resume = last && emu_feed_parse_id(last, &k) == 0;
     int64_t now = rt_mono_us() - s->feed_t0_mono_us;
-    while (p->t_us < now && !emu_feed_ended(s->cfg, p))
+    /* Only events already due are walked: an id from the future starts live. */
+    while (!emu_feed_ended(s->cfg, p) && (resume ? p->k <= k && p->t_us <= now
+                                                 : p->t_us < now))
         emu_feed_next(s->cfg, p);
 }
 

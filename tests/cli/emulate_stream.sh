@@ -40,6 +40,8 @@ start_emulator --stream-rate 1000 --stream-drop-after 5
 curl -sS -N --max-time 10 "$EMU_BASE/v2/stream/recentchange" > "$T/d.sse" 2>"$T/d.err"
 expect_eq "--stream-drop-after 5: the transfer is cut (curl exit 18)" "$?" 18
 expect_eq "... after 5 events" "$(grep -c '^id: ' "$T/d.sse")" 5
+curl -sS -N --max-time 10 -H 'Last-Event-ID: 99999999999999' "$EMU_BASE/v2/stream/recentchange" > "$T/f.sse" 2>/dev/null
+expect_eq "a Last-Event-ID from the future starts live (not a walk to it): 5 events, then the cut" "$?,$(grep -c '^id: ' "$T/f.sse")" "18,5"
 stop_emulator
 
 # a stream waiting for its next event (one every ~10 s) must not hold up the exit
