@@ -134,3 +134,6 @@ echo "== revtrace bench summary ($(nproc) CPUs, loopback; load before: $LOAD0)"
 cat "$OUT/ladder.txt"
 echo
 cat "$ROWS"
+
+# 7. The recording proxy's added latency (its own section: bench/proxy.sh).
+sh bench/proxy.sh

@@ -20,6 +20,7 @@
 #include "tool/cli.h"
 #include "core/clock.h"
 #include "tool/runopts.h"
+#include "capture/proxy.h"
 #include "capture/follow.h"
 #include "capture/schedule.h"
 #include "tool/session.h"
@@ -39,6 +40,8 @@ enum {
     OPT_SPAWN_RATE,
     OPT_DURATION,
     OPT_REQUESTS,
+    OPT_LISTEN,
+    OPT_PORT_FILE,
     OPT_FOLLOW,
     OPT_WIKI,
     OPT_FANOUT,
@@ -80,6 +83,14 @@ static const struct rt_opt stop_opts[] = {
     { NULL, 0, NULL, 0, NULL },
 };
 
+static const struct rt_opt proxy_opts[] = {
+    { "listen", 0, "ADDR:PORT", OPT_LISTEN, "be a recording proxy: forward every request "
+      "received on ADDR:PORT to URL's origin and record it (no --revids; port 0 picks one)" },
+    { "port-file", 0, "FILE", OPT_PORT_FILE, "with --listen: write the port listened on to "
+      "FILE" },
+    { NULL, 0, NULL, 0, NULL },
+};
+
 static const struct rt_opt follow_opts[] = {
     { "follow", 0, "STREAM_URL", OPT_FOLLOW, "instead of --revids: one request per edit of "
       "an EventStreams recentchange stream as it arrives (reconnects with Last-Event-ID)" },
@@ -94,20 +105,23 @@ static const struct rt_opt_table capture_tables[] = {
     { "Open loop (default)", open_opts },
     { "Closed loop (locust-like)", closed_opts },
     { "Stop", stop_opts },
+    { "Recording proxy", proxy_opts },
     { "HTTP, storage and output (shared with replay)", rt_runopt_table },
     { NULL, NULL },
 };
 
 static const struct rt_cmd_spec capture_spec = {
     .name = "capture",
-    .usage = "URL (--revids FILE | --follow STREAM_URL) [options]",
+    .usage = "URL (--revids FILE | --follow STREAM_URL) [options]\n"
+             "       revtrace capture UPSTREAM --listen ADDR:PORT [options]",
     .summary =
         "Send POST requests with {\"rev_id\": N} bodies to URL on a workload model's schedule\n"
         "and record every request's timing, status and answer into SQLite (--db).  Open loop\n"
         "(default): arrivals at --rate, fixed in advance from --seed; a slow server never\n"
         "slows the schedule, late sends are recorded as lag.  Closed loop: --users, like\n"
         "locust.  Ctrl-C stops cleanly: in-flight answers are awaited (a second Ctrl-C\n"
-        "abandons them), the run is kept and marked interrupted.",
+        "abandons them), the run is kept and marked interrupted.  With --listen: a recording\n"
+        "proxy; the consumer's own requests are forwarded to UPSTREAM and recorded (kind proxy).",
     .tables = capture_tables,
     .examples =
         "  revtrace capture http://127.0.0.1:8080/v1/models/revertrisk-wikidata:predict \\\n"
@@ -119,7 +133,9 @@ static const struct rt_cmd_spec capture_spec = {
         "revertrisk-wikidata:predict \\\n"
         "      --revids ids.csv --rate 1/s --requests 100 -H \"Authorization: Bearer $TOKEN\"\n"
         "  revtrace capture URL --follow https://stream.wikimedia.org/v2/stream/recentchange "
-        "\\\n      --duration 1h --name live-edits\n",
+        "\\\n      --duration 1h --name live-edits\n"
+
+        "  revtrace capture http://127.0.0.1:8080 --listen 127.0.0.1:8081 --duration 1h\n",
 };
 
 struct capture_args {
@@ -138,6 +154,8 @@ struct capture_args {
     double spawn_rate_per_s;
     int have_wait, have_spawn;
     int64_t duration_us, requests;
+    struct rt_proxy_opts proxy;
+    int have_listen;
     const char *follow, *wiki;      /* --follow: a live stream instead of a workload */
     int64_t fanout;
 };
@@ -242,6 +260,14 @@ static int apply(void *ctx, int id, const char *arg, char *err, size_t errlen)
     case OPT_REQUESTS:
         if (rt_parse_count(arg, &a->requests) != 0 || a->requests < 1)
             return rt_opt_fail(err, errlen, "give a whole number of requests, at least 1");
+        return 0;
+    case OPT_LISTEN:
+        a->have_listen = 1;
+        return rt_listen_parse(arg, &a->proxy.listen, err, errlen);
+    case OPT_PORT_FILE:
+        if (!*arg)
+            return rt_opt_fail(err, errlen, "give a file name");
+        a->proxy.port_file = arg;
         return 0;
     case OPT_FOLLOW:
         a->follow = arg;
@@ -365,20 +391,42 @@ static int parse_args(struct capture_args *a, int argc, char **argv)
         return rt_msg_usage("capture", "one URL only; '%s' is extra", argv[first + 1]);
     if (rt_runopt_finish(&a->run, argv[first], err, sizeof err) != 0)
         return rt_msg_usage("capture", "%s", err);
+    if (a->have_listen && a->follow)
+        return rt_msg_usage("capture", "choose --listen (a recording proxy) or --follow, "
+                            "not both");
+    if (a->have_listen)
+        return RT_GO_ON;
+    if (a->proxy.port_file)
+        return rt_msg_usage("capture", "--port-file goes with --listen (the recording proxy)");
     if (a->follow)
         return check_follow(a);
     if (a->wiki || a->fanout)
         return rt_msg_usage("capture", "--wiki and --fanout go with --follow STREAM_URL");
     if (!a->revids)
         return rt_msg_usage("capture", "give the revision IDs to send with --revids FILE "
-                            "(one per line, or a CSV with a rev_id column), or follow a "
-                            "stream with --follow STREAM_URL");
+                            "(one per line, or a CSV with a rev_id column), follow a "
+                            "stream with --follow STREAM_URL, or be a recording proxy with "
+                            "--listen ADDR:PORT");
+    return RT_GO_ON;
+}
+
+/* The recording proxy: the traffic is the clients', so no workload options. */
+static int check_proxy(const struct capture_args *a)
+{
+    if (a->revids || a->column || a->have_seed || open_loop(a) || a->users > 0 ||
+        a->have_wait || a->have_spawn || a->arrivals != RT_ARRIVALS_POISSON ||
+        a->order != RT_ORDER_RANDOM || a->wiki || a->fanout)
+        return rt_msg_usage("capture", "--listen records the clients' own requests: it takes "
+                            "no --revids, rate, users or order options (only --duration and "
+                            "--requests end it)");
     return RT_GO_ON;
 }
 
 /* One load model, its options only, and something to send. */
 static int check_model(const struct capture_args *a)
 {
+    if (a->have_listen)
+        return check_proxy(a);
     int open = open_loop(a);
     if (open && a->users > 0)
         return rt_msg_usage("capture", "choose open loop (--rate/--ramp) or closed loop "
@@ -493,6 +541,13 @@ int capture_main(int argc, char **argv)
         rc = follow(&a);
     if (rc == RT_GO_ON)
         rc = check_model(&a);
+    if (rc == RT_GO_ON && a.have_listen) {
+        a.proxy.duration_us = a.duration_us;
+        a.proxy.requests = a.requests;
+        json_t *config = json_object();
+        rc = config ? rt_proxy_run(&a.run, &a.proxy, config) : RT_EXIT_RUNTIME;
+        json_decref(config);
+    }
     if (rc == RT_GO_ON && !a.have_seed) {
         a.seed = (uint64_t)rt_wall_us() ^ ((uint64_t)getpid() << 32);
         a.seed &= 0x7fffffffffffffffULL;   /* stays an int64 in config_json */

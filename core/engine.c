@@ -48,6 +48,16 @@
  * never sent); rt_engine_run checks the two counts at the end and fails the run when they
  * differ, so a bug cannot lose or invent rows silently.
  *
+ * Live sources (hooks->live): the plan's next may answer RT_PLAN_WAIT (nothing yet); the
+ * engine then asks again when the source's wake descriptor (in the same epoll set as curl's
+ * sockets) fires (live_wake).  A recording proxy's item carries its own request (it->req:
+ * URL, method, headers, body), which the slot's handle takes for that send only
+ * (slot_custom; slot_template sets the load's request back), and its answer (status, header
+ * lines, body) goes back to the source through hooks->on_answer just before the record is
+ * made; an item the source refused (it->req->refuse) is recorded at once, never sent.  The
+ * timing, the records and the books are the one path every request takes: the proxy is not
+ * a second forwarder with copies of them.
+ *
  * Stopping: *stop >= 1 stops scheduling.  Requests already due but not sent (waiting for a
  * slot) become records with sent_us -1 and error "canceled"; requests due later are not part
  * of the run.  In-flight requests get up to their deadline.  *stop >= 2 (a second signal)
@@ -70,6 +80,7 @@
 
 #include "core/answer.h"
 #include "core/clock.h"
+#include "core/grow.h"
 #include "core/heap.h"
 #include "core/hist.h"
 #include "core/rng.h"
@@ -100,6 +111,9 @@ struct slot {
     char *post;                     /* owned request body buffer */
     size_t post_len, post_cap;
     char errbuf[CURL_ERROR_SIZE];   /* libcurl's words for a failure (CURLOPT_ERRORBUFFER) */
+    int custom;                     /* the handle holds a live item's request settings */
+    char *hdr;                      /* owned; live items: the answer's header lines */
+    size_t hdr_len, hdr_cap;
 };
 
 /* A closed-loop user waiting for its next send; the heap orders them by (due_us, user). */
@@ -182,6 +196,7 @@ static int plan_pull(struct engine *e, struct rt_plan_item *it)
         e->plan_done = 1;
         return 0;
     }
+    it->req = NULL;
     int rc = e->hooks->next(e->hooks->next_ctx, it, e->plan_err, sizeof e->plan_err);
     e->plan_waiting = rc == RT_PLAN_WAIT;
     if (e->plan_waiting)
@@ -219,10 +234,20 @@ static int user_take(struct engine *e, struct rt_plan_item *it)
     return w.user;
 }
 
+static void record_unsent(struct engine *e, const struct rt_plan_item *it);
+
+/* The next open-loop item into pending.  A live source's refusals (it->req->refuse) need no
+   send: they become records at once. */
 static void open_refill(struct engine *e)
 {
-    if (!e->have_pending && plan_pull(e, &e->pending))
-        e->have_pending = 1;
+    while (!e->have_pending && plan_pull(e, &e->pending)) {
+        if (!e->pending.req || !e->pending.req->refuse) {
+            e->have_pending = 1;
+            return;
+        }
+        e->taken++;
+        record_unsent(e, &e->pending);
+    }
 }
 
 /* The time (after t0) of the next send, or INT64_MAX when nothing more is scheduled. */
@@ -327,15 +352,34 @@ static void drop_elapsed(char *d)
         memmove(p, p + 7 + n + 3, strlen(p + 7 + n + 3) + 1);
 }
 
-/* A request that was due but never sent. */
+/* Hand a live item's outcome back to its source (see the opening comment). */
+static void answer_live(struct engine *e, const struct rt_plan_item *it,
+                        const struct rt_record *r, const struct slot *s)
+{
+    const struct rt_engine_hooks *hk = e->hooks;
+    if (!it->req || it->req->refuse || !hk->on_answer)
+        return;
+    struct rt_answer a = { .status = r->error ? 0 : r->status };
+    if (s && !r->error) {
+        a.headers = s->hdr;
+        a.headers_len = s->hdr_len;
+        a.body = s->body;
+        a.body_len = s->body_len;
+    }
+    hk->on_answer(hk->answer_ctx, it, r, &a);
+}
+
+/* A request that was due but never sent (or a live source's refusal). */
 static void record_unsent(struct engine *e, const struct rt_plan_item *it)
 {
+    const char *why = it->req && it->req->refuse ? it->req->refuse : "canceled";
     struct rt_record r = {
         .seq = it->seq, .rev_id = it->rev_id, .scheduled_us = it->scheduled_us,
         .sent_us = -1, .dns_us = -1, .connect_us = -1, .tls_us = -1, .ttfb_us = -1,
-        .total_us = -1, .status = 0, .error = "canceled", .bytes_in = 0, .prediction = -1,
+        .total_us = -1, .status = 0, .error = why, .bytes_in = 0, .prediction = -1,
         .p_true = NAN, .body = NULL, .body_len = 0,
     };
+    answer_live(e, it, &r, NULL);
     e->done++;
     e->net_errors++;
     emit(e, &r);
@@ -410,6 +454,7 @@ static void record_done(struct engine *e, struct slot *s, CURLcode code, int abo
     } else {
         e->net_errors++;
     }
+    answer_live(e, &s->item, &r, s);
     emit(e, &r);
 }
 
@@ -439,6 +484,23 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
     }
     memcpy(s->body + s->body_len, data, n);
     s->body_len += n;
+    return n;
+}
+
+/* CURLOPT_HEADERFUNCTION, live items only: keep the answer's header lines (a status line
+   starts them afresh: an interim 100 answer's lines are dropped). */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct slot *s = ud;
+    size_t n = size * nmemb;
+    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+        s->hdr_len = 0;
+        return n;
+    }
+    /* an absurd header block, or no memory: CURLE_WRITE_ERROR */
+    if (s->hdr_len + n > 65536 ||
+        rt_append(&s->hdr, &s->hdr_len, &s->hdr_cap, data, n, 1024) != 0)
+        return 0;
     return n;
 }
 
@@ -532,6 +594,56 @@ static int render_body(struct engine *e, struct slot *s, int64_t rev_id)
     return 0;
 }
 
+/*
+ * A live item's own request on the slot's handle: its URL, method, headers and body, and its
+ * answer's headers kept.  slot_template undoes it for a plan item.  Returns 0 or -1.
+ */
+static int slot_custom(struct slot *s, const struct rt_request *rq)
+{
+    CURL *c = s->easy;
+    CURLcode rc = CURLE_OK;
+    int head = strcmp(rq->method, "HEAD") == 0;
+    int post = strcmp(rq->method, "POST") == 0;
+    s->custom = 1;
+    s->hdr_len = 0;
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
+    SET(CURLOPT_URL, rq->url);
+    SET(CURLOPT_HTTPHEADER, rq->headers);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, s);
+    if (head) {
+        SET(CURLOPT_NOBODY, 1L);
+    } else if (post || rq->body_len > 0) {
+        SET(CURLOPT_POST, 1L);
+        SET(CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+    } else {
+        SET(CURLOPT_HTTPGET, 1L);
+    }
+    SET(CURLOPT_CUSTOMREQUEST, head || post || strcmp(rq->method, "GET") == 0
+                               ? NULL : rq->method);
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+/* The load's POST for rev_id on the slot's handle (after a live item: set back first). */
+static int slot_template(struct engine *e, struct slot *s, int64_t rev_id)
+{
+    if (s->custom) {
+        curl_easy_setopt(s->easy, CURLOPT_URL, e->http->url);
+        curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, e->headers);
+        curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, NULL);
+        curl_easy_setopt(s->easy, CURLOPT_CUSTOMREQUEST, NULL);
+        curl_easy_setopt(s->easy, CURLOPT_NOBODY, 0L);
+        curl_easy_setopt(s->easy, CURLOPT_POST, 1L);
+        s->custom = 0;
+    }
+    if (render_body(e, s, rev_id) != 0)
+        return -1;
+    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->post);
+    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->post_len);
+    return 0;
+}
+
 /* Send item on a free slot now.  Failures to start are records, not engine errors. */
 static void start(struct engine *e, const struct rt_plan_item *it, int user)
 {
@@ -544,13 +656,11 @@ static void start(struct engine *e, const struct rt_plan_item *it, int user)
     s->attempts = 0;
     s->retry_blocked = 0;
     s->errbuf[0] = '\0';
-    if (render_body(e, s, it->rev_id) != 0) {
+    if ((it->req ? slot_custom(s, it->req) : slot_template(e, s, it->rev_id)) != 0) {
         e->free_slots[e->n_free++] = s;
         record_unsent(e, it);
         return;
     }
-    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->post);
-    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->post_len);
     s->sent_us = rt_mono_us() - e->t0;
     if (curl_multi_add_handle(e->multi, s->easy) != CURLM_OK) {
         e->free_slots[e->n_free++] = s;
@@ -869,6 +979,7 @@ static void engine_free(struct engine *e)
             }
             free(s->body);
             free(s->post);
+            free(s->hdr);
         }
     }
     if (e->multi)

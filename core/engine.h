@@ -46,6 +46,16 @@ struct rt_progress {
                                    rate over the whole run (first to last send) */
 };
 
+/* The upstream's answer to an item sent with its own request (it->req), for on_answer. */
+struct rt_answer {
+    int status;                 /* the HTTP status; 0: no answer (the record's error says why) */
+    const char *headers;        /* the header lines as received ("Name: value\r\n" each,
+                                   the status line left out); valid during the call only */
+    size_t headers_len;
+    const char *body;           /* the answer (up to max_body_bytes); during the call only */
+    size_t body_len;
+};
+
 struct rt_engine_hooks {
     rt_plan_next_fn next;  void *next_ctx;
     /* A live source (next may return RT_PLAN_WAIT, core/plan.h): live = 1 and live_fd its
@@ -53,6 +63,13 @@ struct rt_engine_hooks {
        watches in its epoll set and drains (read) before pulling again.  Open loop only.
        With a live source --duration ends the run on the clock, even when no item comes. */
     int live;  int live_fd;
+    /* A live source's items with their own request (it->req, the recording proxy): each
+       one's outcome, exactly once, just before its record: sent and answered, failed, or
+       never sent (r->sent_us -1); refusals (it->req->refuse) aside.  On the send thread;
+       must be quick.  NULL: not wanted. */
+    void (*on_answer)(void *ctx, const struct rt_plan_item *it, const struct rt_record *r,
+                      const struct rt_answer *a);
+    void *answer_ctx;
     /* Called for each finished request; may take ownership of r->body. */
     void (*on_record)(void *ctx, struct rt_record *r);  void *record_ctx;
     /* Called about every progress_interval_us from the send thread; must be quick.  Without

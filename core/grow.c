@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 void *rt_grow(void *v, size_t n, size_t *cap, size_t elem, size_t initial)
 {
@@ -16,4 +17,27 @@ void *rt_grow(void *v, size_t n, size_t *cap, size_t elem, size_t initial)
         return NULL;
     *cap = c;
     return p;
+}
+
+int rt_append(char **buf, size_t *len, size_t *cap, const void *data, size_t n,
+              size_t initial)
+{
+    if (n > SIZE_MAX - *len)
+        return -1;
+    if (*len + n > *cap) {
+        size_t c = *cap ? *cap : initial;
+        while (c < *len + n) {
+            if (c > SIZE_MAX / 2)
+                return -1;
+            c *= 2;
+        }
+        char *b = realloc(*buf, c);
+        if (!b)
+            return -1;
+        *buf = b;
+        *cap = c;
+    }
+    memcpy(*buf + *len, data, n);
+    *len += n;
+    return 0;
 }

@@ -16,4 +16,12 @@
  */
 void *rt_grow(void *v, size_t n, size_t *cap, size_t elem, size_t initial);
 
+/*
+ * Append data[0..n) to the byte buffer *buf of *len used and *cap allocated bytes, doubling
+ * the capacity (from initial) as needed.  Returns 0, or -1 on overflow or allocation failure
+ * (the buffer is then unchanged and still the caller's).
+ */
+int rt_append(char **buf, size_t *len, size_t *cap, const void *data, size_t n,
+              size_t initial);
+
 #endif

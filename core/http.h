@@ -40,6 +40,23 @@ struct rt_http_config {
  */
 void rt_http_default_trust(char **ca_file, char **ca_path);
 
+struct curl_slist;
+
+/*
+ * One request given whole instead of made from the body template: what the recording proxy
+ * forwards.  Borrowed by the engine from the plan item until its on_answer.
+ */
+struct rt_request {
+    const char *url;            /* the whole URL to send to */
+    const char *method;         /* "GET", "POST", ... */
+    struct curl_slist *headers; /* every header to send, in curl's form */
+    const char *body;           /* may be NULL when body_len is 0 */
+    size_t body_len;
+    /* Non-NULL: do not send; record the item at once with this error word (sent_us NULL),
+       e.g. the proxy's "overload".  No on_answer for it. */
+    const char *refuse;
+};
+
 /* Defaults into a zeroed config (deadline 5 s, max-inflight 1024, template, 1 MiB cap). */
 int rt_http_config_init(struct rt_http_config *c);
 void rt_http_config_free(struct rt_http_config *c);

@@ -90,6 +90,7 @@ static int fill(struct rt_planfeed *f, struct chunk *c, char *err, size_t errlen
     while (c->n < RT_PLANFEED_CHUNK) {
         if (atomic_load_explicit(&f->stop, memory_order_relaxed))
             return 1;
+        c->items[c->n].req = NULL;
         int rc = f->next(f->ctx, &c->items[c->n], err, errlen);
         if (rc <= 0)
             return rc < 0 ? -1 : 0;

@@ -1,6 +1,6 @@
 /*
  * server.c - the HTTP side of `revtrace emulate`: libmicrohttpd with an epoll thread pool (one
- * thread: our own epoll loop around MHD_run, see loop_main),
+ * thread: our own epoll loop around MHD_run, tool/mhdloop),
  * the KServe v1 paths, validation with jansson, and delays by suspended connections.
  *
  * A request that must wait (any profile but fast, a stall) is handed to the service model
@@ -15,14 +15,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +29,7 @@
 
 #include "tool/cli.h"
 #include "core/clock.h"
+#include "tool/mhdloop.h"
 
 #define MODEL_PREFIX "/v1/models/"
 #define NAME_MAX_LEN 200
@@ -66,10 +64,7 @@ struct server {
     pthread_t timer;
     int timer_started;
 
-    pthread_t loop;                 /* --threads 1: our own thread driving MHD_run */
-    int loop_started;
-    atomic_int loop_stop;
-    int wake_pipe[2];               /* --threads 1: non-blocking; a byte wakes the loop */
+    struct rt_mhd_loop loop;        /* --threads 1: our own thread driving MHD_run */
 
     struct creq **ready;            /* timer thread only: answered, to resume */
     size_t n_ready, cap_ready;
@@ -217,17 +212,10 @@ static enum MHD_Result send_outcome(struct server *s, struct creq *r)
 
 /* ---- the timer thread ---- */
 
-/* Wake the --threads 1 loop after resumes: MHD ignores its ITC without an internal polling
- * thread, so MHD_resume_connection alone would not interrupt its wait.  A full pipe already
- * holds a wake-up, so EAGAIN is fine. */
+/* Wake the --threads 1 loop after resumes (tool/mhdloop; a no-op with MHD's own threads). */
 static void wake_loop(struct server *s)
 {
-    if (s->wake_pipe[1] < 0)
-        return;
-    ssize_t w;
-    do
-        w = write(s->wake_pipe[1], "w", 1);
-    while (w < 0 && errno == EINTR);
+    rt_mhd_loop_wake(&s->loop);
 }
 
 static void on_done(void *ctx, void *tag, int status, int64_t at_us)
@@ -629,66 +617,13 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
     }
 }
 
-/* ---- the single-thread event loop ---- */
-
-/*
- * --threads 1 does not use MHD's internal epoll thread: in libmicrohttpd 0.9.75 that thread
- * drains epoll in batches of 128 and, when a batch is full, calls epoll_wait again with the
- * connection timeout (120 s) while the connections it already collected are still waiting
- * to be processed; with edge-triggered epoll and every client waiting for an answer nothing
- * new arrives, so 256 (384, ...) simultaneously ready keep-alive connections stall until a
- * client gives up (measured: 128, 128, then a 1.9 s epoll_wait with timeout 119988 ms).
- * MHD_run() processes with a zero timeout, so this thread waits on MHD's epoll descriptor
- * itself, for MHD_get_timeout() (0 while MHD has ready connections queued), and calls
- * MHD_run().  MHD creates no ITC without an internal thread, so the timer thread wakes this
- * one through wake_pipe after its resumes; loop_stop plus a wake-up ends it.
- */
-static void *loop_main(void *arg)
-{
-    struct server *s = arg;
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-    struct pollfd pf[2] = {
-        { .fd = di ? di->epoll_fd : -1, .events = POLLIN },
-        { .fd = s->wake_pipe[0], .events = POLLIN },
-    };
-    while (!atomic_load(&s->loop_stop)) {
-        MHD_UNSIGNED_LONG_LONG to_ms = 0;
-        int timeout_ms = -1;
-        if (MHD_get_timeout(s->daemon, &to_ms) == MHD_YES)
-            timeout_ms = to_ms > 1000 ? 1000 : (int)to_ms;
-        int n = poll(pf, 2, timeout_ms);
-        if (n < 0 && errno != EINTR)
-            break;
-        if (n > 0 && pf[1].revents) {
-            char buf[256];
-            while (read(s->wake_pipe[0], buf, sizeof buf) > 0)
-                ;
-            if (atomic_load(&s->loop_stop))
-                break;
-        }
-        MHD_run(s->daemon);
-    }
-    return NULL;
-}
-
-/* ---- start, port file, stop ---- */
-
-/* Ten thousand waiting connections need ten thousand descriptors: raise the soft limit. */
-static void raise_nofile(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
+/* ---- start, stop ---- */
 
 /* Everything server_stop looks at, so that it can run after a failure at any later step. */
 static void server_init(struct server *s, const struct emu_config *cfg)
 {
     memset(s, 0, sizeof *s);
-    s->wake_pipe[0] = s->wake_pipe[1] = -1;
-    atomic_init(&s->loop_stop, 0);
+    rt_mhd_loop_init(&s->loop);
     s->cfg = cfg;
     atomic_init(&s->seq, 0);
     pthread_mutex_init(&s->lock, NULL);
@@ -713,10 +648,8 @@ static int start_model(struct server *s)
         rt_msg_error("cannot set up the model: %s", s->model ? "out of memory" : err);
         return -1;
     }
-    /* Before the timer thread, which reads wake_pipe[1]. */
-    if (cfg->threads <= 1 &&
-        (pipe(s->wake_pipe) != 0 || fcntl(s->wake_pipe[0], F_SETFL, O_NONBLOCK) != 0 ||
-         fcntl(s->wake_pipe[1], F_SETFL, O_NONBLOCK) != 0)) {
+    /* Before the timer thread, which wakes the loop. */
+    if (cfg->threads <= 1 && rt_mhd_loop_open(&s->loop) != 0) {
         rt_msg_error("cannot set up the HTTP loop: %s", strerror(errno));
         return -1;
     }
@@ -735,7 +668,7 @@ static int start_model(struct server *s)
 static int start_http(struct server *s)
 {
     const struct emu_config *cfg = s->cfg;
-    /* One thread: our own loop around MHD_run (see loop_main); more: MHD's epoll pool. */
+    /* One thread: our own loop around MHD_run (tool/mhdloop); more: MHD's epoll pool. */
     int own_loop = cfg->threads <= 1;
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
     if (!own_loop)
@@ -760,11 +693,10 @@ static int start_http(struct server *s)
         return -1;
     }
     if (own_loop) {
-        if (pthread_create(&s->loop, NULL, loop_main, s) != 0) {
+        if (rt_mhd_loop_start(&s->loop, s->daemon) != 0) {
             rt_msg_error("cannot start the HTTP loop thread");
             return -1;
         }
-        s->loop_started = 1;
     }
     return 0;
 }
@@ -800,18 +732,11 @@ static void server_stop(struct server *s)
         pthread_mutex_unlock(&s->lock);
         pthread_join(s->timer, NULL);
     }
-    if (s->loop_started) {
-        /* The timer thread is gone; MHD_stop_daemon closes what its last resumes left. */
-        atomic_store(&s->loop_stop, 1);
-        wake_loop(s);
-        pthread_join(s->loop, NULL);
-    }
+    /* The timer thread is gone; MHD_stop_daemon closes what its last resumes left. */
+    rt_mhd_loop_stop(&s->loop);
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
     free(s->ready);
-    for (int i = 0; i < 2; i++)
-        if (s->wake_pipe[i] >= 0)
-            close(s->wake_pipe[i]);
     rt_emu_model_free(s->model);
     emu_faults_free(s->faults);
     pthread_cond_destroy(&s->cond);
@@ -831,7 +756,7 @@ int emu_server_run(const struct emu_config *cfg)
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
-    raise_nofile();
+    rt_raise_nofile();
 
     if (start_model(&s) != 0 || start_http(&s) != 0 || announce(&s) != 0)
         goto out;

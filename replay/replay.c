@@ -169,6 +169,8 @@ struct replay_src {
     int clamp_backwards;             /* recorded run: a time earlier than the previous one is
                                         sent right after it (closed-loop sources) */
     int64_t clamped;
+    int64_t no_rev;                  /* recorded run: rows without a rev_id, skipped (a
+                                        recording proxy's GETs and unreadable bodies) */
     /* trace */
     const struct rt_trace *trace;    /* borrowed */
     size_t pos;
@@ -193,7 +195,9 @@ static int src_row(struct replay_src *s, struct src_row *r, char *err, size_t er
     struct rt_store_row row;
     char why[512];
     why[0] = '\0';
-    int rc = rt_store_cursor_next(s->cur, &row, why, sizeof why);
+    int rc;
+    while ((rc = rt_store_cursor_next(s->cur, &row, why, sizeof why)) == 1 && row.rev_id <= 0)
+        s->no_rev++;
     if (rc < 0) {
         snprintf(err, errlen, "reading %s: %s", s->what, why);
         return -1;
@@ -237,6 +241,7 @@ static void src_reset(struct replay_src *s, const struct rt_replayplan_cfg *cfg)
 {
     rt_replayplan_init(&s->plan, cfg);
     s->clamped = 0;
+    s->no_rev = 0;
     s->pos = 0;
     if (s->cur)
         rt_store_cursor_rewind(s->cur);
@@ -250,6 +255,7 @@ struct src_stats {
     int64_t first_sched_us, last_sched_us;   /* of this shard's */
     int64_t span_src_us;     /* source span within --limit */
     int64_t clamped;
+    int64_t no_rev;          /* source rows without a rev_id, skipped */
 };
 
 static int src_scan(struct replay_src *s, const struct rt_replayplan_cfg *cfg,
@@ -270,6 +276,7 @@ static int src_scan(struct replay_src *s, const struct rt_replayplan_cfg *cfg,
     st->fed = s->plan.fed;
     st->span_src_us = s->plan.fed > 0 ? s->plan.last_src_us - s->plan.t0_src_us : 0;
     st->clamped = s->clamped;
+    st->no_rev = s->no_rev;
     src_reset(s, cfg);
     return 0;
 }
@@ -464,6 +471,9 @@ static int check_source(struct replay *r)
         rt_msg_error("%s", err);
         return r->a.trace ? RT_EXIT_USAGE : RT_EXIT_RUNTIME;
     }
+    if (st->no_rev > 0)
+        rt_msg_warn("%lld requests of %s carry no rev_id (a recording proxy's readiness "
+                    "checks or unreadable bodies): skipped", (long long)st->no_rev, r->what);
     if (st->fed == 0) {
         rt_msg_error("%s has no requests: nothing to replay (revtrace analyze --db %s --list "
                      "shows the runs and their sizes)", r->what,
@@ -535,6 +545,8 @@ static int build_config(struct replay *r)
                         json_integer(st->last_sched_us - st->first_sched_us));
     if (st->clamped)
         json_object_set_new(c, "clamped", json_integer(st->clamped));
+    if (st->no_rev)
+        json_object_set_new(c, "skipped_no_rev_id", json_integer(st->no_rev));
     return RT_GO_ON;
 }
 

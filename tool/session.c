@@ -251,7 +251,7 @@ static int create_run(struct sess *x)
     /* Scheduled time 0, on both clocks. */
     int64_t wall_now = rt_wall_us(), mono_now = rt_mono_us();
     x->wall_now = wall_now;
-    x->t0_wall = wall_now + RT_SESSION_LEAD_US;
+    x->t0_wall = wall_now + (s->live_start ? 0 : RT_SESSION_LEAD_US);
     if (s->start_at_unix_us > x->t0_wall)
         x->t0_wall = s->start_at_unix_us;
     x->t0_mono = mono_now + (x->t0_wall - wall_now);
@@ -356,6 +356,7 @@ static void drive(struct sess *x)
         .on_progress = on_progress, .progress_ctx = x,  /* also tells a storage fault */
         .progress_interval_us = v->progress_interval_us,
         .stop = &stop_flag,
+        .on_answer = s->on_answer, .answer_ctx = s->next_ctx,
     };
     struct rt_planfeed *feed = NULL;
     if (s->live_start) {

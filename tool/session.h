@@ -36,10 +36,16 @@ struct rt_session {
     int64_t start_at_unix_us;         /* 0: now */
     /* A live source (next may return RT_PLAN_WAIT, core/plan.h), e.g. capture --follow: when
        set, called with next_ctx and the monotonic time of scheduled time 0 right before the
-       engine starts; it starts the source and gives its wake fd.  0, or -1 with err (the run
-       then fails).  The caller stops the source after the session. */
+       engine starts; it starts the source and gives its wake fd.  0, or -1 with err (the
+       run then fails).  The caller stops the source after the session.  Scheduled time 0
+       of a live run is the session's start, with no lead: its items are stamped as they
+       come, so none is stamped before time 0. */
     int (*live_start)(void *next_ctx, int64_t t0_mono_us, int *wake_fd, char *err,
                       size_t errlen);
+    /* A live source whose items carry their own request (it->req, the recording proxy):
+       called with next_ctx for each one's outcome (core/engine.h, rt_engine_hooks). */
+    void (*on_answer)(void *next_ctx, const struct rt_plan_item *it, const struct rt_record *r,
+                      const struct rt_answer *a);
 };
 
 /* Where a run failed; it decides how the error is worded. */

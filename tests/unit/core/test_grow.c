@@ -1,0 +1,79 @@
+/*
+ * test_grow.c - rt_append: bytes appended across many calls come out whole and in order, the
+ * capacity starts at `initial` and doubles (never shrinks, always holds len), a zero-length
+ * append changes nothing, and an append that would overflow size_t fails leaving the buffer
+ * as it was.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/grow.h"
+
+static void test_append_in_order(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char piece[40];
+    size_t want = 0;
+    for (int i = 0; i < 500; i++) {
+        int n = snprintf(piece, sizeof piece, "<%d>", i);
+        assert_int_equal(rt_append(&buf, &len, &cap, piece, (size_t)n, 16), 0);
+        want += (size_t)n;
+        assert_int_equal(len, want);
+        assert_true(cap >= len);
+        assert_int_equal(cap & (cap - 1), 0);      /* 16 doubled: a power of two */
+    }
+    size_t pos = 0;
+    for (int i = 0; i < 500; i++) {
+        int n = snprintf(piece, sizeof piece, "<%d>", i);
+        assert_memory_equal(buf + pos, piece, (size_t)n);
+        pos += (size_t)n;
+    }
+    free(buf);
+}
+
+static void test_first_capacity_and_empty(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    assert_int_equal(rt_append(&buf, &len, &cap, "abc", 3, 100), 0);
+    assert_int_equal(cap, 100);
+    assert_int_equal(rt_append(&buf, &len, &cap, "", 0, 100), 0);
+    assert_int_equal(len, 3);
+    assert_int_equal(cap, 100);
+    assert_memory_equal(buf, "abc", 3);
+    free(buf);
+}
+
+static void test_overflow_fails_unchanged(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    assert_int_equal(rt_append(&buf, &len, &cap, "xy", 2, 8), 0);
+    char *before = buf;
+    assert_int_equal(rt_append(&buf, &len, &cap, "z", SIZE_MAX - 1, 8), -1);
+    assert_ptr_equal(buf, before);
+    assert_int_equal(len, 2);
+    assert_int_equal(cap, 8);
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_append_in_order),
+        cmocka_unit_test(test_first_capacity_and_empty),
+        cmocka_unit_test(test_overflow_fails_unchanged),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
