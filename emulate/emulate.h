@@ -28,7 +28,8 @@ struct emu_config {
     const char *port_file;          /* borrowed from argv; NULL: none */
     struct rt_emu_params params;    /* the profile, with overrides applied */
     uint64_t seed;
-    int threads;                    /* MHD thread pool size */
+#define EMU_MAX_THREADS 64          /* the most --threads takes */
+    int threads;                    /* HTTP threads: daemons, each with its own loop */
     const char *model_version;      /* borrowed */
     int64_t max_body_bytes;         /* request bodies beyond: 413 */
     int describe;

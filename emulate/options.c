@@ -33,7 +33,7 @@ static const struct rt_opt server_opts[] = {
       "free one)" },
     { "port-file", 0, "FILE", O_PORT_FILE,
       "write the port number there once accepting (atomic rename)" },
-    { "threads", 0, "N", O_THREADS, "HTTP threads (default 2; 1 = one event loop)" },
+    { "threads", 0, "N", O_THREADS, "HTTP threads, each its own event loop (default 2)" },
     { "quiet", 'q', NULL, O_QUIET, "no start-up line on stderr" },
     { NULL, 0, NULL, 0, NULL },
 };
@@ -173,7 +173,7 @@ static int on_opt(void *vctx, int id, const char *arg, char *err, size_t errlen)
         cfg->port_file = arg;
         return 0;
     case O_THREADS:
-        if (rt_parse_count(arg, &v) != 0 || v < 1 || v > 64)
+        if (rt_parse_count(arg, &v) != 0 || v < 1 || v > EMU_MAX_THREADS)
             return rt_opt_fail(err, errlen, "want a number from 1 to 64");
         cfg->threads = (int)v;
         return 0;

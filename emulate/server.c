@@ -52,7 +52,11 @@ struct creq {
 
 struct server {
     const struct emu_config *cfg;   /* borrowed */
-    struct MHD_Daemon *daemon;
+    /* One daemon per HTTP thread, each driven by its own loop (tool/mhdloop) on its own socket
+       bound to the same address with SO_REUSEPORT: the kernel spreads the connections. */
+    struct MHD_Daemon *daemons[EMU_MAX_THREADS];
+    struct rt_mhd_loop loops[EMU_MAX_THREADS];
+    int n_daemons;
     struct emu_faults *faults;
     atomic_uint_fast64_t seq;       /* valid prediction requests so far */
 
@@ -63,8 +67,6 @@ struct server {
     int64_t wake_us;                /* when the timer thread means to wake */
     pthread_t timer;
     int timer_started;
-
-    struct rt_mhd_loop loop;        /* --threads 1: our own thread driving MHD_run */
 
     struct creq **ready;            /* timer thread only: answered, to resume */
     size_t n_ready, cap_ready;
@@ -212,10 +214,11 @@ static enum MHD_Result send_outcome(struct server *s, struct creq *r)
 
 /* ---- the timer thread ---- */
 
-/* Wake the --threads 1 loop after resumes (tool/mhdloop; a no-op with MHD's own threads). */
+/* Wake every HTTP loop after a batch of resumes: MHD_run must see them (tool/mhdloop). */
 static void wake_loop(struct server *s)
 {
-    rt_mhd_loop_wake(&s->loop);
+    for (int i = 0; i < s->cfg->threads; i++)
+        rt_mhd_loop_wake(&s->loops[i]);
 }
 
 static void on_done(void *ctx, void *tag, int status, int64_t at_us)
@@ -623,7 +626,8 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
 static void server_init(struct server *s, const struct emu_config *cfg)
 {
     memset(s, 0, sizeof *s);
-    rt_mhd_loop_init(&s->loop);
+    for (int i = 0; i < EMU_MAX_THREADS; i++)
+        rt_mhd_loop_init(&s->loops[i]);
     s->cfg = cfg;
     atomic_init(&s->seq, 0);
     pthread_mutex_init(&s->lock, NULL);
@@ -635,7 +639,7 @@ static void server_init(struct server *s, const struct emu_config *cfg)
 }
 
 /*
- * The model, the fault injector, the --threads 1 wake-up pipe and the timer thread.  Returns 0,
+ * The model, the fault injector, the loops' wake-up pipes and the timer thread.  Returns 0,
  * or -1 after saying why.
  */
 static int start_model(struct server *s)
@@ -649,10 +653,11 @@ static int start_model(struct server *s)
         return -1;
     }
     /* Before the timer thread, which wakes the loop. */
-    if (cfg->threads <= 1 && rt_mhd_loop_open(&s->loop) != 0) {
-        rt_msg_error("cannot set up the HTTP loop: %s", strerror(errno));
-        return -1;
-    }
+    for (int i = 0; i < cfg->threads; i++)
+        if (rt_mhd_loop_open(&s->loops[i]) != 0) {
+            rt_msg_error("cannot set up the HTTP loop: %s", strerror(errno));
+            return -1;
+        }
     if (pthread_create(&s->timer, NULL, timer_main, s) != 0) {
         rt_msg_error("cannot start the timer thread");
         return -1;
@@ -661,39 +666,55 @@ static int start_model(struct server *s)
     return 0;
 }
 
-/*
- * The MHD daemon on cfg's address and, for --threads 1, the loop thread around it.  Returns 0,
- * or -1 after saying why.
- */
-static int start_http(struct server *s)
+/* One daemon on addr (port already fixed unless it is the first), with no thread of its own. */
+static struct MHD_Daemon *start_daemon(struct server *s, const struct sockaddr *addr)
 {
-    const struct emu_config *cfg = s->cfg;
-    /* One thread: our own loop around MHD_run (tool/mhdloop); more: MHD's epoll pool. */
-    int own_loop = cfg->threads <= 1;
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
-    if (!own_loop)
-        flags |= MHD_USE_INTERNAL_POLLING_THREAD;
-    if (cfg->listen.family == AF_INET6)
+    if (s->cfg->listen.family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->daemon = MHD_start_daemon(
+    return MHD_start_daemon(
         flags, 0, NULL, NULL, handle, s,
-        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen.sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(own_loop ? 0 : cfg->threads),
+        MHD_OPTION_SOCK_ADDR, addr,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)(s->cfg->threads > 1),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)6144,
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
         MHD_OPTION_END);
-    if (!s->daemon) {
-        char url[96];
-        rt_msg_error("cannot listen on %s (address in use, or not allowed?); pick another "
-                     "with --listen ADDR:PORT",
-                     rt_listen_url(&cfg->listen, cfg->listen.port, url, sizeof url) + 7);
-        return -1;
-    }
-    if (own_loop) {
-        if (rt_mhd_loop_start(&s->loop, s->daemon) != 0) {
+}
+
+/*
+ * The HTTP side: --threads daemons, each on its own socket bound to cfg's address (the first
+ * picks the port when it is 0, the others share it through SO_REUSEPORT), each driven by our
+ * own loop thread (tool/mhdloop explains why not MHD's internal epoll threads: its pool
+ * stalls with 256 simultaneously ready keep-alive connections).  Returns 0, or -1 after
+ * saying why.
+ */
+static int start_http(struct server *s)
+{
+    const struct emu_config *cfg = s->cfg;
+    struct sockaddr_storage addr = cfg->listen.sa;
+    for (int i = 0; i < cfg->threads; i++) {
+        s->daemons[i] = start_daemon(s, (const struct sockaddr *)&addr);
+        if (!s->daemons[i]) {
+            char url[96];
+            rt_msg_error("cannot listen on %s (address in use, or not allowed?); pick another "
+                         "with --listen ADDR:PORT",
+                         rt_listen_url(&cfg->listen, cfg->listen.port, url, sizeof url) + 7);
+            return -1;
+        }
+        s->n_daemons = i + 1;
+        if (i == 0) {       /* the others bind the port the first one got */
+            const union MHD_DaemonInfo *di =
+                MHD_get_daemon_info(s->daemons[0], MHD_DAEMON_INFO_BIND_PORT);
+            in_port_t port = htons(di ? di->port : (uint16_t)cfg->listen.port);
+            if (addr.ss_family == AF_INET6)
+                ((struct sockaddr_in6 *)&addr)->sin6_port = port;
+            else
+                ((struct sockaddr_in *)&addr)->sin_port = port;
+        }
+        if (rt_mhd_loop_start(&s->loops[i], s->daemons[i]) != 0) {
             rt_msg_error("cannot start the HTTP loop thread");
             return -1;
         }
@@ -706,7 +727,7 @@ static int announce(const struct server *s)
 {
     const struct emu_config *cfg = s->cfg;
     char err[4400];
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemons[0], MHD_DAEMON_INFO_BIND_PORT);
     int port = di ? (int)di->port : cfg->listen.port;
     if (cfg->port_file && rt_listen_write_port_file(cfg->port_file, port, err, sizeof err) != 0) {
         rt_msg_error("%s", err);
@@ -733,9 +754,10 @@ static void server_stop(struct server *s)
         pthread_join(s->timer, NULL);
     }
     /* The timer thread is gone; MHD_stop_daemon closes what its last resumes left. */
-    rt_mhd_loop_stop(&s->loop);
-    if (s->daemon)
-        MHD_stop_daemon(s->daemon);
+    for (int i = 0; i < EMU_MAX_THREADS; i++)
+        rt_mhd_loop_stop(&s->loops[i]);
+    for (int i = 0; i < s->n_daemons; i++)
+        MHD_stop_daemon(s->daemons[i]);
     free(s->ready);
     rt_emu_model_free(s->model);
     emu_faults_free(s->faults);
