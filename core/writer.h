@@ -20,7 +20,9 @@ struct rt_writer;
  */
 int rt_writer_start(const char *db_path, int64_t run_id, int64_t commit_interval_us,
                     struct rt_writer **out, char *err, size_t errlen);
-/* Queue a copy of *r; takes ownership of r->body (sets it to NULL).  Never blocks on disk. */
+/* Queue a copy of *r; takes ownership of r->body (sets it to NULL) and copies the raw
+   r->answer, which the writer thread parses and (answer_keep) compresses.  Never blocks on
+   disk. */
 void rt_writer_push(struct rt_writer *w, struct rt_record *r);
 /* Records committed so far (for progress); thread-safe. */
 int64_t rt_writer_committed(struct rt_writer *w);
