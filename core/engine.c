@@ -31,19 +31,20 @@
  * from a server on the same machine.
  *
  * How many out at once (open loop): --max-inflight is the ceiling, not the target.  Below it
- * the engine keeps at most POOL_FLOOR + POOL_HEADROOM x (send rate x mean service time)
+ * the engine keeps at most POOL_FLOOR + POOL_HEADROOM x (send rate x median service time)
  * requests out, both measured over the last POOL_WINDOW_US (Little's law: rate x service
- * time is what the server holds; the median service time, so that a stall of a few ms does
- * not count as a slow server), growing at most twofold per window; before the
- * first answers, POOL_FLOOR, doubled after each window without an answer in which sends
- * waited.  A send that finds that many out waits for an answer, its wait
- * recorded as lag.  Measured against nginx (one worker) at 20,000/s on 2 vCPUs: with every
- * due send allowed a new connection, a server stall of a few ms opened hundreds of
- * connections, the server and the loop then spent more per request across them, and the
- * run never recovered (--max-inflight 1024: p99 lag 476 ms, service p99 234 ms; 400: 126
- * ms; 100: 6.9 ms; 50: 1.1 ms); the same happened in the first 250 ms of every fast run,
- * while each new connection cost more than the gap between two sends.  A server slower
- * than a window gets its pool by doubling (32 to 1,024 in 1.25 s), then by its answers.
+ * time is what the server holds; the median, so that a stall of a few ms does not count as
+ * a slow server), the cap growing at most twofold per window.  Before the first answers the
+ * cap is POOL_FLOOR; while a due send has waited POOL_GROW_WAIT_US for it, it doubles every
+ * POOL_GROW_WAIT_US (a server slow from the start, or one that just got slower: 32 to 1,024
+ * in 50 ms) until the next window's answers set it.  A send that finds the cap reached
+ * waits for an answer, its wait recorded as lag (latency counts from the schedule).
+ * Measured against nginx (one worker) at 20,000/s on 2 vCPUs: with every due send allowed a
+ * new connection, a server stall of a few ms opened hundreds of connections, the server and
+ * the loop then spent more per request across them, and the run never recovered
+ * (--max-inflight 1024: p99 lag 476 ms, service p99 234 ms; 400: 126 ms; 100: 6.9 ms; 50:
+ * 1.1 ms); it began in the first 250 ms of every fast run, while each new connection cost
+ * more than the gap between two sends.
  *
  * No silent re-sends: when a reused keep-alive connection closes (RST, or FIN after a stall)
  * before any byte of the answer, libcurl re-sends the request on a fresh connection ("Connection
@@ -102,6 +103,7 @@
 #define POOL_FLOOR 32
 #define POOL_HEADROOM 4
 #define POOL_WINDOW_US 250000
+#define POOL_GROW_WAIT_US 50000
 /* Slots made up front (more on demand, up to --max-inflight). */
 #define SLOTS_AHEAD 16
 /* Longest sleep when nothing is scheduled (progress, stop flag). */
@@ -152,7 +154,7 @@ struct engine {
     int pool_cap;                   /* requests out at most now (<= max_slots; see above) */
     int64_t win_start, win_sent;    /* the pool's window: start (after t0), e->sent then */
     struct rt_hist win_service;     /* the service times of the window's answers */
-    int win_bound;                  /* 1: in the window a due send waited for the cap */
+    int64_t cap_grown;              /* after t0: when the pool last doubled (pool_wait) */
     int pwait2;                     /* 1: epoll_pwait2 may be there (sleep_until) */
     uint32_t *fd_ev;                /* owned: per socket, the epoll events on_socket set */
     size_t fd_cap;
@@ -560,6 +562,19 @@ static int slot_room(const struct engine *e)
            (e->n_free > 0 || e->n_slots < e->max_slots);
 }
 
+/* The pool's cap binds: double it when the due send has waited POOL_GROW_WAIT_US and the cap
+   did not double in the last POOL_GROW_WAIT_US (see the opening comment).  1 when there is
+   room now. */
+static int pool_wait(struct engine *e, int64_t now_rel)
+{
+    if (e->load->closed_loop || e->pool_cap >= e->max_slots ||
+        next_due(e) > now_rel - POOL_GROW_WAIT_US || now_rel - e->cap_grown < POOL_GROW_WAIT_US)
+        return 0;
+    e->pool_cap = 2 * e->pool_cap >= e->max_slots ? e->max_slots : 2 * e->pool_cap;
+    e->cap_grown = now_rel;
+    return slot_room(e);
+}
+
 /* Open loop, once a window: the requests out at most from now on (see the opening comment). */
 static void pool_update(struct engine *e, int64_t now_rel)
 {
@@ -571,8 +586,6 @@ static void pool_update(struct engine *e, int64_t now_rel)
         double rate = (double)(e->sent - e->win_sent) * 1e6 / (double)dt;
         double service_s = (double)rt_hist_quantile(&e->win_service, 0.5) / 1e6;
         cap = POOL_FLOOR + ceil(POOL_HEADROOM * rate * service_s);
-    } else if (e->win_bound) {
-        cap = 2.0 * e->pool_cap;    /* no answer in a whole window and sends waited */
     }
     if (cap > 2.0 * e->pool_cap)
         cap = 2.0 * e->pool_cap;
@@ -580,7 +593,6 @@ static void pool_update(struct engine *e, int64_t now_rel)
     e->win_start = now_rel;
     e->win_sent = e->sent;
     rt_hist_reset(&e->win_service);
-    e->win_bound = 0;
 }
 
 /* Send item on a free slot now.  Failures to start are records, not engine errors. */
@@ -725,10 +737,8 @@ static int send_due(struct engine *e, int64_t *now_rel)
 {
     int n = 0;
     while (!e->stopping) {
-        if (!slot_room(e)) {
-            e->win_bound |= next_due(e) <= *now_rel;
+        if (!slot_room(e) && !pool_wait(e, *now_rel))
             break;
-        }
         if (e->load->closed_loop) {
             if (e->plan_done || waiting_due(e) > *now_rel)
                 break;
