@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include "core/units.h"
 
@@ -159,6 +160,7 @@ int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, s
         if (rt_parse_count(arg, &v) != 0 || v < 1 || v > 100000)
             return rt_opt_fail(err, errlen, "give a whole number from 1 to 100000");
         h->max_inflight = (int)v;
+        o->max_inflight_set = 1;
         return 0;
     case OPT_HEADER:
         return add_header(h, arg, err, errlen);
@@ -207,6 +209,39 @@ int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, s
     }
 }
 
+/*
+ * Room for one socket per request out (see rt_runopt_finish).  Running out mid-run would
+ * fail requests for a reason of ours (recorded as error 'local'), so a run that cannot fit
+ * is refused before it starts.
+ */
+static int fit_open_files(struct rt_run_opts *o, char *err, size_t errlen)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    if (rl.rlim_cur < rl.rlim_max && rl.rlim_max != RLIM_INFINITY) {
+        struct rlimit up = { .rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max };
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            rl.rlim_cur = rl.rlim_max;
+    }
+    rlim_t need = (rlim_t)o->http.max_inflight + RT_RUN_FDS;
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+        return 0;
+    unsigned long long have = (unsigned long long)rl.rlim_cur;
+    unsigned long long fits = have > RT_RUN_FDS ? have - RT_RUN_FDS : 0;
+    if (!o->max_inflight_set && fits >= 1) {
+        o->http.max_inflight = (int)fits;
+        return 0;
+    }
+    snprintf(err, errlen, "--max-inflight %d needs %llu open files (a socket per request out "
+             "and %d more), but this process may open only %llu (RLIMIT_NOFILE%s); raise it "
+             "with `ulimit -n %llu` before the run, or give --max-inflight %llu or less",
+             o->http.max_inflight, (unsigned long long)need, RT_RUN_FDS, have,
+             rl.rlim_cur == rl.rlim_max ? ", its hard limit: raising that takes root or "
+             "/etc/security/limits.conf" : "", (unsigned long long)need, fits);
+    return -1;
+}
+
 int rt_runopt_finish(struct rt_run_opts *o, const char *url, char *err, size_t errlen)
 {
     if (!url || !*url) {
@@ -228,6 +263,8 @@ int rt_runopt_finish(struct rt_run_opts *o, const char *url, char *err, size_t e
         return -1;
     }
     if (rt_body_template_check(o->http.body_template, err, errlen) != 0)
+        return -1;
+    if (fit_open_files(o, err, errlen) != 0)
         return -1;
     return replace(&o->http.url, url, err, errlen);
 }
