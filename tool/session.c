@@ -22,13 +22,17 @@
  * The exit status names the first signal (130 or 143); with --quiet it is the only word of it.
  *
  * A plan that reads the disk (replay --from: SQLite) runs on a loader thread (core/planfeed)
- * that reads ahead of the engine, so the send thread touches only sockets.
+ * that reads ahead of the engine, so the send thread touches only sockets.  For the same
+ * reason the progress display runs on a view thread: the engine's snapshot is copied into a
+ * mailbox (a mutex and a condition variable; the latest snapshot wins) and the view thread
+ * hands it to the view, so formatting and writing the line never hold up a send.
  *
  * The lifecycle says nothing itself: it hands the view what happens while the run goes and
  * fills a struct rt_session_result at its end, so that the wording has one home and a test.
  */
 #include "tool/session.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +61,16 @@ static void on_signal(int sig)
         stop_flag = stop_flag + 1;
 }
 
+/* The progress mailbox between the send thread and the view thread (see the opening
+   comment). */
+struct mailbox {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct rt_progress snap;            /* guarded by mu */
+    int full, closed;                   /* guarded by mu */
+    pthread_t thread;
+};
+
 /* One run on its way: what rt_session_exec holds and what it has counted so far. */
 struct sess {
     struct rt_session *s;                 /* borrowed */
@@ -73,6 +87,7 @@ struct sess {
     int64_t done;                         /* requests the engine finished */
     struct sigaction old_int, old_term, old_pipe;
     int handlers;                         /* 1: the old_* actions are to be restored */
+    struct mailbox box;                   /* progress, when the view shows it */
 };
 
 static void on_record(void *ctx, struct rt_record *r)
@@ -84,7 +99,74 @@ static void on_record(void *ctx, struct rt_record *r)
     rt_writer_push(x->writer, r);
 }
 
+/* The engine's hook, on the send thread: post the snapshot, never wait for the terminal. */
 static void on_progress(void *ctx, const struct rt_progress *p)
+{
+    struct mailbox *b = &((struct sess *)ctx)->box;
+    pthread_mutex_lock(&b->mu);
+    b->snap = *p;
+    b->full = 1;
+    pthread_cond_signal(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* The view thread: show each snapshot posted, until the mailbox is closed and empty. */
+static void *view_main(void *arg)
+{
+    struct sess *x = arg;
+    struct mailbox *b = &x->box;
+    pthread_mutex_lock(&b->mu);
+    for (;;) {
+        while (!b->full && !b->closed)
+            pthread_cond_wait(&b->cv, &b->mu);
+        if (!b->full)
+            break;
+        struct rt_progress p = b->snap;
+        b->full = 0;
+        pthread_mutex_unlock(&b->mu);
+        x->view->progress(x->view->ctx, &p, stop_flag);
+        pthread_mutex_lock(&b->mu);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+/* Start the view thread (signals stay with the send loop).  0, or -1: progress is then shown
+   from the send thread as before. */
+static int view_start(struct sess *x)
+{
+    struct mailbox *b = &x->box;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cv, NULL);
+    b->full = b->closed = 0;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&b->thread, NULL, view_main, x);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        pthread_cond_destroy(&b->cv);
+        pthread_mutex_destroy(&b->mu);
+        return -1;
+    }
+    return 0;
+}
+
+/* After the engine: the last snapshot is shown, then the thread ends. */
+static void view_stop(struct sess *x)
+{
+    struct mailbox *b = &x->box;
+    pthread_mutex_lock(&b->mu);
+    b->closed = 1;
+    pthread_cond_signal(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    pthread_join(b->thread, NULL);
+    pthread_cond_destroy(&b->cv);
+    pthread_mutex_destroy(&b->mu);
+}
+
+/* Without a view thread: the view is called on the send thread. */
+static void on_progress_direct(void *ctx, const struct rt_progress *p)
 {
     struct sess *x = ctx;
     x->view->progress(x->view->ctx, p, stop_flag);
@@ -284,11 +366,16 @@ static void drive(struct sess *x)
         hooks.next = rt_planfeed_next;
         hooks.next_ctx = feed;
     }
+    int viewing = v->progress && view_start(x) == 0;
+    if (v->progress && !viewing)
+        hooks.on_progress = on_progress_direct;
     struct rt_engine_result er;
     memset(&er, 0, sizeof er);
     x->engine_rc = rt_engine_run(&s->opts->http, &s->load, &hooks, x->t0_mono, &er,
                                  x->res->error, sizeof x->res->error);
     x->end_mono = rt_mono_us();
+    if (viewing)
+        view_stop(x);
     rt_planfeed_stop(feed);
     x->done = er.done;
     x->ran = 1;
