@@ -41,7 +41,8 @@ const struct rt_opt rt_runopt_table[] = {
     { "deadline", 0, "D", OPT_DEADLINE,
       "per-request deadline; later answers are cut, error 'deadline' (default 5s)" },
     { "max-inflight", 0, "N", OPT_MAX_INFLIGHT,
-      "at most N requests outstanding; later sends wait (default 1024)" },
+      "at most N requests outstanding (the ceiling of a pool sized from the server's answers); "
+      "later sends wait (default 1024)" },
     { "header", 'H', "'NAME: VALUE'", OPT_HEADER, "add a request header (repeatable); secret values (Authorization, tokens, keys) are never stored or printed" },
     { "host", 0, "NAME", OPT_HOST, "override the Host header (the URL still picks the address)" },
     { "body", 0, "TEMPLATE", OPT_BODY,
