@@ -950,6 +950,29 @@ static void serve_sockets(struct engine *e, int timeout_ms)
     serve_events(e, evs, epoll_wait(e->epoll_fd, evs, MAX_EVENTS, timeout_ms));
 }
 
+/*
+ * --timing precise: watch the sockets busily until the monotonic time wake_abs or until one is
+ * served.  The kernel says when the time has come (the timerfd, armed at wake_abs, turns
+ * ready), so a turn of the spin reads no clock: it is one epoll_wait with a zero timeout.
+ */
+static void spin_until(struct engine *e, int64_t wake_abs, int64_t now)
+{
+    struct itimerspec its = {
+        .it_value = { .tv_sec = wake_abs / 1000000,
+                      .tv_nsec = (long)(wake_abs % 1000000) * 1000 },
+    };
+    if (wake_abs <= now || e->timer_fd < 0 ||
+        timerfd_settime(e->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
+        serve_sockets(e, 0);
+        return;
+    }
+    struct epoll_event evs[MAX_EVENTS];
+    int n;
+    while ((n = epoll_wait(e->epoll_fd, evs, MAX_EVENTS, 0)) == 0)
+        ;
+    serve_events(e, evs, n);
+}
+
 /* Sleep until the monotonic time wake_abs - spin_us or until a socket is ready (now: the
    monotonic time).  epoll_pwait2 takes the timeout in nanoseconds (Linux 5.11): one system
    call per wait; on an older kernel the timerfd ends the wait (two more per wait). */
@@ -958,7 +981,7 @@ static void sleep_until(struct engine *e, int64_t wake_abs, int64_t now)
     int64_t arm = wake_abs - e->spin_us;
     int64_t left = arm - now;
     if (left <= 0) {
-        serve_sockets(e, 0);    /* --timing precise: the last stretch, busily */
+        spin_until(e, wake_abs, now);     /* --timing precise: the last stretch, busily */
         return;
     }
     if (e->pwait2) {
