@@ -4,7 +4,9 @@
 #   make deps       install the Debian packages the build needs (only the missing ones)
 #   make check      deps, then every test: release, ASan and UBSan builds
 #   make demo       deps, build, run the main job on the bundled emulator, write a report
-#   make bench      deps, build, run the benchmarks (prints a table, asserts nothing timed)
+#   make bench      deps + bench deps (nginx-light, wrk, nghttp2-client), build, run the
+#                   benchmarks (prints a table, asserts nothing timed);
+#                   REVTRACE_BASELINE=/path/to/old/revtrace adds a before column
 #   make calibrate  compare the emulator's profiles with the published locust runs
 #   make asan|ubsan build that variant under build/<variant>/ and run its tests
 #   make fuzz       build the libFuzzer harnesses (clang)
@@ -67,7 +69,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # What a unit test of folder F links: F's archive, then the layers below it.
 unit_libs = $(LIB_$(1)) $(if $(filter-out core,$(1)),$(if $(filter-out tool,$(1)),$(LIB_tool)) $(LIB_core))
 
-.PHONY: all deps check test demo bench calibrate asan ubsan fuzz install uninstall clean man \
+.PHONY: all deps bench-deps check test demo bench calibrate asan ubsan fuzz install uninstall clean man \
         binary unit-tests run-tests
 
 ifeq ($(VARIANT),release)
@@ -138,7 +140,11 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory revtrace
 	$(Q)sh data/demo.sh
 
-bench: deps
+# The benchmark's own packages (nginx-light, wrk, nghttp2-client), not needed by the tests.
+bench-deps: deps
+	$(Q)sh tests/deps.sh bench
+
+bench: bench-deps
 	$(Q)$(MAKE) --no-print-directory revtrace
 	$(Q)sh bench/bench.sh
 

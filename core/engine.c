@@ -1,11 +1,13 @@
 /*
- * engine.c - the send loop (see engine.h): one thread, one libcurl multi handle, a fixed
- * pool of request slots.
+ * engine.c - the send loop (see engine.h): one thread, one libcurl multi handle, a pool
+ * of request slots that grows on demand up to --max-inflight.
  *
  * Each slot owns an easy handle set up once (URL, headers, callbacks, deadline) and reused
  * for every request it carries, so connections stay in the multi's pool and are reused
  * (keep-alive); only the body pointer changes per request.  CURLOPT_PRIVATE points back at
- * the slot.
+ * the slot.  Slots are made when a send finds none free (a few µs each), never all up front:
+ * --max-inflight 100000 for a 3-request run made 100,000 handles (580 MB) before the first
+ * send; now it makes as many as were ever in flight at once.
  *
  * curl is driven through its socket interface (curl_multi_socket_action): curl tells us
  * which sockets to watch (an epoll set) and when its own timer is due, and we hand it only
@@ -16,16 +18,33 @@
  * records after each and sending again as soon as a send falls due, so a burst of answers
  * never holds a send back for more than one socket's work.
  *
- * Waiting: when the next send (or curl's timer) is more than BUSY_US away, the loop sleeps
- * in epoll_wait with a timerfd armed BUSY_US before it; within BUSY_US it busy-polls
- * (epoll_wait with a zero timeout, clock read per turn) instead of sleeping.  Measured on
- * the 2-vCPU KVM guests we run on (cpuidle haltpoll with guest_halt_poll_ns=0): a thread
- * that sleeps lets its vCPU halt, and about one wakeup in 2,000 then comes 1-4.6 ms late
- * (200 µs nanosleeps: 6-10 of 21,000 over 1 ms, max 4.0 ms), even with timer slack 1 ns and
- * an idle machine; with the vCPU kept busy the worst was 140 µs.  Every late wakeup delayed
- * a cluster of sends (p99.9 lag 0.7-2.3 ms at 1,000-10,000/s).  The price: at rates above
- * about 1e6/BUSY_US per second the send thread keeps one core busy for the whole run, which
- * a load generator can afford on the 2-core target (the server gets the other core).
+ * Waiting (--timing): by default (sleep) the loop sleeps in epoll_wait with a timerfd armed
+ * at the next send (timer slack 1 ns), so a run costs CPU in proportion to its requests, not
+ * a core.  With --timing precise, when the next send (or curl's timer) is less than
+ * PRECISE_SPIN_US away the loop busy-polls (epoll_wait with a zero timeout) instead of
+ * sleeping, as every run did before.  Measured on the 2-vCPU KVM guests we run on (cpuidle
+ * haltpoll with guest_halt_poll_ns=0): a thread that sleeps lets its vCPU halt, and about
+ * one wakeup in 2,000 then comes 1-4.6 ms late, even with timer slack 1 ns and an idle
+ * machine; with the vCPU kept busy the worst was 140 µs.  That tail is below the p99 (p99
+ * send lag at 2,000/s stays well under 1 ms asleep, see bench/bench.sh) but shows at p99.9;
+ * precise buys it back at the price of a core from about 500 sends/s, and takes that core
+ * from a server on the same machine.
+ *
+ * How many out at once (open loop): --max-inflight is the ceiling, not the target.  Below it
+ * the engine keeps at most POOL_FLOOR + POOL_HEADROOM x (send rate x median service time)
+ * requests out, both measured over the last POOL_WINDOW_US (Little's law: rate x service
+ * time is what the server holds; the median, so that a stall of a few ms does not count as
+ * a slow server), the cap growing at most twofold per window.  Before the first answers the
+ * cap is POOL_FLOOR; while a due send has waited POOL_GROW_WAIT_US for it, it doubles every
+ * POOL_GROW_WAIT_US (a server slow from the start, or one that just got slower: 32 to 1,024
+ * in 50 ms) until the next window's answers set it.  A send that finds the cap reached
+ * waits for an answer, its wait recorded as lag (latency counts from the schedule).
+ * Measured against nginx (one worker) at 20,000/s on 2 vCPUs: with every due send allowed a
+ * new connection, a server stall of a few ms opened hundreds of connections, the server and
+ * the loop then spent more per request across them, and the run never recovered
+ * (--max-inflight 1024: p99 lag 476 ms, service p99 234 ms; 400: 126 ms; 100: 6.9 ms; 50:
+ * 1.1 ms); it began in the first 250 ms of every fast run, while each new connection cost
+ * more than the gap between two sends.
  *
  * No silent re-sends: when a reused keep-alive connection closes (RST, or FIN after a stall)
  * before any byte of the answer, libcurl re-sends the request on a fresh connection ("Connection
@@ -74,11 +93,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
-#include <zlib.h>
 
-#include "core/answer.h"
 #include "core/clock.h"
 #include "core/grow.h"
 #include "core/heap.h"
@@ -89,10 +107,19 @@
 #define RT_VERSION "dev"
 #endif
 
-/* Busy-poll instead of sleeping when the next event is this close (late wakeups, above). */
-#define BUSY_US 2000
+/* --timing precise: busy-poll instead of sleeping when the next event is this close. */
+#define PRECISE_SPIN_US 2000
+/* The open-loop pool (see the opening comment): requests out at most, beyond Little's. */
+#define POOL_FLOOR 32
+#define POOL_HEADROOM 4
+#define POOL_WINDOW_US 250000
+#define POOL_GROW_WAIT_US 50000
+/* Slots made up front (more on demand, up to --max-inflight). */
+#define SLOTS_AHEAD 16
 /* Longest sleep when nothing is scheduled (progress, stop flag). */
 #define IDLE_US 100000
+/* on_socket's mark of a socket left registered after curl let it go. */
+#define FD_PARKED (1u << 30)
 /* Ready sockets taken from epoll per call. */
 #define MAX_EVENTS 64
 
@@ -108,6 +135,7 @@ struct slot {
     int too_large;
     int attempts;                   /* times curl was about to send this request */
     int retry_blocked;              /* curl tried to send it again: refused (see on_prereq) */
+    int local_errno;                /* a socket for it could not be made here (EMFILE...) */
     char *post;                     /* owned request body buffer */
     size_t post_len, post_cap;
     char errbuf[CURL_ERROR_SIZE];   /* libcurl's words for a failure (CURLOPT_ERRORBUFFER) */
@@ -132,12 +160,24 @@ struct engine {
     struct curl_slist *headers;     /* owned */
     char *prefix, *suffix;          /* owned; the body template around the rev ID */
     size_t prefix_len, suffix_len;
-    struct slot *slots;             /* owned, max_inflight of them */
-    struct slot **free_slots;       /* owned stack */
-    int n_free, n_slots;
+    struct slot **slots;            /* owned, n_slots made so far, room for slots_cap */
+    struct slot **free_slots;       /* owned stack, same room */
+    size_t slots_cap;
+    int n_free, n_slots, max_slots; /* max_slots: --max-inflight (closed loop: <= users) */
+    int64_t spin_us;                /* busy-poll this close to an event (--timing) */
+    int pool_cap;                   /* requests out at most now (<= max_slots; see above) */
+    int64_t win_start, win_sent;    /* the pool's window: start (after t0), e->sent then */
+    struct rt_hist win_service;     /* the service times of the window's answers */
+    int64_t cap_grown;              /* after t0: when the pool last doubled (pool_wait) */
+    int pwait2;                     /* 1: epoll_pwait2 may be there (sleep_until) */
+    uint32_t *fd_ev;                /* owned: per socket, the epoll events on_socket set */
+    size_t fd_cap;
     int timer_fd;
     int epoll_fd;
     int64_t curl_due;               /* monotonic µs of curl's timer; INT64_MAX: none */
+    int64_t now;                    /* the monotonic µs last read by the loop: once a turn
+                                       and once a ready socket, not in every callback (perf:
+                                       clock_gettime 3 % of the send thread) */
     int https;                      /* the URL is https: TLS time applies */
 
     /* the plan */
@@ -234,7 +274,7 @@ static int user_take(struct engine *e, struct rt_plan_item *it)
     return w.user;
 }
 
-static void record_unsent(struct engine *e, const struct rt_plan_item *it);
+static void record_unsent(struct engine *e, const struct rt_plan_item *it, const char *why);
 
 /* The next open-loop item into pending.  A live source's refusals (it->req->refuse) need no
    send: they become records at once. */
@@ -246,7 +286,7 @@ static void open_refill(struct engine *e)
             return;
         }
         e->taken++;
-        record_unsent(e, &e->pending);
+        record_unsent(e, &e->pending, "canceled");   /* the source's word wins */
     }
 }
 
@@ -287,7 +327,7 @@ static const char *error_word(CURLcode c, const struct slot *s)
     case CURLE_WEIRD_SERVER_REPLY: case CURLE_UNSUPPORTED_PROTOCOL: return "protocol";
     case CURLE_HTTP2: case CURLE_HTTP2_STREAM: return "http2";
     case CURLE_BAD_CONTENT_ENCODING: return "encoding";
-    case CURLE_OUT_OF_MEMORY: return "oom";
+    case CURLE_OUT_OF_MEMORY: return "local";     /* ours, not the server's */
     default: return "http";
     }
 }
@@ -298,21 +338,6 @@ static int64_t info_us(CURL *h, CURLINFO what)
     if (curl_easy_getinfo(h, what, &v) != CURLE_OK)
         return -1;
     return (int64_t)v;
-}
-
-/* Compress the answer for the record; NULL (not kept) when it cannot be. */
-static unsigned char *compress_body(const char *buf, size_t len, size_t *out_len)
-{
-    uLongf cap = compressBound((uLong)len);
-    unsigned char *z = malloc(cap);
-    if (!z)
-        return NULL;
-    if (compress2(z, &cap, (const Bytef *)buf, (uLong)len, Z_BEST_SPEED) != Z_OK) {
-        free(z);
-        return NULL;
-    }
-    *out_len = cap;
-    return z;
 }
 
 static void emit(struct engine *e, struct rt_record *r)
@@ -369,10 +394,13 @@ static void answer_live(struct engine *e, const struct rt_plan_item *it,
     hk->on_answer(hk->answer_ctx, it, r, &a);
 }
 
-/* A request that was due but never sent (or a live source's refusal). */
-static void record_unsent(struct engine *e, const struct rt_plan_item *it)
+/* A request that was due but never sent: "canceled" (stopped), or "local" (this process
+   lacked the memory or a file descriptor to send it); a live source's refusal says its own
+   word. */
+static void record_unsent(struct engine *e, const struct rt_plan_item *it, const char *why)
 {
-    const char *why = it->req && it->req->refuse ? it->req->refuse : "canceled";
+    if (it->req && it->req->refuse)
+        why = it->req->refuse;
     struct rt_record r = {
         .seq = it->seq, .rev_id = it->rev_id, .scheduled_us = it->scheduled_us,
         .sent_us = -1, .dns_us = -1, .connect_us = -1, .tls_us = -1, .ttfb_us = -1,
@@ -393,7 +421,8 @@ static void record_done(struct engine *e, struct slot *s, CURLcode code, int abo
     struct rt_record r = {
         .seq = s->item.seq, .rev_id = s->item.rev_id, .scheduled_us = s->item.scheduled_us,
         .sent_us = s->sent_us, .status = (int)status,
-        .error = aborted ? "canceled" : s->retry_blocked ? "reset" : error_word(code, s),
+        .error = aborted ? "canceled" : s->retry_blocked ? "reset"
+                 : s->local_errno && code != CURLE_OK ? "local" : error_word(code, s),
         .bytes_in = s->bytes_in,
         .prediction = -1, .p_true = NAN, .body = NULL, .body_len = 0,
     };
@@ -435,15 +464,19 @@ static void record_done(struct engine *e, struct slot *s, CURLcode code, int abo
     r.total_us = total >= 0 ? total : -1;
     r.error_detail = aborted ? NULL : error_detail(s, r.error, code);
     drop_elapsed(r.error_detail);
+    if (total >= 0 && !aborted)
+        rt_hist_add(&e->win_service, total);
+    /* The answer is parsed and compressed on the writer thread (perf: jansson's parse was
+       10 % of the send thread in a closed loop); the send thread only lends it. */
     int ok_exchange = r.error == NULL;
-    if (ok_exchange && status == 200)
-        rt_answer_parse(s->body, s->body_len, &r.prediction, &r.p_true);
-    if (r.prediction < 0)
-        r.p_true = NAN;
     int is_2xx = ok_exchange && status >= 200 && status < 300;
     enum rt_keep_bodies kb = e->http->keep_bodies;
-    if (s->body_len > 0 && (kb == RT_KEEP_ALL || (kb == RT_KEEP_ERRORS && !is_2xx)))
-        r.body = compress_body(s->body, s->body_len, &r.body_len);
+    if (s->body_len > 0) {
+        r.answer = s->body;
+        r.answer_len = s->body_len;
+        r.answer_parse = ok_exchange && status == 200;
+        r.answer_keep = kb == RT_KEEP_ALL || (kb == RT_KEEP_ERRORS && !is_2xx);
+    }
 
     e->done++;
     if (is_2xx) {
@@ -523,6 +556,22 @@ static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip,
     return CURL_PREREQFUNC_ABORT;     /* CURLE_ABORTED_BY_CALLBACK; recorded as "reset" */
 }
 
+/*
+ * CURLOPT_OPENSOCKETFUNCTION: make the socket as curl would, but remember why it could not
+ * be made.  Running out of descriptors or memory here is this process's limit, not the
+ * server's refusal: curl would report it as CURLE_COULDNT_CONNECT, the record says "local".
+ */
+static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct slot *s = ud;
+    (void)purpose;
+    curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
+    if (fd == CURL_SOCKET_BAD && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+                                  errno == ENOMEM))
+        s->local_errno = errno;
+    return fd;
+}
+
 static int slot_setup(struct engine *e, struct slot *s, char *err, size_t errlen)
 {
     const struct rt_http_config *h = e->http;
@@ -544,6 +593,8 @@ static int slot_setup(struct engine *e, struct slot *s, char *err, size_t errlen
     SET(CURLOPT_PRIVATE, s);
     SET(CURLOPT_PREREQFUNCTION, on_prereq);
     SET(CURLOPT_PREREQDATA, s);
+    SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    SET(CURLOPT_OPENSOCKETDATA, s);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_TIMEOUT_MS, deadline_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, deadline_ms);
@@ -644,10 +695,84 @@ static int slot_template(struct engine *e, struct slot *s, int64_t rev_id)
     return 0;
 }
 
+/* A slot made now (the pool grows on demand), or NULL when out of memory or at the cap. */
+static struct slot *slot_make(struct engine *e)
+{
+    if (e->n_slots >= e->max_slots)
+        return NULL;
+    if ((size_t)e->n_slots == e->slots_cap) {
+        size_t cap = e->slots_cap;
+        struct slot **v = rt_grow(e->slots, (size_t)e->n_slots, &cap, sizeof *v, SLOTS_AHEAD);
+        if (!v)
+            return NULL;
+        e->slots = v;
+        struct slot **f = realloc(e->free_slots, cap * sizeof *f);
+        if (!f)
+            return NULL;        /* the larger slots array is kept; cap stays for both */
+        e->free_slots = f;
+        e->slots_cap = cap;
+    }
+    struct slot *s = calloc(1, sizeof *s);
+    char err[128];
+    if (!s || slot_setup(e, s, err, sizeof err) != 0) {
+        if (s && s->easy)
+            curl_easy_cleanup(s->easy);
+        free(s);
+        return NULL;
+    }
+    e->slots[e->n_slots++] = s;
+    return s;
+}
+
+/* 1 when a request can be started now: fewer than pool_cap are out, and a slot is free or
+   one more may be made. */
+static int slot_room(const struct engine *e)
+{
+    return e->n_slots - e->n_free < e->pool_cap &&
+           (e->n_free > 0 || e->n_slots < e->max_slots);
+}
+
+/* The pool's cap binds: double it when the due send has waited POOL_GROW_WAIT_US and the cap
+   did not double in the last POOL_GROW_WAIT_US (see the opening comment).  1 when there is
+   room now. */
+static int pool_wait(struct engine *e, int64_t now_rel)
+{
+    if (e->load->closed_loop || e->pool_cap >= e->max_slots ||
+        next_due(e) > now_rel - POOL_GROW_WAIT_US || now_rel - e->cap_grown < POOL_GROW_WAIT_US)
+        return 0;
+    e->pool_cap = 2 * e->pool_cap >= e->max_slots ? e->max_slots : 2 * e->pool_cap;
+    e->cap_grown = now_rel;
+    return slot_room(e);
+}
+
+/* Open loop, once a window: the requests out at most from now on (see the opening comment). */
+static void pool_update(struct engine *e, int64_t now_rel)
+{
+    int64_t dt = now_rel - e->win_start;
+    if (e->load->closed_loop || dt < POOL_WINDOW_US)
+        return;
+    double cap = e->pool_cap;
+    if (e->win_service.count > 0) {
+        double rate = (double)(e->sent - e->win_sent) * 1e6 / (double)dt;
+        double service_s = (double)rt_hist_quantile(&e->win_service, 0.5) / 1e6;
+        cap = POOL_FLOOR + ceil(POOL_HEADROOM * rate * service_s);
+    }
+    if (cap > 2.0 * e->pool_cap)
+        cap = 2.0 * e->pool_cap;
+    e->pool_cap = cap >= e->max_slots ? e->max_slots : (int)cap;
+    e->win_start = now_rel;
+    e->win_sent = e->sent;
+    rt_hist_reset(&e->win_service);
+}
+
 /* Send item on a free slot now.  Failures to start are records, not engine errors. */
 static void start(struct engine *e, const struct rt_plan_item *it, int user)
 {
-    struct slot *s = e->free_slots[--e->n_free];
+    struct slot *s = e->n_free > 0 ? e->free_slots[--e->n_free] : slot_make(e);
+    if (!s) {
+        record_unsent(e, it, "local");
+        return;
+    }
     s->item = *it;
     s->user = user;
     s->body_len = 0;
@@ -656,15 +781,16 @@ static void start(struct engine *e, const struct rt_plan_item *it, int user)
     s->attempts = 0;
     s->retry_blocked = 0;
     s->errbuf[0] = '\0';
+    s->local_errno = 0;
     if ((it->req ? slot_custom(s, it->req) : slot_template(e, s, it->rev_id)) != 0) {
         e->free_slots[e->n_free++] = s;
-        record_unsent(e, it);
+        record_unsent(e, it, "local");
         return;
     }
     s->sent_us = rt_mono_us() - e->t0;
     if (curl_multi_add_handle(e->multi, s->easy) != CURLM_OK) {
         e->free_slots[e->n_free++] = s;
-        record_unsent(e, it);
+        record_unsent(e, it, "local");
         return;
     }
     if (e->sent++ == 0)
@@ -699,7 +825,7 @@ static void drain(struct engine *e)
         curl_multi_remove_handle(e->multi, h);
         record_done(e, s, code, 0);
         if (s->user >= 0 && !e->stopping)
-            user_rest(e, s->user, rt_mono_us() - e->t0);
+            user_rest(e, s->user, e->now - e->t0);
         e->free_slots[e->n_free++] = s;
     }
 }
@@ -708,7 +834,7 @@ static void drain(struct engine *e)
 static void abort_inflight(struct engine *e)
 {
     for (int i = 0; i < e->n_slots; i++) {
-        struct slot *s = &e->slots[i];
+        struct slot *s = e->slots[i];
         int free_now = 0;
         for (int j = 0; j < e->n_free && !free_now; j++)
             free_now = e->free_slots[j] == s;
@@ -729,14 +855,14 @@ static void begin_stop(struct engine *e, int64_t now_rel)
     if (!e->load->closed_loop) {
         while (e->have_pending && e->pending.scheduled_us <= now_rel) {
             e->taken++;      /* taken from the plan: counts against --requests */
-            record_unsent(e, &e->pending);
+            record_unsent(e, &e->pending, "canceled");
             e->have_pending = 0;
             open_refill(e);
         }
     } else {
         struct rt_plan_item it;
         while (waiting_due(e) <= now_rel && user_take(e, &it) >= 0)
-            record_unsent(e, &it);
+            record_unsent(e, &it, "canceled");
     }
     e->have_pending = 0;
     e->plan_done = 1;
@@ -779,7 +905,9 @@ static void report_progress(struct engine *e, int64_t now_rel)
 static int send_due(struct engine *e, int64_t *now_rel)
 {
     int n = 0;
-    while (e->n_free > 0 && !e->stopping) {
+    while (!e->stopping) {
+        if (!slot_room(e) && !pool_wait(e, *now_rel))
+            break;
         if (e->load->closed_loop) {
             if (e->plan_done || waiting_due(e) > *now_rel)
                 break;
@@ -842,24 +970,78 @@ oom:
     return -1;
 }
 
-/* CURLMOPT_SOCKETFUNCTION: keep the epoll set in step with what curl wants to watch. */
+/* The epoll registration of fd as on_socket left it (0: none known), growing the table; NULL
+   when it cannot grow (on_socket then keeps no books). */
+static uint32_t *fd_state(struct engine *e, curl_socket_t fd)
+{
+    if (fd < 0)
+        return NULL;
+    if ((size_t)fd >= e->fd_cap) {
+        size_t cap = e->fd_cap ? e->fd_cap : 256;
+        while (cap <= (size_t)fd)
+            cap *= 2;
+        uint32_t *v = realloc(e->fd_ev, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        memset(v + e->fd_cap, 0, (cap - e->fd_cap) * sizeof *v);
+        e->fd_ev = v;
+        e->fd_cap = cap;
+    }
+    return &e->fd_ev[fd];
+}
+
+/*
+ * CURLMOPT_SOCKETFUNCTION: keep the epoll set in step with what curl wants to watch.
+ *
+ * curl gives up watching a keep-alive connection after each answer (CURL_POLL_REMOVE) and
+ * asks again for the next request: deleting and adding it each time cost four epoll_ctl per
+ * request (a MOD that failed, ADD, MOD to IN, DEL; perf: 3.6 % of the send thread in a closed
+ * loop).  Instead a removed socket stays registered for EPOLLIN, "parked"; when curl wants it
+ * back a MOD says what for (OUT to send, IN for the answer): two per request.  An event on a
+ * parked socket (the server closed an idle connection) is not curl's business: serve_events
+ * deletes it then.  A socket curl closes leaves the epoll set by itself; a new one that gets
+ * the same number finds the MOD refused (ENOENT) and is added.
+ */
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     struct engine *e = userp;
     (void)easy;
     (void)socketp;
-    if (what == CURL_POLL_REMOVE) {
+    uint32_t *st = fd_state(e, fd);
+    uint32_t want = what == CURL_POLL_REMOVE ? EPOLLIN
+                    : ((what & CURL_POLL_IN) ? EPOLLIN : 0u) |
+                      ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    if (!st && what == CURL_POLL_REMOVE) {
         epoll_ctl(e->epoll_fd, EPOLL_CTL_DEL, fd, NULL);   /* EBADF once closed: fine */
         return 0;
     }
-    struct epoll_event ev = {
-        .events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) |
-                  ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u),
-        .data.fd = fd,
-    };
-    if (epoll_ctl(e->epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
-        epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+    uint32_t have = st ? *st & ~FD_PARKED : 0;
+    if (st)
+        *st = want | (what == CURL_POLL_REMOVE ? FD_PARKED : 0u);
+    /* Only a removal may trust the books: the socket may have been closed and its number
+       reused since (a parked socket closed by curl, or the resolver's socketpair), so a
+       watch always tells the kernel. */
+    if (what == CURL_POLL_REMOVE && have == want)
+        return 0;
+    struct epoll_event ev = { .events = want, .data.fd = fd };
+    if (have) {
+        if (epoll_ctl(e->epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
+            epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+    } else if (epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST) {
+        epoll_ctl(e->epoll_fd, EPOLL_CTL_MOD, fd, &ev);
+    }
     return 0;
+}
+
+/* An event on a socket curl no longer watches (parked by on_socket): forget it.  1 when
+   fd was parked. */
+static int unpark(struct engine *e, int fd)
+{
+    if (fd < 0 || (size_t)fd >= e->fd_cap || !(e->fd_ev[fd] & FD_PARKED))
+        return 0;
+    epoll_ctl(e->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+    e->fd_ev[fd] = 0;
+    return 1;
 }
 
 /* CURLMOPT_TIMERFUNCTION: remember when curl wants CURL_SOCKET_TIMEOUT (-1: never). */
@@ -867,14 +1049,14 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     struct engine *e = userp;
     (void)multi;
-    e->curl_due = timeout_ms < 0 ? INT64_MAX : rt_mono_us() + (int64_t)timeout_ms * 1000;
+    e->curl_due = timeout_ms < 0 ? INT64_MAX : e->now + (int64_t)timeout_ms * 1000;
     return 0;
 }
 
 /* Run curl's timer action when it is due (starts just-added transfers, deadlines). */
 static void curl_timer_check(struct engine *e)
 {
-    if (e->curl_due == INT64_MAX || rt_mono_us() < e->curl_due)
+    if (e->curl_due == INT64_MAX || e->now < e->curl_due)
         return;
     int running = 0;
     e->curl_due = INT64_MAX;
@@ -886,13 +1068,14 @@ static void curl_timer_check(struct engine *e)
    (nothing scheduled, or no slot free). */
 static int64_t send_wait(const struct engine *e)
 {
-    return e->n_free > 0 ? next_due(e) : INT64_MAX;
+    return slot_room(e) ? next_due(e) : INT64_MAX;
 }
 
 /* Send what is due, then start it at once. */
 static void send_now(struct engine *e)
 {
-    int64_t now_rel = rt_mono_us() - e->t0;
+    e->now = rt_mono_us();
+    int64_t now_rel = e->now - e->t0;
     if (send_wait(e) <= now_rel && send_due(e, &now_rel) > 0)
         curl_timer_check(e);
 }
@@ -914,14 +1097,10 @@ static void live_wake(struct engine *e)
     send_now(e);
 }
 
-/*
- * Hand curl the ready sockets (waiting up to timeout_ms for one when there are none; 0: just
- * look).  Sends that fall due in between go out between two sockets.
- */
-static void serve_sockets(struct engine *e, int timeout_ms)
+/* Hand curl the n ready sockets in evs.  Sends that fall due in between go out between two
+   sockets. */
+static void serve_events(struct engine *e, const struct epoll_event *evs, int n)
 {
-    struct epoll_event evs[MAX_EVENTS];
-    int n = epoll_wait(e->epoll_fd, evs, MAX_EVENTS, timeout_ms);
     for (int i = 0; i < n; i++) {
         int fd = evs[i].data.fd;
         if (fd == e->timer_fd) {
@@ -934,6 +1113,8 @@ static void serve_sockets(struct engine *e, int timeout_ms)
             live_wake(e);
             continue;
         }
+        if (unpark(e, fd))
+            continue;
         int mask = 0;
         if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP))
             mask |= CURL_CSELECT_IN;
@@ -948,13 +1129,59 @@ static void serve_sockets(struct engine *e, int timeout_ms)
     }
 }
 
-/* Sleep until the monotonic time wake_abs - BUSY_US or until a socket is ready. */
-static void sleep_until(struct engine *e, int64_t wake_abs)
+/* Hand curl the ready sockets, waiting up to timeout_ms for one when there are none (0: just
+   look). */
+static void serve_sockets(struct engine *e, int timeout_ms)
 {
-    int64_t arm = wake_abs - BUSY_US;
-    int64_t left = arm - rt_mono_us();
-    if (left <= 0)
+    struct epoll_event evs[MAX_EVENTS];
+    serve_events(e, evs, epoll_wait(e->epoll_fd, evs, MAX_EVENTS, timeout_ms));
+}
+
+/*
+ * --timing precise: watch the sockets busily until the monotonic time wake_abs or until one is
+ * served.  The kernel says when the time has come (the timerfd, armed at wake_abs, turns
+ * ready), so a turn of the spin reads no clock: it is one epoll_wait with a zero timeout.
+ */
+static void spin_until(struct engine *e, int64_t wake_abs, int64_t now)
+{
+    struct itimerspec its = {
+        .it_value = { .tv_sec = wake_abs / 1000000,
+                      .tv_nsec = (long)(wake_abs % 1000000) * 1000 },
+    };
+    if (wake_abs <= now || e->timer_fd < 0 ||
+        timerfd_settime(e->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
+        serve_sockets(e, 0);
         return;
+    }
+    struct epoll_event evs[MAX_EVENTS];
+    int n;
+    while ((n = epoll_wait(e->epoll_fd, evs, MAX_EVENTS, 0)) == 0)
+        ;
+    serve_events(e, evs, n);
+}
+
+/* Sleep until the monotonic time wake_abs - spin_us or until a socket is ready (now: the
+   monotonic time).  epoll_pwait2 takes the timeout in nanoseconds (Linux 5.11): one system
+   call per wait; on an older kernel the timerfd ends the wait (two more per wait). */
+static void sleep_until(struct engine *e, int64_t wake_abs, int64_t now)
+{
+    int64_t arm = wake_abs - e->spin_us;
+    int64_t left = arm - now;
+    if (left <= 0) {
+        spin_until(e, wake_abs, now);     /* --timing precise: the last stretch, busily */
+        return;
+    }
+    if (e->pwait2) {
+        struct epoll_event evs[MAX_EVENTS];
+        struct timespec ts = { .tv_sec = left / 1000000,
+                               .tv_nsec = (long)(left % 1000000) * 1000 };
+        int n = epoll_pwait2(e->epoll_fd, evs, MAX_EVENTS, &ts, NULL);
+        if (n >= 0 || errno != ENOSYS) {
+            serve_events(e, evs, n);
+            return;
+        }
+        e->pwait2 = 0;
+    }
     struct itimerspec its = {
         .it_value = { .tv_sec = arm / 1000000, .tv_nsec = (long)(arm % 1000000) * 1000 },
     };
@@ -971,7 +1198,7 @@ static void engine_free(struct engine *e)
 {
     if (e->slots) {
         for (int i = 0; i < e->n_slots; i++) {
-            struct slot *s = &e->slots[i];
+            struct slot *s = e->slots[i];
             if (s->easy) {
                 if (e->multi)
                     curl_multi_remove_handle(e->multi, s->easy);
@@ -980,6 +1207,7 @@ static void engine_free(struct engine *e)
             free(s->body);
             free(s->post);
             free(s->hdr);
+            free(s);
         }
     }
     if (e->multi)
@@ -989,6 +1217,7 @@ static void engine_free(struct engine *e)
     curl_slist_free_all(e->headers);
     free(e->slots);
     free(e->free_slots);
+    free(e->fd_ev);
     rt_heap_free(&e->waiting);
     free(e->prefix);
     free(e->suffix);
@@ -1024,28 +1253,28 @@ static int setup_curl(struct engine *e, char *err, size_t errlen)
     return 0;
 }
 
-/* The slots, one per request in flight, all free. */
+/* The first few slots, all free; the rest are made when a send finds none free. */
 static int setup_slots(struct engine *e, char *err, size_t errlen)
 {
-    e->n_slots = e->http->max_inflight;
-    if (e->load->closed_loop && e->load->users < e->n_slots)
-        e->n_slots = e->load->users;     /* a user has at most one request out */
-    e->slots = calloc((size_t)e->n_slots, sizeof *e->slots);
-    e->free_slots = calloc((size_t)e->n_slots, sizeof *e->free_slots);
-    if (!e->slots || !e->free_slots) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    /* Handles are made up front: creating one costs far more than a send's time budget. */
-    for (int i = e->n_slots - 1; i >= 0; i--) {
-        if (slot_setup(e, &e->slots[i], err, errlen) != 0)
+    e->max_slots = e->http->max_inflight;
+    if (e->load->closed_loop && e->load->users < e->max_slots)
+        e->max_slots = e->load->users;     /* a user has at most one request out */
+    /* Open loop: the floor until answers say how slow the server is. */
+    e->pool_cap = e->load->closed_loop || e->max_slots < POOL_FLOOR ? e->max_slots
+                                                                      : POOL_FLOOR;
+    int ahead = e->max_slots < SLOTS_AHEAD ? e->max_slots : SLOTS_AHEAD;
+    for (int i = 0; i < ahead; i++) {
+        struct slot *s = slot_make(e);
+        if (!s) {
+            snprintf(err, errlen, "libcurl: cannot create a transfer handle (out of memory)");
             return -1;
-        e->free_slots[e->n_free++] = &e->slots[i];
+        }
+        e->free_slots[e->n_free++] = s;
     }
     return 0;
 }
 
-/* The timerfd that ends a sleep BUSY_US early (sleep_until); without it, epoll's timeout.
+/* The timerfd that ends a sleep (sleep_until); without it, epoll's millisecond timeout.
    A live source's wake fd joins the same epoll set. */
 static int setup_timer(struct engine *e, char *err, size_t errlen)
 {
@@ -1139,18 +1368,19 @@ static int run_over(struct engine *e)
 }
 
 /* The monotonic time to sleep until: the next send, curl's timer or the next progress
-   report, and at most IDLE_US from now. */
-static int64_t next_wake(const struct engine *e)
+   report, and at most IDLE_US from now (the monotonic time). */
+static int64_t next_wake(const struct engine *e, int64_t now)
 {
     int64_t due = next_due(e);
     int64_t wake = due != INT64_MAX ? e->t0 + due : INT64_MAX;
-    /* At the cap only a finished transfer can help: watch the sockets busily while a
-       send is overdue, so the answer that frees a slot is taken at once. */
-    if (e->n_free == 0 && wake != INT64_MAX && wake > rt_mono_us() + BUSY_US)
+    /* At the cap only a finished transfer can help, and its socket wakes the loop.  With
+       --timing precise the sockets are watched busily while a send is overdue, so the
+       answer that frees a slot is taken at once. */
+    if (!slot_room(e) && wake != INT64_MAX && wake > now + e->spin_us)
         wake = INT64_MAX;
     if (e->curl_due < wake)
         wake = e->curl_due;
-    int64_t idle = rt_mono_us() + IDLE_US;
+    int64_t idle = now + IDLE_US;
     if (e->progress_us > 0) {
         int64_t pr = e->t0 + e->last_progress_us + e->progress_us;
         if (pr < idle)
@@ -1166,7 +1396,7 @@ static int64_t next_wake(const struct engine *e)
  */
 static void note_turn(struct engine *e)
 {
-    int64_t now = rt_mono_us();
+    int64_t now = e->now;
     int64_t meant = e->wake_us > e->turn_us ? e->wake_us : e->turn_us;
     if (e->turn_us > 0 && now - meant > e->max_stall_us)
         e->max_stall_us = now - meant;
@@ -1178,20 +1408,23 @@ static void note_turn(struct engine *e)
 static void run_loop(struct engine *e)
 {
     for (;;) {
+        e->now = rt_mono_us();
         note_turn(e);
-        int64_t now_rel = rt_mono_us() - e->t0;
+        int64_t now_rel = e->now - e->t0;
         check_stop(e, now_rel);
+        pool_update(e, now_rel);
         send_due(e, &now_rel);
+        e->now = now_rel + e->t0;
         curl_timer_check(e);
-        serve_sockets(e, 0);
-        curl_timer_check(e);
-        now_rel = rt_mono_us() - e->t0;
+        e->now = rt_mono_us();
+        now_rel = e->now - e->t0;
         if (e->progress_us > 0 && now_rel - e->last_progress_us >= e->progress_us)
             report_progress(e, now_rel);
         if (run_over(e))
             break;
-        e->wake_us = next_wake(e);
-        sleep_until(e, e->wake_us);
+        int64_t now = now_rel + e->t0;
+        e->wake_us = next_wake(e, now);
+        sleep_until(e, e->wake_us, now);
     }
 }
 
@@ -1232,8 +1465,11 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
     e->timer_fd = -1;
     e->epoll_fd = -1;
     e->curl_due = INT64_MAX;
+    e->now = rt_mono_us();
     rt_heap_init(&e->waiting, sizeof(struct waiting), waiting_less, NULL);
     e->https = strncasecmp(http->url, "https:", 6) == 0;
+    e->spin_us = http->timing_precise ? PRECISE_SPIN_US : 0;
+    e->pwait2 = 1;
 
     int rc = -1;
     if (engine_setup(e, err, errlen) == 0) {

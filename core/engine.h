@@ -70,7 +70,8 @@ struct rt_engine_hooks {
     void (*on_answer)(void *ctx, const struct rt_plan_item *it, const struct rt_record *r,
                       const struct rt_answer *a);
     void *answer_ctx;
-    /* Called for each finished request; may take ownership of r->body. */
+    /* Called for each finished request; may take ownership of r->body.  r->answer is lent
+       for the call only (rt_writer_push copies it). */
     void (*on_record)(void *ctx, struct rt_record *r);  void *record_ctx;
     /* Called about every progress_interval_us from the send thread; must be quick.  Without
        on_progress the interval is ignored: nothing wakes the loop for a report. */

@@ -31,6 +31,8 @@ struct rt_http_config {
     int http2;                  /* 1: allow HTTP/2 (ALPN) */
     enum rt_keep_bodies keep_bodies;
     int64_t max_body_bytes;     /* answers beyond this are cut: error "too_large"; default 1 MiB */
+    int timing_precise;         /* 1: busy-poll the last 2 ms before each send (--timing
+                                   precise); 0: sleep until the send (default) */
 };
 
 /*

@@ -23,6 +23,13 @@ struct rt_record {
     unsigned char *body;    /* owned: zlib-compressed answer, NULL when not kept */
     size_t body_len;
     char *error_detail;     /* owned: libcurl's words for a failed exchange, NULL: none */
+    /* The raw answer as the engine hands it over: borrowed, valid only while on_record runs
+       (rt_writer_push copies it).  The writer thread, not the sender, parses it into
+       prediction and p_true (answer_parse) and compresses it into body (answer_keep). */
+    const char *answer;     /* NULL: none */
+    size_t answer_len;
+    int answer_parse;       /* 1: an HTTP 200 answer: read prediction and p_true from it */
+    int answer_keep;        /* 1: keep it (--keep-bodies) */
 };
 
 #endif

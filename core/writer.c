@@ -27,6 +27,11 @@
  * rt_writer_finish also checks the books: every pushed record must be a committed row or
  * counted as failed or dropped; anything else is reported as an error, never lost silently.
  *
+ * The answers come raw (the engine lends them, see record.h): push copies each into its
+ * chunk's arena (a malloc only for one that does not fit), and this thread parses the
+ * prediction out of it and compresses the kept ones before the insert, so the send thread
+ * neither runs jansson nor zlib nor allocates per request.
+ *
  * The thread's connection is opened in rt_writer_start, on the caller's thread, so that a
  * bad path or run id is reported synchronously; afterwards only the writer thread uses it.
  */
@@ -46,10 +51,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <math.h>
+#include <zlib.h>
+
+#include "core/answer.h"
 #include "core/clock.h"
 #include "core/store.h"
 
 #define RT_WRITER_CHUNK 4096        /* records per chunk (about 512 KiB) */
+#define RT_WRITER_ARENA (RT_WRITER_CHUNK * 256)   /* a chunk's bytes for raw answers */
 _Static_assert(RT_WRITER_CHUNK % RT_STORE_INSERT_ROWS == 0,
                "a full chunk is whole multi-row INSERT groups");
 #define RT_WRITER_KICK 8            /* queued chunks that wake the writer early */
@@ -59,7 +69,10 @@ _Static_assert(RT_WRITER_CHUNK % RT_STORE_INSERT_ROWS == 0,
 struct chunk {
     struct chunk *next;
     int n;
+    size_t arena_used;
     struct rt_record recs[RT_WRITER_CHUNK];
+    unsigned char owned[RT_WRITER_CHUNK];   /* 1: recs[i].answer was malloc'd, not arena */
+    char arena[RT_WRITER_ARENA];            /* the raw answers of recs, back to back */
 };
 
 struct rt_writer {
@@ -105,6 +118,15 @@ static void first_error(struct rt_writer *w, const char *fmt, ...)
     w->err_set = 1;
 }
 
+/* Let go of recs[i]'s raw answer. */
+static void drop_answer(struct chunk *c, int i)
+{
+    if (c->owned[i])
+        free((char *)c->recs[i].answer);
+    c->owned[i] = 0;
+    c->recs[i].answer = NULL;
+}
+
 static void free_bodies(struct chunk *c)
 {
     for (int i = 0; i < c->n; i++) {
@@ -112,6 +134,64 @@ static void free_bodies(struct chunk *c)
         free(c->recs[i].error_detail);
         c->recs[i].body = NULL;
         c->recs[i].error_detail = NULL;
+        drop_answer(c, i);
+    }
+}
+
+/* Copy r's raw answer into chunk c as record i (push, under the lock): into the arena, or a
+   malloc'd copy when it does not fit; none when it is not needed or memory is short. */
+static void keep_answer(struct chunk *c, int i, const struct rt_record *r)
+{
+    struct rt_record *q = &c->recs[i];
+    c->owned[i] = 0;
+    q->answer = NULL;
+    if (!r->answer || !(r->answer_parse || r->answer_keep))
+        return;
+    char *dst;
+    if (r->answer_len <= RT_WRITER_ARENA - c->arena_used) {
+        dst = c->arena + c->arena_used;
+        c->arena_used += r->answer_len;
+    } else if ((dst = malloc(r->answer_len ? r->answer_len : 1))) {
+        c->owned[i] = 1;
+    } else {
+        return;
+    }
+    memcpy(dst, r->answer, r->answer_len);
+    q->answer = dst;
+}
+
+/* Compress an answer for the record; NULL (not kept) when it cannot be. */
+static unsigned char *compress_answer(const char *buf, size_t len, size_t *out_len)
+{
+    uLongf cap = compressBound((uLong)len);
+    unsigned char *z = malloc(cap);
+    if (!z)
+        return NULL;
+    if (compress2(z, &cap, (const Bytef *)buf, (uLong)len, Z_BEST_SPEED) != Z_OK) {
+        free(z);
+        return NULL;
+    }
+    *out_len = cap;
+    return z;
+}
+
+/* The writer thread's share of each record of a list just taken: parse the answers, compress
+   the kept ones, let the raw bytes go. */
+static void digest(struct chunk *list)
+{
+    for (struct chunk *c = list; c; c = c->next) {
+        for (int i = 0; i < c->n; i++) {
+            struct rt_record *r = &c->recs[i];
+            if (!r->answer)
+                continue;
+            if (r->answer_parse)
+                rt_answer_parse(r->answer, r->answer_len, &r->prediction, &r->p_true);
+            if (r->prediction < 0)
+                r->p_true = NAN;
+            if (r->answer_keep && !r->body)
+                r->body = compress_answer(r->answer, r->answer_len, &r->body_len);
+            drop_answer(c, i);
+        }
     }
 }
 
@@ -160,6 +240,7 @@ void rt_writer_push(struct rt_writer *w, struct rt_record *r)
         }
         fresh->next = NULL;
         fresh->n = 0;
+        fresh->arena_used = 0;
         /* The writer may have taken the list meanwhile; only it ever removes chunks. */
         c = w->tail;
         if (c && c->n < RT_WRITER_CHUNK) {
@@ -176,7 +257,9 @@ void rt_writer_push(struct rt_writer *w, struct rt_record *r)
                 pthread_cond_signal(&w->cv);
         }
     }
-    c->recs[c->n++] = *r;
+    c->recs[c->n] = *r;
+    keep_answer(c, c->n, r);
+    c->n++;
     pthread_mutex_unlock(&w->mu);
     r->body = NULL;
     r->error_detail = NULL;
@@ -299,6 +382,7 @@ static void *writer_main(void *arg)
 
         check_linked(w, w->path);
         if (got) {
+            digest(got);
             struct chunk **end = &w->pending;
             while (*end)
                 end = &(*end)->next;

@@ -34,7 +34,8 @@ int rt_writer_start(const char *db_path, int64_t run_id, int64_t commit_interval
                     struct rt_writer **out, char *err, size_t errlen);
 /* 1 once the storage failed for good (see rt_writer_fail_fn); thread-safe. */
 int rt_writer_failed(struct rt_writer *w);
-/* Queue a copy of *r; takes ownership of r->body and r->error_detail (sets them to NULL).
+/* Queue a copy of *r; takes ownership of r->body and r->error_detail (sets them to NULL) and
+   copies the raw r->answer, which the writer thread parses and (answer_keep) compresses.
    Never blocks on disk. */
 void rt_writer_push(struct rt_writer *w, struct rt_record *r);
 /* Records committed so far (for progress); thread-safe. */

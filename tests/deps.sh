@@ -1,10 +1,14 @@
 #!/bin/sh
 # make deps: install the Debian packages revtrace needs, only the missing ones, saying so.
-# Set RT_NO_INSTALL=1 to only check.
+# `deps.sh bench` (make bench) adds what the benchmark runs beside revtrace: the nginx stub,
+# wrk and h2load; the tests need none of them.  Set RT_NO_INSTALL=1 to only check.
 set -eu
 need="gcc make pkg-config libcurl4-openssl-dev libsqlite3-dev zlib1g-dev libcsv-dev \
-libmicrohttpd-dev libcmocka-dev libjansson-dev sqlite3 wrk curl time python3 openssl \
+libmicrohttpd-dev libcmocka-dev libjansson-dev sqlite3 curl time python3 openssl \
 groff-base man-db bash"
+if [ "${1:-}" = bench ]; then
+    need="$need nginx-light wrk nghttp2-client"
+fi
 missing=""
 for p in $need; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

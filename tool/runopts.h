@@ -16,12 +16,17 @@
 #include "core/engine.h"
 
 enum { RT_RUNOPT_FIRST = 100, RT_RUNOPT_LAST = 200 };
+/* Descriptors a run needs besides one socket per request out: stdio, two SQLite connections
+   with their journals, epoll, curl's own, the input file, and room to spare. */
+enum { RT_RUN_FDS = 64 };
 
 struct rt_run_opts {
     struct rt_http_config http;   /* owned */
     char *db_path;                /* owned; default "revtrace.db" */
     char *name;                   /* owned; NULL: default from kind and time */
     int quiet;
+    int max_inflight_set;         /* 1: --max-inflight was given (else its default may be
+                                     lowered to fit the open-file limit) */
     int progress_tty;             /* -1 auto, 0 plain lines, 1 live line */
     /* Where the settings libcurl also finds in the environment came from (static words,
        filled by rt_runopt_finish): "--cacert", "CURL_CA_BUNDLE", "libcurl default", ... */
@@ -50,6 +55,10 @@ int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, s
  * environment libcurl would read (http_proxy for http URLs; https_proxy or HTTPS_PROXY for
  * https; else all_proxy or ALL_PROXY; no_proxy or NO_PROXY) when --proxy was not given, so
  * that what is used is known, said and recorded.
+ *
+ * Then make room for the sockets: the soft open-file limit (RLIMIT_NOFILE) is raised to the
+ * hard one; when --max-inflight plus RT_RUN_FDS still does not fit, a given --max-inflight is
+ * refused (err says the limit and `ulimit -n`), the default lowered to fit.
  */
 int rt_runopt_finish(struct rt_run_opts *o, const char *url, char *err, size_t errlen);
 /* One line saying the proxy in use (credentials redacted) into buf, or "" without one. */

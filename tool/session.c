@@ -35,7 +35,10 @@
  * the run stays 'running' with every row of its last commit.
  *
  * A plan that reads the disk (replay --from: SQLite) runs on a loader thread (core/planfeed)
- * that reads ahead of the engine, so the send thread touches only sockets.
+ * that reads ahead of the engine, so the send thread touches only sockets.  For the same
+ * reason the progress display runs on a view thread: the engine's snapshot is copied into a
+ * mailbox (a mutex and a condition variable; the latest snapshot wins) and the view thread
+ * hands it to the view, so formatting and writing the line never hold up a send.
  *
  * The lifecycle says nothing itself: it hands the view what happens while the run goes and
  * fills a struct rt_session_result at its end, so that the wording has one home and a test.
@@ -104,6 +107,15 @@ static void on_bus(int sig)
     (void)w;
     _exit(RT_EXIT_RUNTIME);
 }
+/* The progress mailbox between the send thread and the view thread (see the opening
+   comment). */
+struct mailbox {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct rt_progress snap;            /* guarded by mu */
+    int full, closed;                   /* guarded by mu */
+    pthread_t thread;
+};
 
 /* One run on its way: what rt_session_exec holds and what it has counted so far. */
 struct sess {
@@ -123,6 +135,7 @@ struct sess {
     int handlers;                         /* 1: the old_* actions are to be restored */
     pthread_t thread;                     /* the thread running the session (signals) */
     int storage_announced;                /* the view was told of the storage failure */
+    struct mailbox box;                   /* progress, when the view shows it */
 };
 
 static void on_record(void *ctx, struct rt_record *r)
@@ -134,9 +147,20 @@ static void on_record(void *ctx, struct rt_record *r)
     rt_writer_push(x->writer, r);
 }
 
+/* The engine's hook, on the send thread: post the snapshot, never wait for the terminal. */
 static void on_progress(void *ctx, const struct rt_progress *p)
 {
-    struct sess *x = ctx;
+    struct mailbox *b = &((struct sess *)ctx)->box;
+    pthread_mutex_lock(&b->mu);
+    b->snap = *p;
+    b->full = 1;
+    pthread_cond_signal(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* Say a storage failure once (even with --quiet: it is an error), then the progress. */
+static void show(struct sess *x, const struct rt_progress *p)
+{
     if (!x->storage_announced && atomic_load(&storage_failed)) {
         x->storage_announced = 1;
         if (x->view->storage_fault)
@@ -146,6 +170,68 @@ static void on_progress(void *ctx, const struct rt_progress *p)
     /* The signal notice is for a signal's stop only. */
     if (x->view->progress)
         x->view->progress(x->view->ctx, p, first_signal ? stop_flag : 0);
+}
+
+/* The view thread: show each snapshot posted, until the mailbox is closed and empty. */
+static void *view_main(void *arg)
+{
+    struct sess *x = arg;
+    struct mailbox *b = &x->box;
+    pthread_mutex_lock(&b->mu);
+    for (;;) {
+        while (!b->full && !b->closed)
+            pthread_cond_wait(&b->cv, &b->mu);
+        if (!b->full)
+            break;
+        struct rt_progress p = b->snap;
+        b->full = 0;
+        pthread_mutex_unlock(&b->mu);
+        show(x, &p);
+        pthread_mutex_lock(&b->mu);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+/* Start the view thread (signals stay with the send loop).  0, or -1: progress is then shown
+   from the send thread as before. */
+static int view_start(struct sess *x)
+{
+    struct mailbox *b = &x->box;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cv, NULL);
+    b->full = b->closed = 0;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&b->thread, NULL, view_main, x);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        pthread_cond_destroy(&b->cv);
+        pthread_mutex_destroy(&b->mu);
+        return -1;
+    }
+    return 0;
+}
+
+/* After the engine: the last snapshot is shown, then the thread ends. */
+static void view_stop(struct sess *x)
+{
+    struct mailbox *b = &x->box;
+    pthread_mutex_lock(&b->mu);
+    b->closed = 1;
+    pthread_cond_signal(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    pthread_join(b->thread, NULL);
+    pthread_cond_destroy(&b->cv);
+    pthread_mutex_destroy(&b->mu);
+}
+
+/* Without a view thread (--quiet, or none could start): the view is called on the send
+   thread. */
+static void on_progress_direct(void *ctx, const struct rt_progress *p)
+{
+    show(ctx, p);
 }
 
 /* The writer's callback (on its thread): the storage failed for good; stop the run. */
@@ -353,7 +439,7 @@ static void drive(struct sess *x)
     struct rt_engine_hooks hooks = {
         .next = s->next, .next_ctx = s->next_ctx,
         .on_record = on_record, .record_ctx = x,
-        .on_progress = on_progress, .progress_ctx = x,  /* also tells a storage fault */
+        .on_progress = on_progress_direct, .progress_ctx = x,  /* also tells a storage fault */
         .progress_interval_us = v->progress_interval_us,
         .stop = &stop_flag,
         .on_answer = s->on_answer, .answer_ctx = s->next_ctx,
@@ -376,11 +462,16 @@ static void drive(struct sess *x)
         hooks.next = rt_planfeed_next;
         hooks.next_ctx = feed;
     }
+    int viewing = v->progress && view_start(x) == 0;
+    if (viewing)
+        hooks.on_progress = on_progress;     /* posted to the view thread */
     struct rt_engine_result er;
     memset(&er, 0, sizeof er);
     x->engine_rc = rt_engine_run(&s->opts->http, &s->load, &hooks, x->t0_mono, &er,
                                  x->res->error, sizeof x->res->error);
     x->end_mono = rt_mono_us();
+    if (viewing)
+        view_stop(x);
     rt_planfeed_stop(feed);
     x->done = er.done;
     x->res->max_stall_us = er.max_stall_us;

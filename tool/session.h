@@ -81,8 +81,10 @@ struct rt_session_result {
 };
 
 /*
- * How a run reports while it goes.  Every hook may be NULL; all are called on the thread
- * that called rt_session_exec (progress from inside the engine: it must be quick).
+ * How a run reports while it goes.  Every hook may be NULL.  countdown and phase_end are
+ * called on the thread that called rt_session_exec; progress on a view thread of the session
+ * while the engine sends (one call at a time, never at once with another hook; a snapshot
+ * the view has not taken yet is replaced by a newer one).
  */
 struct rt_session_view {
     /* Waiting for --start-at: whole seconds left, rounded up; about once a second, and a

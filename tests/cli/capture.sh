@@ -100,4 +100,24 @@ expect_eq "--quiet --progress live capture exits 0" "$?" 0
 CPU=$(awk '{ printf "%d", ($1 + $2) * 100 / ($3 > 0 ? $3 : 1) }' "$T/q.time")
 check "--quiet: the send loop sleeps between sends (CPU ${CPU}% of a core over 3 s, < 50%)" \
     test "${CPU:-100}" -lt 50
+
+# Sleep by default, spin by choice: at 200/s the default --timing sleep sleeps until each send
+# (a few % of a core; it used to busy-poll 2 ms before every send: 40 % and more), and
+# --timing precise is that old behaviour, recorded in the run's config.
+/usr/bin/time -f '%U %S %e' -o "$T/s.time" timeout 60 "$RT" capture "$EMU_URL" \
+    --revids "$T/revids.csv" --rate 200/s --arrivals constant --duration 3s --db "$T/s.db" \
+    --quiet 2>"$T/s.err"
+expect_eq "200/s for 3 s, default timing: exit 0, 600 answers" \
+    "$?|$(sql "$T/s.db" "SELECT count(*) FROM requests WHERE status = 200")" "0|600"
+CPU=$(awk '{ printf "%d", ($1 + $2) * 100 / ($3 > 0 ? $3 : 1) }' "$T/s.time")
+check "--timing sleep (default) sleeps between sends (CPU ${CPU}% of a core at 200/s, < 20%)" \
+    test "${CPU:-100}" -lt 20
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 200/s --requests 20 \
+    --timing precise --db "$T/s.db" --name precise --quiet 2>"$T/p.err"
+expect_eq "--timing precise: exit 0, recorded in config_json" \
+    "$?|$(sql "$T/s.db" "SELECT json_extract(config_json, '\$.timing') FROM runs WHERE name = 'precise'")|$(sql "$T/s.db" "SELECT json_extract(config_json, '\$.timing') FROM runs WHERE name != 'precise'")" \
+    "0|precise|sleep"
+timeout 10 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 1/s --timing exact \
+    --db "$T/bad.db" 2>/dev/null
+expect_eq "--timing exact: exit 2" "$?" 2
 finish
