@@ -16,7 +16,8 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 if [ "${BENCH_QUICK:-0}" = 1 ]; then STEP=3; else STEP=10; fi
 PIDS=""
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null || true' EXIT INT TERM
+trap 'for p in $PIDS; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 
 # wait_port FILE: bounded wait for a --port-file, then its port.
 wait_port() {
