@@ -614,10 +614,13 @@ static int slot_setup(struct engine *e, struct slot *s, char *err, size_t errlen
         SET(CURLOPT_SSLCERT, h->client_cert);
     if (h->client_key)
         SET(CURLOPT_SSLKEY, h->client_key);
-    /* The proxy is always said (NULL: none, not libcurl's silent environment lookup). */
+    /* The proxy is always said (NULL: none, not libcurl's silent environment lookup).
+       Without a proxy the exclusion list is said too (empty): otherwise libcurl 7.88 reads
+       no_proxy and NO_PROXY from the environment on every transfer, to exclude hosts from
+       a proxy there is none of (two getenv and a list check per request). */
     SET(CURLOPT_PROXY, h->proxy ? h->proxy : "");
-    if (h->noproxy)
-        SET(CURLOPT_NOPROXY, h->noproxy);
+    if (h->noproxy || !h->proxy)
+        SET(CURLOPT_NOPROXY, h->noproxy ? h->noproxy : "");
 #undef SET
     if (rc != CURLE_OK) {
         snprintf(err, errlen, "libcurl: %s", curl_easy_strerror(rc));
