@@ -31,6 +31,18 @@
  * precise buys it back at the price of a core from about 500 sends/s, and takes that core
  * from a server on the same machine.
  *
+ * Coalescing (sleep, open loop, no live source): a sleeping loop wakes twice per request at
+ * 2,000/s (the send, then its answer), and each wake of a vCPU costs more than the request
+ * (perf: 20 % of the CPU in the context switch alone; 2 switches per request against
+ * h2load's 0.24, which paces 20 connections at 100/s each and so sends in clusters).  When
+ * the last POOL_WINDOW_US sent faster than one request per COALESCE_US, a wake for a send is
+ * rounded up to the next multiple of COALESCE_US after t0, so the sends due in one such slot
+ * go together: never early, at most COALESCE_US late, the lateness recorded as lag like any
+ * other.  Measured against nginx at 2,000/s constant (2 vCPUs, same minute): CPU per request
+ * 92-97 µs -> 69-70 with a 1,000 µs grid (lag p99 600 µs), 47-57 with 2,000 µs (lag p99
+ * 1.6-1.7 ms); 800 µs keeps lag under 1 ms at that rate.  A lone send at a low rate is never
+ * delayed (the rate gate), and an answer's wake sends what is due at once as before.
+ *
  * How many out at once (open loop): --max-inflight is the ceiling, not the target.  Below it
  * the engine keeps at most POOL_FLOOR + POOL_HEADROOM x (send rate x median service time)
  * requests out, both measured over the last POOL_WINDOW_US (Little's law: rate x service
@@ -108,6 +120,8 @@
 #define RT_VERSION "dev"
 #endif
 
+/* Sleeping at a high rate: a send's wake is rounded up to this grid (see the opening comment). */
+#define COALESCE_US 1000
 /* --timing precise: busy-poll instead of sleeping when the next event is this close. */
 #define PRECISE_SPIN_US 2000
 /* The open-loop pool (see the opening comment): requests out at most, beyond Little's. */
@@ -170,6 +184,7 @@ struct engine {
     int64_t win_start, win_sent;    /* the pool's window: start (after t0), e->sent then */
     struct rt_hist win_service;     /* the service times of the window's answers */
     int64_t cap_grown;              /* after t0: when the pool last doubled (pool_wait) */
+    int coalesce;                   /* round send wakes up to COALESCE_US (pool_update) */
     int pwait2;                     /* 1: epoll_pwait2 may be there (sleep_until) */
     uint32_t *fd_ev;                /* owned: per socket, the epoll events on_socket set */
     size_t fd_cap;
@@ -756,8 +771,10 @@ static void pool_update(struct engine *e, int64_t now_rel)
     if (e->load->closed_loop || dt < POOL_WINDOW_US)
         return;
     double cap = e->pool_cap;
+    double rate = (double)(e->sent - e->win_sent) * 1e6 / (double)dt;
+    /* Sends closer together than the grid on average: a wake then usually carries two. */
+    e->coalesce = e->spin_us == 0 && !e->hooks->live && rate * COALESCE_US >= 1e6;
     if (e->win_service.count > 0) {
-        double rate = (double)(e->sent - e->win_sent) * 1e6 / (double)dt;
         double service_s = (double)rt_hist_quantile(&e->win_service, 0.5) / 1e6;
         cap = POOL_FLOOR + ceil(POOL_HEADROOM * rate * service_s);
     }
@@ -1387,6 +1404,8 @@ static int run_over(struct engine *e)
 static int64_t next_wake(const struct engine *e, int64_t now)
 {
     int64_t due = next_due(e);
+    if (e->coalesce && due != INT64_MAX)
+        due = (due + COALESCE_US - 1) / COALESCE_US * COALESCE_US;
     int64_t wake = due != INT64_MAX ? e->t0 + due : INT64_MAX;
     /* At the cap only a finished transfer can help, and its socket wakes the loop.  With
        --timing precise the sockets are watched busily while a send is overdue, so the

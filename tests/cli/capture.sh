@@ -102,6 +102,16 @@ expect_eq "closed loop, no think time: never more than 6 requests out at a send"
     "$(sql "$T/u0.db" "SELECT max(c) <= 6 FROM (SELECT (SELECT count(*) FROM requests b
         WHERE b.sent_us <= a.sent_us AND b.sent_us + b.total_us > a.sent_us) AS c FROM requests a)")" 1
 
+# Open loop above one send per ms: after the first pool window the sleeping loop rounds its
+# send wakes up to a 1 ms grid (engine.c, coalescing).  Sends go late together, never early,
+# and every one is recorded.
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 3000/s --arrivals constant \
+    --requests 2400 --db "$T/co.db" --quiet 2>"$T/co.err"
+expect_eq "3000/s capture (coalesced wakes) exits 0" "$?" 0
+expect_eq "3000/s: 2400 rows answered 200, none sent before its scheduled time" \
+    "$(sql "$T/co.db" "SELECT count(*), sum(status = 200), sum(sent_us < scheduled_us) FROM requests")" \
+    "2400|2400|0"
+
 # --quiet must let the send loop sleep: without a progress display there is no report
 # deadline to wake for.  (It used to keep one: once the first report interval had passed the
 # loop never slept again and burned a whole core.  --progress live makes that interval
