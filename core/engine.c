@@ -39,8 +39,9 @@
  * rounded up to the next multiple of COALESCE_US after t0, so the sends due in one such slot
  * go together: never early, at most COALESCE_US late, the lateness recorded as lag like any
  * other.  Measured against nginx at 2,000/s constant (2 vCPUs, same minute): CPU per request
- * 92-97 µs -> 69-70 with a 1,000 µs grid (lag p99 600 µs), 47-57 with 2,000 µs (lag p99
- * 1.6-1.7 ms); 800 µs keeps lag under 1 ms at that rate.  A lone send at a low rate is never
+ * 94-97 µs -> 69-74 with a 1,000 µs grid (lag p99 0.6-0.7 ms: sends fall 0 or 500 µs late),
+ * 47-57 with 2,000 µs (lag p99 1.6-1.7 ms), 82-85 with 800 µs (lag p99 1.0-1.5 ms: the grid
+ * no longer pairs the sends evenly); h2load 20-24.  A lone send at a low rate is never
  * delayed (the rate gate), and an answer's wake sends what is due at once as before.
  *
  * How many out at once (open loop): --max-inflight is the ceiling, not the target.  Below it
