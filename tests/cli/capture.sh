@@ -88,6 +88,30 @@ expect_eq "closed loop: no offered rate, first send of user k at k/40 s" \
 expect_eq "closed loop: a user never has two requests out (sent >= scheduled)" \
     "$(sql "$T/u.db" "SELECT count(*) FROM requests WHERE sent_us < scheduled_us OR status != 200")" 0
 
+# Closed loop without think time: the users an epoll batch of answers frees send together
+# after the batch (serve_events).  Every request is still recorded whole, answered and
+# parsed, and no user ever has two out: at any send at most --users requests are out.
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --users 6 --wait 0s-0s \
+    --spawn-rate 1000000 --requests 300 --db "$T/u0.db" --quiet 2>"$T/u0.err"
+expect_eq "closed loop, no think time: exits 0" "$?" 0
+expect_eq "closed loop, no think time: 300 rows, each a 200 with its phase times and prediction" \
+    "$(sql "$T/u0.db" "SELECT count(*), sum(status = 200 AND error IS NULL AND ttfb_us > 0 AND
+        total_us >= ttfb_us AND sent_us >= scheduled_us AND prediction IS NOT NULL) FROM requests")" \
+    "300|300"
+expect_eq "closed loop, no think time: never more than 6 requests out at a send" \
+    "$(sql "$T/u0.db" "SELECT max(c) <= 6 FROM (SELECT (SELECT count(*) FROM requests b
+        WHERE b.sent_us <= a.sent_us AND b.sent_us + b.total_us > a.sent_us) AS c FROM requests a)")" 1
+
+# Open loop above one send per ms: after the first pool window the sleeping loop rounds its
+# send wakes up to a 1 ms grid (engine.c, coalescing).  Sends go late together, never early,
+# and every one is recorded.
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 3000/s --arrivals constant \
+    --requests 2400 --db "$T/co.db" --quiet 2>"$T/co.err"
+expect_eq "3000/s capture (coalesced wakes) exits 0" "$?" 0
+expect_eq "3000/s: 2400 rows answered 200, none sent before its scheduled time" \
+    "$(sql "$T/co.db" "SELECT count(*), sum(status = 200), sum(sent_us < scheduled_us) FROM requests")" \
+    "2400|2400|0"
+
 # --quiet must let the send loop sleep: without a progress display there is no report
 # deadline to wake for.  (It used to keep one: once the first report interval had passed the
 # loop never slept again and burned a whole core.  --progress live makes that interval
