@@ -102,7 +102,7 @@ expect_eq "closed loop, no think time: never more than 6 requests out at a send"
     "$(sql "$T/u0.db" "SELECT max(c) <= 6 FROM (SELECT (SELECT count(*) FROM requests b
         WHERE b.sent_us <= a.sent_us AND b.sent_us + b.total_us > a.sent_us) AS c FROM requests a)")" 1
 
-# Open loop above one send per ms: after the first pool window the sleeping loop rounds its
+# Open loop from 1,500 sends/s: after the first pool window the sleeping loop rounds its
 # send wakes up to a 1 ms grid (engine.c, coalescing).  Sends go late together, never early,
 # and every one is recorded.
 timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 3000/s --arrivals constant \
