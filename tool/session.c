@@ -158,9 +158,12 @@ static void on_progress(void *ctx, const struct rt_progress *p)
     pthread_mutex_unlock(&b->mu);
 }
 
-/* Say a storage failure once (even with --quiet: it is an error), then the progress. */
-static void show(struct sess *x, const struct rt_progress *p)
+/* Say a storage failure once (even with --quiet: it is an error), then the progress.  Also
+   the engine's progress callback without a view thread (--quiet, or none could start): the
+   view is then called on the send thread. */
+static void show(void *ctx, const struct rt_progress *p)
 {
+    struct sess *x = ctx;
     if (!x->storage_announced && atomic_load(&storage_failed)) {
         x->storage_announced = 1;
         if (x->view->storage_fault)
@@ -225,13 +228,6 @@ static void view_stop(struct sess *x)
     pthread_join(b->thread, NULL);
     pthread_cond_destroy(&b->cv);
     pthread_mutex_destroy(&b->mu);
-}
-
-/* Without a view thread (--quiet, or none could start): the view is called on the send
-   thread. */
-static void on_progress_direct(void *ctx, const struct rt_progress *p)
-{
-    show(ctx, p);
 }
 
 /* The writer's callback (on its thread): the storage failed for good; stop the run. */
@@ -439,7 +435,7 @@ static void drive(struct sess *x)
     struct rt_engine_hooks hooks = {
         .next = s->next, .next_ctx = s->next_ctx,
         .on_record = on_record, .record_ctx = x,
-        .on_progress = on_progress_direct, .progress_ctx = x,  /* also tells a storage fault */
+        .on_progress = show, .progress_ctx = x,  /* also tells a storage fault */
         .progress_interval_us = v->progress_interval_us,
         .stop = &stop_flag,
         .on_answer = s->on_answer, .answer_ctx = s->next_ctx,
