@@ -43,21 +43,17 @@ struct rt_sse {
     size_t err_line;        /* the line of the last error */
 };
 
+/* Set b to its first `at` bytes followed by s[0..n), NUL-terminated.  0, or -1 (b as it was). */
 static int buf_set(struct buf *b, size_t at, const char *s, size_t n)
 {
-    if (at + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < at + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p)
-            return -1;
-        b->s = p;
-        b->cap = cap;
+    size_t old = b->len;
+    b->len = at;
+    if (rt_append(&b->s, &b->len, &b->cap, s, n, 256) != 0 ||
+        rt_append(&b->s, &b->len, &b->cap, "", 1, 256) != 0) {
+        b->len = old;
+        return -1;
     }
-    memcpy(b->s + at, s, n);
-    b->len = at + n;
-    b->s[b->len] = '\0';
+    b->len--;                   /* the NUL is not counted */
     return 0;
 }
 

@@ -556,18 +556,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             r->len = r->cap = 0;
             return MHD_YES;
         }
-        if (r->len + add > r->cap) {
-            size_t cap = r->cap ? r->cap : 256;
-            while (cap < r->len + add)
-                cap *= 2;
-            char *b = realloc(r->body, cap);
-            if (!b)
-                return MHD_NO;
-            r->body = b;
-            r->cap = cap;
-        }
-        memcpy(r->body + r->len, upload_data, add);
-        r->len += add;
+        if (rt_append(&r->body, &r->len, &r->cap, upload_data, add, 256) != 0)
+            return MHD_NO;
         return MHD_YES;
     }
 
