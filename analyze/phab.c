@@ -135,8 +135,6 @@ int an_phab_token(const char *url, const char *file, char *tok, size_t toklen, c
     return rc;
 }
 
-/* ---- one Conduit call: method with params (borrowed), *result owned (json_decref); 0, or
- * RT_EXIT_RUNTIME with err (transport, HTTP status, or Conduit's error_code and message) ---- */
 /* ---- one Conduit call ----------------------------------------------------------------- */
 
 /* The answer's body, collected in a memory stream (b, n: open_memstream's). */
@@ -206,6 +204,8 @@ static int envelope(const char *method, const char *text, json_t **result, char 
     return 0;
 }
 
+/* One Conduit call: method with params (borrowed), *result owned (json_decref).  0, or
+ * RT_EXIT_RUNTIME with err (transport, HTTP status, or Conduit's error_code and message). */
 static int phab_call(const char *url, const char *token, const char *method, json_t *params,
                  json_t **result, char *err, size_t errlen)
 {
