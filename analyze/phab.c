@@ -71,6 +71,13 @@ static int read_private_file(const char *path, char **out, char *err, size_t err
     return 0;
 }
 
+/* The length of url without one trailing '/', for "%.*s/..." joins. */
+static int url_base_len(const char *url)
+{
+    size_t ul = strlen(url);
+    return (int)(ul && url[ul - 1] == '/' ? ul - 1 : ul);
+}
+
 /* arc's ~/.arcrc: {"hosts": {"https://phab.example/api/": {"token": "api-..."}}}. */
 static int arcrc_token(const char *url, char *tok, size_t toklen, char *err, size_t errlen)
 {
@@ -81,8 +88,7 @@ static int arcrc_token(const char *url, char *tok, size_t toklen, char *err, siz
         return RT_EXIT_USAGE;
     }
     snprintf(path, sizeof path, "%s/.arcrc", home);
-    size_t ul = strlen(url);
-    snprintf(key, sizeof key, "%.*s/api/", (int)(ul && url[ul - 1] == '/' ? ul - 1 : ul), url);
+    snprintf(key, sizeof key, "%.*s/api/", url_base_len(url), url);
     if (access(path, F_OK) != 0) {
         snprintf(err, errlen, "no Conduit token: give --phab-token-file FILE or run "
                  "`arc install-certificate %s` (it writes ~/.arcrc)", url);
@@ -135,8 +141,6 @@ int an_phab_token(const char *url, const char *file, char *tok, size_t toklen, c
     return rc;
 }
 
-/* ---- one Conduit call: method with params (borrowed), *result owned (json_decref); 0, or
- * RT_EXIT_RUNTIME with err (transport, HTTP status, or Conduit's error_code and message) ---- */
 /* ---- one Conduit call ----------------------------------------------------------------- */
 
 /* The answer's body, collected in a memory stream (b, n: open_memstream's). */
@@ -206,6 +210,8 @@ static int envelope(const char *method, const char *text, json_t **result, char 
     return 0;
 }
 
+/* One Conduit call: method with params (borrowed), *result owned (json_decref).  0, or
+ * RT_EXIT_RUNTIME with err (transport, HTTP status, or Conduit's error_code and message). */
 static int phab_call(const char *url, const char *token, const char *method, json_t *params,
                  json_t **result, char *err, size_t errlen)
 {
@@ -220,9 +226,7 @@ static int phab_call(const char *url, const char *token, const char *method, jso
         snprintf(err, errlen, "Conduit %s: out of memory", method);
         goto out;
     }
-    size_t ul = strlen(url);
-    snprintf(endpoint, sizeof endpoint, "%.*s/api/%s",
-             (int)(ul && url[ul - 1] == '/' ? ul - 1 : ul), url, method);
+    snprintf(endpoint, sizeof endpoint, "%.*s/api/%s", url_base_len(url), url, method);
     curl_easy_setopt(h, CURLOPT_URL, endpoint);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -342,9 +346,7 @@ int an_phab_post(const struct an_phab_post *pp, long long *file_id, char *task_u
     json_decref(p);
     json_decref(res);
     if (rc == 0) {
-        size_t ul = strlen(pp->url);
-        snprintf(task_url, urllen, "%.*s/%s",
-                 (int)(ul && pp->url[ul - 1] == '/' ? ul - 1 : ul), pp->url, pp->task);
+        snprintf(task_url, urllen, "%.*s/%s", url_base_len(pp->url), pp->url, pp->task);
         *file_id = fid;
     }
     return rc;

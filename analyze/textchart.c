@@ -109,13 +109,11 @@ static void hist_edges(struct hist *h, const struct an_dist *d, const struct an_
 static void bin_marks(char *b, size_t len, const struct hist *h, size_t k,
                       const struct an_dist *d)
 {
-    static const struct { int p; const char *name; } pm[] = {
-        { AN_P50, "p50" }, { AN_P90, "p90" }, { AN_P99, "p99" },
-    };
+    static const int pm[] = { AN_P50, AN_P90, AN_P99 };
     size_t used = 0;
     b[0] = '\0';
     for (size_t i = 0; i < sizeof pm / sizeof pm[0] && used < len; i++) {
-        double v = (double)d->pct[pm[i].p];
+        double v = (double)d->pct[pm[i]];
         int in = v >= h->edge[k] && (v < h->edge[k + 1] || k + 1 == h->nbins);
         if (k == 0 && v < h->edge[0])
             in = 1;
@@ -124,7 +122,7 @@ static void bin_marks(char *b, size_t len, const struct hist *h, size_t k,
         char ms[32];
         ms_text(ms, sizeof ms, v);
         used += (size_t)snprintf(b + used, len - used, "%s%s %s", used ? ", " : "<- ",
-                                 pm[i].name, ms);
+                                 an_pct_col(pm[i])->name, ms);
     }
 }
 
