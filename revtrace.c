@@ -55,6 +55,22 @@ static void usage(FILE *out)
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
+/* Each command's own part of a generated file: `revtrace CMD FLAG`, its output flushed in
+ * order with ours; as_case wraps each in a bash `case` arm (the completion's word lists). */
+static void each_command(const char *flag, int as_case)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (as_case)
+            printf("        %s) words=\"", commands[i].name);
+        fflush(stdout);
+        char *args[] = { (char *)commands[i].name, (char *)flag, NULL };
+        commands[i].main(2, args);
+        fflush(stdout);
+        if (as_case)
+            printf("\" ;;\n");
+    }
+}
+
 /* revtrace(1): a header, each command's section (from its option tables, through
  * `revtrace CMD --help-man`), the exit statuses, files, examples. */
 static void manual(void)
@@ -75,12 +91,7 @@ static void manual(void)
         printf(".TP\n.B %s\n%s\n", commands[i].name, commands[i].summary);
     printf(".SH COMMANDS\nEvery command takes \\fB\\-h\\fR, \\fB\\-\\-help\\fR "
            "(its options and examples, as below).\n");
-    fflush(stdout);
-    for (size_t i = 0; i < NCOMMANDS; i++) {
-        char *args[] = { (char *)commands[i].name, (char *)"--help-man", NULL };
-        commands[i].main(2, args);
-        fflush(stdout);
-    }
+    each_command("--help-man", 0);
     printf(".SH EXIT STATUS\n");
     for (const struct rt_exit_doc *e = rt_exit_docs; e->meaning; e++) {
         printf(".TP\n.B %d\n", e->status);
@@ -121,15 +132,7 @@ static void completion(void)
     printf("--help --version\"\n"
            "    else\n"
            "        case ${COMP_WORDS[1]} in\n");
-    fflush(stdout);
-    for (size_t i = 0; i < NCOMMANDS; i++) {
-        printf("        %s) words=\"", commands[i].name);
-        fflush(stdout);
-        char *args[] = { (char *)commands[i].name, (char *)"--help-words", NULL };
-        commands[i].main(2, args);   /* one line, no newline */
-        fflush(stdout);
-        printf("\" ;;\n");
-    }
+    each_command("--help-words", 1);   /* each one line, no newline */
     printf("        *) return ;;\n"
            "        esac\n"
            "        case $cur in -*) ;; *) return ;; esac   # a value: file names\n"

@@ -460,6 +460,15 @@ static void rc_feed(struct loader *L, const unsigned char *p, size_t len)
         fail(L, line, 0, "%s", msg);
 }
 
+/* The text, head included, goes to the reader the head chose: EventStreams or libcsv. */
+static void parse_feed(struct loader *L, const unsigned char *p, size_t len)
+{
+    if (L->rc)
+        rc_feed(L, p, len);
+    else
+        csv_feed(L, p, len);
+}
+
 /* Decide the delimiter from the held-back head (or that it is an EventStreams capture),
    then parse it. */
 static void flush_head(struct loader *L)
@@ -480,10 +489,7 @@ static void flush_head(struct loader *L)
     if (memchr(p, '\t', first))
         csv_set_delim(&L->csv, CSV_TAB);
     L->delim_known = 1;
-    if (L->rc)
-        rc_feed(L, p, len);
-    else
-        csv_feed(L, p, len);
+    parse_feed(L, p, len);
     free(L->head);
     L->head = NULL;
     L->head_len = L->head_cap = 0;
@@ -533,10 +539,7 @@ static void text_feed(struct loader *L, const unsigned char *p, size_t len)
     if (L->failed)
         return;
     if (L->delim_known) {
-        if (L->rc)
-            rc_feed(L, p, len);
-        else
-            csv_feed(L, p, len);
+        parse_feed(L, p, len);
         return;
     }
     if (L->head_len + len > L->head_cap) {
