@@ -37,7 +37,8 @@ int rt_append(char **buf, size_t *len, size_t *cap, const void *data, size_t n,
         *buf = b;
         *cap = c;
     }
-    memcpy(*buf + *len, data, n);
+    if (n > 0)          /* data may be NULL when there is nothing to append */
+        memcpy(*buf + *len, data, n);
     *len += n;
     return 0;
 }
