@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -289,6 +290,7 @@ static void finish(struct rt_follow *f, const char *msg)
 
 static void *follow_main(void *arg)
 {
+    prctl(PR_SET_NAME, "rt-follow");   /* top -H, perf --comm */
     struct rt_follow *f = arg;
     sigset_t all;
     sigfillset(&all);

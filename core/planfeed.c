@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 struct chunk {
     struct chunk *next;             /* in the queue or the free list */
@@ -129,6 +130,7 @@ static void publish(struct rt_planfeed *f, struct chunk *c, int rc, const char *
 
 static void *loader_main(void *arg)
 {
+    prctl(PR_SET_NAME, "rt-plan");   /* top -H, perf --comm */
     struct rt_planfeed *f = arg;
     char err[sizeof f->end_err];
     int rc = 1;

@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -358,6 +359,7 @@ static void deadline_ts(struct timespec *ts, int64_t interval_us)
 
 static void *writer_main(void *arg)
 {
+    prctl(PR_SET_NAME, "rt-writer");   /* top -H, perf --comm */
     struct rt_writer *w = arg;
     int64_t stop_at_us = 0;   /* when finishing: the time we give up on a locked database */
     /*

@@ -51,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -178,6 +179,7 @@ static void show(void *ctx, const struct rt_progress *p)
 /* The view thread: show each snapshot posted, until the mailbox is closed and empty. */
 static void *view_main(void *arg)
 {
+    prctl(PR_SET_NAME, "rt-view");   /* top -H, perf --comm */
     struct sess *x = arg;
     struct mailbox *b = &x->box;
     pthread_mutex_lock(&b->mu);
