@@ -29,10 +29,13 @@
 
 #include "tool/cli.h"
 #include "core/clock.h"
+#include "tool/fds.h"
 #include "tool/mhdloop.h"
 
 #define MODEL_PREFIX "/v1/models/"
 #define NAME_MAX_LEN 200
+/* Descriptors made room for up front (tool/fds.c): a few load generators' pools. */
+#define EMU_RESERVE_FDS 4096
 
 enum creq_state { C_BODY = 0, C_WAITING, C_DONE };
 
@@ -769,6 +772,7 @@ int emu_server_run(const struct emu_config *cfg)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     rt_raise_nofile();
+    rt_reserve_fds(EMU_RESERVE_FDS);    /* before the HTTP threads (tool/fds.c) */
 
     if (start_model(&s) != 0 || start_http(&s) != 0 || announce(&s) != 0)
         goto out;

@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 void rt_mhd_loop_init(struct rt_mhd_loop *l)
@@ -100,14 +99,5 @@ void rt_mhd_loop_stop(struct rt_mhd_loop *l)
         if (l->wake[i] >= 0)
             close(l->wake[i]);
         l->wake[i] = -1;
-    }
-}
-
-void rt_raise_nofile(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
     }
 }

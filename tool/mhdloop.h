@@ -1,8 +1,7 @@
 /*
  * mhdloop.h - a libmicrohttpd daemon driven by a thread of our own (see mhdloop.c for the
- * libmicrohttpd 0.9.75 epoll bug this works around), and the descriptor limit every server
- * of ours raises.  Used by emulate (--threads 1) and
- * by capture's recording proxy.
+ * libmicrohttpd 0.9.75 epoll bug this works around).  Used by emulate (--threads 1) and by
+ * capture's recording proxy.
  */
 #ifndef RT_MHDLOOP_H
 #define RT_MHDLOOP_H
@@ -32,8 +31,5 @@ int rt_mhd_loop_start(struct rt_mhd_loop *l, struct MHD_Daemon *d);
 void rt_mhd_loop_wake(struct rt_mhd_loop *l);
 /* End and join the thread, close the pipe.  The daemon is the caller's to stop after. */
 void rt_mhd_loop_stop(struct rt_mhd_loop *l);
-
-/* Raise the soft limit on open descriptors to the hard one (many waiting connections). */
-void rt_raise_nofile(void);
 
 #endif

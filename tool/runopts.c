@@ -26,6 +26,7 @@
 #include <sys/resource.h>
 
 #include "core/units.h"
+#include "tool/fds.h"
 
 enum {
     OPT_DEADLINE = RT_RUNOPT_FIRST,
@@ -387,20 +388,19 @@ static int proxy_from_env(struct rt_run_opts *o, int https, char *err, size_t er
 static int fit_open_files(struct rt_run_opts *o, char *err, size_t errlen)
 {
     struct rlimit rl;
+    rt_raise_nofile();
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 0;
-    if (rl.rlim_cur < rl.rlim_max && rl.rlim_max != RLIM_INFINITY) {
-        struct rlimit up = { .rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max };
-        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
-            rl.rlim_cur = rl.rlim_max;
-    }
     rlim_t need = (rlim_t)o->http.max_inflight + RT_RUN_FDS;
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need) {
+        rt_reserve_fds((long)need);
         return 0;
+    }
     unsigned long long have = (unsigned long long)rl.rlim_cur;
     unsigned long long fits = have > RT_RUN_FDS ? have - RT_RUN_FDS : 0;
     if (!o->max_inflight_set && fits >= 1) {
         o->http.max_inflight = (int)fits;
+        rt_reserve_fds((long)have);
         return 0;
     }
     snprintf(err, errlen, "--max-inflight %d needs %llu open files (a socket per request out "

@@ -77,4 +77,28 @@ if [ "$N" -ge 15000 ]; then
 else
     ok "a huge --max-inflight costs no memory up front # skip open-file hard limit $N < 15000"
 fi
+
+# 6. The descriptor table is grown before the threads start (tool/fds.c): growing it later,
+#    with threads, waits for an RCU grace period in whichever thread opens the descriptor
+#    (16-75 ms stalls of the send loop, seen with perf sched).  The kernel's FDSize then
+#    covers --max-inflight + 64 (default 1024) from the start, for the emulator 4096; before,
+#    both stayed at 64 until more descriptors were open.
+HARD=$(sh -c 'ulimit -Hn'); [ "$HARD" = unlimited ] && HARD=1048576
+fdsize() { sed -n 's/^FDSize:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null; }
+WANT=$(( HARD < 1088 ? HARD : 1088 ))
+"$RT" capture "$SLOW" --revids "$T/revids.csv" --rate 20/s --duration 3s --db "$T/fd.db" \
+    --quiet 2>"$T/fd.err" &
+CAP_PID=$!
+RT_PIDS="$RT_PIDS $CAP_PID"
+if wait_rows "$T/fd.db" 1 20; then
+    expect_cmp "a capture's descriptor table covers 1024 + 64 from the start (FDSize $(fdsize $CAP_PID))" \
+        "$(fdsize $CAP_PID || echo 0)" -ge "$WANT"
+else
+    notok "a capture's descriptor table covers 1024 + 64 (the run did not start)"
+fi
+wait "$CAP_PID"
+expect_eq "... and the run ends well (exit 0)" "$?" 0
+WANT=$(( HARD < 4096 ? HARD : 4096 ))
+expect_cmp "the emulator's descriptor table covers 4096 from the start (FDSize $(fdsize $EMU_PID))" \
+    "$(fdsize $EMU_PID || echo 0)" -ge "$WANT"
 finish
