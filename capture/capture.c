@@ -131,7 +131,8 @@ static const struct rt_cmd_spec capture_spec = {
         "      --duration 120s --name locust-like\n"
         "  revtrace capture https://api.wikimedia.org/service/lw/inference/v1/models/"
         "revertrisk-wikidata:predict \\\n"
-        "      --revids ids.csv --rate 1/s --requests 100 -H \"Authorization: Bearer $TOKEN\"\n"
+        "      --revids ids.csv --rate 1/s --requests 100 -H @auth.txt   "
+        "# the token in a file, not in argv\n"
         "  revtrace capture URL --follow https://stream.wikimedia.org/v2/stream/recentchange "
         "\\\n      --duration 1h --name live-edits\n"
 

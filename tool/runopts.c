@@ -124,7 +124,7 @@ static int check_header(const char *h, char *err, size_t errlen)
 {
     const char *colon = strchr(h, ':');
     if (!colon || colon == h) {
-        snprintf(err, errlen, "a header is 'Name: value' (e.g. -H 'Authorization: Bearer X')");
+        snprintf(err, errlen, "a header is 'Name: value' (e.g. -H 'X-Client: dashboard'; a secret one goes in a file: -H @FILE)");
         return -1;
     }
     for (const char *p = h; p < colon; p++) {

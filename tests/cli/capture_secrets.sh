@@ -60,5 +60,16 @@ expect_eq "bad header line: exit 2" $? 2
 grep -q "bad.txt:2: " "$T/bad.err" && ! grep -q tOkEn "$T/bad.err" \
     && ok "bad header line: FILE:LINE, no content" || notok "bad header: $(cat "$T/bad.err")"
 
+# Our own docs never show a secret in argv: no example in any --help (and so none in the
+# generated manual page) passes an Authorization or token header on the command line (the
+# capture --help example once did: -H "Authorization: Bearer $TOKEN").
+for cmd in capture replay analyze emulate; do "$RT" $cmd --help; done >"$T/helps.txt" 2>&1
+"$RT" --help-man >>"$T/helps.txt" 2>&1
+if grep -Ein -- "-H ['\"]?(Authorization|[A-Za-z-]*token)" "$T/helps.txt" >"$T/argv-secrets.txt"; then
+    notok "a --help example puts a secret header in argv: $(head -n 1 "$T/argv-secrets.txt")"
+else
+    ok "no --help example or manual page line puts a secret header in argv"
+fi
+
 stop_emulator
 finish
