@@ -96,6 +96,9 @@ struct an_run {
     size_t nerrors;
     int64_t max_loop_stall_us;  /* the send loop's own longest stall (the largest of the
                                    parts'); -1 when not recorded (before schema 3) */
+    int64_t client_cpu_us;      /* CPU time of the load generator's process(es) over the
+                                   run (the sum of the parts'); -1 when no part recorded it
+                                   (before schema 4) */
     int64_t errors_other;
     int64_t s429, s4xx, s5xx;
     double error_ratio;     /* failed / requests; 0 without requests */
@@ -385,6 +388,12 @@ char *an_fmt_dist_cell(char *buf, size_t len, const struct an_dist *d, const str
 char *an_fmt_value(char *buf, size_t len, int unit, double v);
 /* Delta against the baseline: "+12.3%", "-0.5%", "=" or "n/a". */
 char *an_fmt_delta(char *buf, size_t len, double base, double v);
+/*
+ * The load generator's own cost as one phrase ("loop stall 3.9 ms at most; CPU 0.34 s =
+ * 11.5 % of a core, 0.057 ms per request sent"), from what the run recorded; "" when it
+ * recorded neither (before schema 3).  Returns buf.
+ */
+char *an_fmt_client_cost(char *buf, size_t len, const struct an_run *run);
 /* The request path of a target URL ("/v1/models/x:predict"), into buf. */
 char *an_target_path(char *buf, size_t len, const char *url);
 /* One verdict as a line, "  PASS  what  measured  [run: label]": the text report's and the

@@ -320,6 +320,9 @@ static int read_notes(struct rt_store *db, const struct part *p, struct an_run *
     }
     if (notes.max_loop_stall_us > run->max_loop_stall_us)
         run->max_loop_stall_us = notes.max_loop_stall_us;
+    if (notes.client_cpu_us >= 0)   /* each part ran in its own process: their sum */
+        run->client_cpu_us = (run->client_cpu_us > 0 ? run->client_cpu_us : 0) +
+                             notes.client_cpu_us;
     for (size_t i = 0; i < notes.nerrors; i++) {
         for (size_t e = 0; e < run->nerrors; e++) {
             struct an_errcount *c = &run->errors[e];
@@ -390,6 +393,7 @@ int an_run_load(const struct an_ref *ref, char *const *dbs, size_t ndbs, int64_t
     struct an_fig *fig = NULL;
     memset(run, 0, sizeof *run);
     run->max_loop_stall_us = -1;
+    run->client_cpu_us = -1;
     int rc = find_parts(ref, dbs, ndbs, &ps, &run->label, err, errlen);
     if (rc)
         goto out;

@@ -736,6 +736,12 @@ static void run_section(FILE *out, const struct an_report *r, size_t i)
                 (double)run->rate_to_us / 1e6);
     if (run->duration_s > 0)
         fprintf(out, " Completion span (first send to last answer) %.1f s.", run->duration_s);
+    char cost[256];
+    if (an_fmt_client_cost(cost, sizeof cost, run)[0]) {
+        fputs(" The load generator's own: ", out);
+        esc(out, cost);
+        fputc('.', out);
+    }
     fputs("</p>\n", out);
     chart_throughput(out, run, palette[i % NPAL], an_is_judged(r, i) ? &r->crit : NULL);
     chart_latency_time(out, run, an_is_judged(r, i) ? &r->crit : NULL);

@@ -120,6 +120,8 @@ static void counts_json(json_t *o, const struct an_run *run)
         json_decref(why);
     if (run->max_loop_stall_us >= 0)
         json_object_set_new(o, "max_loop_stall_us", json_integer(run->max_loop_stall_us));
+    if (run->client_cpu_us >= 0)
+        json_object_set_new(o, "client_cpu_us", json_integer(run->client_cpu_us));
 }
 
 static json_t *real_if(int have, double v)

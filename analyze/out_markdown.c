@@ -174,6 +174,8 @@ static void run_facts(FILE *out, const struct an_run *run, const struct an_md_di
         snprintf(b, sizeof b, "%.1f s (first send to last completion)", run->duration_s);
         kv(out, d, "completion span", b);
     }
+    if (an_fmt_client_cost(b, sizeof b, run)[0])
+        kv(out, d, "load generator", b);
     fputc('\n', out);
 }
 

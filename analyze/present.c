@@ -85,6 +85,26 @@ char *an_fmt_delta(char *buf, size_t len, double base, double v)
     return buf;
 }
 
+char *an_fmt_client_cost(char *buf, size_t len, const struct an_run *run)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    if (run->max_loop_stall_us >= 0)
+        used += (size_t)snprintf(buf, len, "loop stall %.1f ms at most",
+                                 (double)run->max_loop_stall_us / 1000.0);
+    if (run->client_cpu_us >= 0 && used < len) {
+        used += (size_t)snprintf(buf + used, len - used, "%sCPU %.2f s", used ? "; " : "",
+                                 (double)run->client_cpu_us / 1e6);
+        if (run->duration_s > 0 && used < len)
+            used += (size_t)snprintf(buf + used, len - used, " = %.1f %% of a core",
+                                     (double)run->client_cpu_us / 1e4 / run->duration_s);
+        if (run->sent > 0 && used < len)
+            snprintf(buf + used, len - used, ", %.3f ms per request sent",
+                     (double)run->client_cpu_us / 1000.0 / (double)run->sent);
+    }
+    return buf;
+}
+
 char *an_target_path(char *buf, size_t len, const char *url)
 {
     const char *p = url ? strstr(url, "://") : NULL;

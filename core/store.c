@@ -690,20 +690,24 @@ out:
     return rc;
 }
 
-int rt_store_run_set_stall(struct rt_store *s, int64_t run_id, int64_t max_loop_stall_us,
-                           char *err, size_t errlen)
+int rt_store_run_set_cost(struct rt_store *s, int64_t run_id, int64_t max_loop_stall_us,
+                          int64_t client_cpu_us, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     int rc = 0;
-    if (sqlite3_prepare_v2(s->h, "UPDATE runs SET max_loop_stall_us = ?1 WHERE id = ?2", -1,
-                           &st, NULL) != SQLITE_OK) {
-        rc = sql_fail(s, "cannot record the loop stall", err, errlen);
+    if (sqlite3_prepare_v2(s->h, "UPDATE runs SET max_loop_stall_us = ?1, client_cpu_us = ?2 "
+                           "WHERE id = ?3", -1, &st, NULL) != SQLITE_OK) {
+        rc = sql_fail(s, "cannot record the run's own cost", err, errlen);
         goto out;
     }
     sqlite3_bind_int64(st, 1, max_loop_stall_us);
-    sqlite3_bind_int64(st, 2, run_id);
+    if (client_cpu_us >= 0)
+        sqlite3_bind_int64(st, 2, client_cpu_us);
+    else
+        sqlite3_bind_null(st, 2);
+    sqlite3_bind_int64(st, 3, run_id);
     if (sqlite3_step(st) != SQLITE_DONE)
-        rc = sql_fail(s, "cannot record the loop stall", err, errlen);
+        rc = sql_fail(s, "cannot record the run's own cost", err, errlen);
 out:
     sqlite3_finalize(st);
     return rc;
@@ -716,6 +720,7 @@ void rt_run_notes_free(struct rt_run_notes *n)
     free(n->errors);
     memset(n, 0, sizeof *n);
     n->max_loop_stall_us = -1;
+    n->client_cpu_us = -1;
 }
 
 /* Each error word's most frequent detail (rows come grouped by word, most frequent first). */
@@ -754,19 +759,24 @@ int rt_store_run_notes(struct rt_store *s, int64_t run_id, struct rt_run_notes *
 {
     memset(out, 0, sizeof *out);
     out->max_loop_stall_us = -1;
+    out->client_cpu_us = -1;
     int version = 0;
     if (query_int(s->h, "PRAGMA user_version", &version) != SQLITE_OK)
         return sql_fail(s, "cannot read the run's notes", err, errlen);
     if (version < 3)
         return 0;
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->h, "SELECT max_loop_stall_us FROM runs WHERE id = ?1", -1,
+    int rc = sqlite3_prepare_v2(s->h, version >= 4
+                                ? "SELECT max_loop_stall_us, client_cpu_us FROM runs WHERE id = ?1"
+                                : "SELECT max_loop_stall_us, NULL FROM runs WHERE id = ?1", -1,
                                 &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, run_id);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
             out->max_loop_stall_us = sqlite3_column_int64(st, 0);
+        if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL)
+            out->client_cpu_us = sqlite3_column_int64(st, 1);
         rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
     sqlite3_finalize(st);

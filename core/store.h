@@ -105,7 +105,8 @@ struct rt_run_info {
  */
 void rt_run_info_free(struct rt_run_info *ri);
 
-/* What a run says about its failures and its own stalls (schema 3; empty for older files). */
+/* What a run says about its failures and its own cost (schema 3 and 4; empty for older
+   files). */
 struct rt_error_note {
     char word[32];                /* the error word */
     char detail[208];             /* its most frequent error_detail */
@@ -113,6 +114,7 @@ struct rt_error_note {
 };
 struct rt_run_notes {
     int64_t max_loop_stall_us;    /* runs.max_loop_stall_us; -1 when not recorded */
+    int64_t client_cpu_us;        /* runs.client_cpu_us (schema 4); -1 when not recorded */
     struct rt_error_note *errors; /* owned, nerrors, one per word that has a detail */
     size_t nerrors;
 };
@@ -146,9 +148,11 @@ int rt_store_run_create(struct rt_store *s, const struct rt_run_new *rn, int64_t
  */
 int rt_store_run_finish(struct rt_store *s, int64_t run_id, const char *status, char *err,
                         size_t errlen);
-/* Record the send loop's longest stall (runs.max_loop_stall_us); 0 or -RT_STORE_EIO. */
-int rt_store_run_set_stall(struct rt_store *s, int64_t run_id, int64_t max_loop_stall_us,
-                           char *err, size_t errlen);
+/* Record what the run cost the tool itself: the send loop's longest stall
+   (runs.max_loop_stall_us) and its CPU time (runs.client_cpu_us; -1: NULL).  0 or
+   -RT_STORE_EIO. */
+int rt_store_run_set_cost(struct rt_store *s, int64_t run_id, int64_t max_loop_stall_us,
+                          int64_t client_cpu_us, char *err, size_t errlen);
 /*
  * The run's notes (see struct rt_run_notes) into *out (overwritten; free with
  * rt_run_notes_free).  A database of schema version < 3 gives none.  0 or -RT_STORE_EIO.

@@ -52,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -129,6 +130,7 @@ struct sess {
     int64_t wall_now;                     /* the wall clock when time 0 was chosen */
     int64_t t0_wall, t0_mono;             /* scheduled time 0 on both clocks */
     int64_t end_mono;                     /* the end of sending */
+    int64_t cpu0_us;                      /* the process's CPU time as sending began */
     int ran;                              /* 1: the engine ran */
     int engine_rc;                        /* what rt_engine_run returned */
     int64_t done;                         /* requests the engine finished */
@@ -138,6 +140,16 @@ struct sess {
     int storage_announced;                /* the view was told of the storage failure */
     struct mailbox box;                   /* progress, when the view shows it */
 };
+
+/* CPU time (user + system) the process has used, µs; -1 when unknown. */
+static int64_t process_cpu_us(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return -1;
+    return ((int64_t)ru.ru_utime.tv_sec + (int64_t)ru.ru_stime.tv_sec) * 1000000 +
+           (int64_t)ru.ru_utime.tv_usec + (int64_t)ru.ru_stime.tv_usec;
+}
 
 static void on_record(void *ctx, struct rt_record *r)
 {
@@ -465,6 +477,7 @@ static void drive(struct sess *x)
         hooks.on_progress = on_progress;     /* posted to the view thread */
     struct rt_engine_result er;
     memset(&er, 0, sizeof er);
+    x->cpu0_us = process_cpu_us();
     x->engine_rc = rt_engine_run(&s->opts->http, &s->load, &hooks, x->t0_mono, &er,
                                  x->res->error, sizeof x->res->error);
     x->end_mono = rt_mono_us();
@@ -485,6 +498,9 @@ static void drain(struct sess *x)
     size_t used = strlen(res->error);
     int wrc = rt_writer_finish(x->writer, res->error + used, sizeof res->error - used);
     x->writer = NULL;
+    /* The run's own cost: from the first send until the last record was committed. */
+    int64_t cpu = process_cpu_us();
+    res->client_cpu_us = x->ran && x->cpu0_us >= 0 && cpu >= x->cpu0_us ? cpu - x->cpu0_us : -1;
     if (!x->ran)
         x->end_mono = rt_mono_us();
     if (x->engine_rc != 0 || wrc != 0)
@@ -523,9 +539,10 @@ static void close_run(struct sess *x)
 {
     struct rt_session_result *res = x->res;
     restore_handlers(x);
-    /* The loop's own stall, for analyze; a failure here shows in the status write below. */
+    /* The run's own cost, for analyze; a failure here shows in the status write below. */
     if (x->db && x->run_id >= 0 && x->ran)
-        (void)rt_store_run_set_stall(x->db, x->run_id, res->max_stall_us, NULL, 0);
+        (void)rt_store_run_set_cost(x->db, x->run_id, res->max_stall_us, res->client_cpu_us,
+                                    NULL, 0);
     if (x->db && x->run_id >= 0) {
         if (rt_store_run_finish(x->db, x->run_id, res->status, res->finish_error,
                              sizeof res->finish_error) != 0) {
@@ -546,6 +563,7 @@ void rt_session_exec(struct rt_session *s, const struct rt_session_view *view,
     res->status = "failed";
     res->exit_status = RT_EXIT_RUNTIME;
     res->rows = -1;
+    res->client_cpu_us = -1;
     stop_flag = 0;
     first_signal = 0;
     atomic_store(&storage_failed, 0);

@@ -78,6 +78,9 @@ struct rt_session_result {
     int64_t elapsed_us;               /* scheduled time 0 to the end of sending; >= 0 */
     int64_t max_stall_us;             /* the send loop's longest stall (engine); 0 when it
                                          did not run */
+    int64_t client_cpu_us;            /* CPU time (user + system) of the process from the
+                                         first send until every record was committed; -1
+                                         when the engine did not run */
 };
 
 /*

@@ -144,4 +144,21 @@ expect_eq "--timing precise: exit 0, recorded in config_json" \
 timeout 10 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --rate 1/s --timing exact \
     --db "$T/bad.db" 2>/dev/null
 expect_eq "--timing exact: exit 2" "$?" 2
+
+# The run's own cost (schema 4): runs.client_cpu_us is the process's CPU while it sent and
+# stored, so no more than /usr/bin/time's total for the whole process (10 ms resolution),
+# and most of it (set-up and trace loading are the rest); analyze shows it in every format.
+CCPU=$(sql "$T/s.db" "SELECT client_cpu_us FROM runs WHERE name != 'precise'")
+TOTAL=$(awk '{ printf "%d", ($1 + $2) * 1000000 }' "$T/s.time")
+check "runs.client_cpu_us ($CCPU us) is within the process's CPU ($TOTAL us, +20 ms) and over a quarter of it" \
+    test "${CCPU:-0}" -gt 0 -a "${CCPU:-0}" -le $((TOTAL + 20000)) -a $((CCPU * 4)) -ge "$TOTAL"
+NAME=$(sql "$T/s.db" "SELECT name FROM runs WHERE name != 'precise'")
+"$RT" analyze --db "$T/s.db" "$NAME" >"$T/cost.txt" 2>&1
+grep -q "^  client CPU $(awk -v c="$CCPU" 'BEGIN { printf "%.2f", c / 1e6 }') s = [0-9.]* % of a core, [0-9.]* ms per request sent" "$T/cost.txt" \
+    && ok "analyze (text) shows the client CPU" || notok "analyze text: $(grep -i cpu "$T/cost.txt")"
+expect_eq "analyze --format json: client_cpu_us" \
+    "$("$RT" analyze --db "$T/s.db" "$NAME" --format json | python3 -c 'import json, sys; print(json.load(sys.stdin)["runs"][0]["client_cpu_us"])')" "$CCPU"
+"$RT" analyze --db "$T/s.db" "$NAME" --format remarkup >"$T/cost.rm" 2>&1
+grep -q "^| load generator | loop stall [0-9.]* ms at most; CPU [0-9.]* s = " "$T/cost.rm" \
+    && ok "analyze (remarkup) has the load generator's own cost" || notok "remarkup: $(grep -i 'load gen' "$T/cost.rm")"
 finish

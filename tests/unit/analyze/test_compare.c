@@ -100,6 +100,33 @@ static void test_deltas(void **state)
 }
 
 /* Baseline latencies 1..100 ms; run 1 the same times scale_permille / 1000. */
+/* The load generator's own cost: each part only when recorded, "" when neither is. */
+static void test_client_cost(void **state)
+{
+    (void)state;
+    struct an_run run;
+    char b[256];
+    memset(&run, 0, sizeof run);
+    run.max_loop_stall_us = -1;
+    run.client_cpu_us = -1;
+    assert_string_equal(an_fmt_client_cost(b, sizeof b, &run), "");
+    run.max_loop_stall_us = 3940;
+    assert_string_equal(an_fmt_client_cost(b, sizeof b, &run), "loop stall 3.9 ms at most");
+    run.client_cpu_us = 344384;
+    run.duration_s = 3.0;
+    run.sent = 6077;
+    assert_string_equal(an_fmt_client_cost(b, sizeof b, &run),
+                        "loop stall 3.9 ms at most; CPU 0.34 s = 11.5 % of a core, "
+                        "0.057 ms per request sent");
+    run.max_loop_stall_us = -1;
+    run.duration_s = 0;
+    run.sent = 0;
+    assert_string_equal(an_fmt_client_cost(b, sizeof b, &run), "CPU 0.34 s");
+    char small[12];     /* truncated, still terminated */
+    run.max_loop_stall_us = 3940;
+    assert_int_equal(strlen(an_fmt_client_cost(small, sizeof small, &run)), sizeof small - 1);
+}
+
 static void latency_pair(struct an_report *r, int64_t scale_permille, double threshold)
 {
     fake_report(r, 2);
@@ -204,6 +231,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_deltas),
+        cmocka_unit_test(test_client_cost),
         cmocka_unit_test(test_threshold_latency),
         cmocka_unit_test(test_threshold_rate),
         cmocka_unit_test(test_threshold_missing),
