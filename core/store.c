@@ -766,10 +766,10 @@ int rt_store_run_notes(struct rt_store *s, int64_t run_id, struct rt_run_notes *
     if (version < 3)
         return 0;
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->h, version >= 4
-                                ? "SELECT max_loop_stall_us, client_cpu_us FROM runs WHERE id = ?1"
-                                : "SELECT max_loop_stall_us, NULL FROM runs WHERE id = ?1", -1,
-                                &st, NULL);
+    const char *sql = version >= 4
+                      ? "SELECT max_loop_stall_us, client_cpu_us FROM runs WHERE id = ?1"
+                      : "SELECT max_loop_stall_us, NULL FROM runs WHERE id = ?1";
+    int rc = sqlite3_prepare_v2(s->h, sql, -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, run_id);
         rc = sqlite3_step(st);
