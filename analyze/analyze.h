@@ -394,6 +394,8 @@ char *an_fmt_delta(char *buf, size_t len, double base, double v);
  * recorded neither (before schema 3).  Returns buf.
  */
 char *an_fmt_client_cost(char *buf, size_t len, const struct an_run *run);
+/* Its CPU part alone ("CPU 0.34 s = 11.5 % of a core, ..."); "" before schema 4. */
+char *an_fmt_client_cpu(char *buf, size_t len, const struct an_run *run);
 /* The request path of a target URL ("/v1/models/x:predict"), into buf. */
 char *an_target_path(char *buf, size_t len, const char *url);
 /* One verdict as a line, "  PASS  what  measured  [run: label]": the text report's and the

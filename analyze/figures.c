@@ -98,18 +98,11 @@ static size_t bucket_of(struct an_run *run, int64_t t_us)
 /* Make bucket b exist; returns it, or NULL when out of memory. */
 static struct an_bucket *bucket_at(struct an_run *run, size_t b)
 {
-    if (b >= run->nseries) {
-        size_t n = run->nseries ? run->nseries : 64;
-        while (n <= b)
-            n *= 2;
-        struct an_bucket *p = realloc(run->series, n * sizeof *p);
-        if (!p)
-            return NULL;
-        memset(p + run->nseries, 0, (n - run->nseries) * sizeof *p);
-        run->series = p;
-        /* nseries tracks the allocation here; trimmed to the last used bucket at the end. */
-        run->nseries = n;
-    }
+    /* nseries tracks the allocation here; trimmed to the last used bucket at the end. */
+    struct an_bucket *p = rt_grow_to(run->series, b, &run->nseries, sizeof *p, 64);
+    if (!p)
+        return NULL;
+    run->series = p;
     return &run->series[b];
 }
 

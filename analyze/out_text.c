@@ -244,13 +244,10 @@ static void run_header(FILE *out, const struct an_run *run)
         fprintf(out, "  loop stall %.1f ms at most (the load generator's own: in-flight "
                 "requests are charged it as service time)\n",
                 (double)run->max_loop_stall_us / 1000.0);
-    if (run->client_cpu_us >= 0) {
-        char cost[256];
-        an_fmt_client_cost(cost, sizeof cost, run);
-        const char *cpu = strstr(cost, "CPU ");
+    char cpu[192];
+    if (an_fmt_client_cpu(cpu, sizeof cpu, run)[0])
         fprintf(out, "  client %s (revtrace's own user + system time; near 100 %% of a core, "
-                "the tool itself was the limit)\n", cpu ? cpu : cost);
-    }
+                "the tool itself was the limit)\n", cpu);
     fputc('\n', out);
 }
 

@@ -85,23 +85,30 @@ char *an_fmt_delta(char *buf, size_t len, double base, double v)
     return buf;
 }
 
+char *an_fmt_client_cpu(char *buf, size_t len, const struct an_run *run)
+{
+    buf[0] = '\0';
+    if (run->client_cpu_us < 0)
+        return buf;
+    size_t used = (size_t)snprintf(buf, len, "CPU %.2f s", (double)run->client_cpu_us / 1e6);
+    if (run->duration_s > 0 && used < len)
+        used += (size_t)snprintf(buf + used, len - used, " = %.1f %% of a core",
+                                 (double)run->client_cpu_us / 1e4 / run->duration_s);
+    if (run->sent > 0 && used < len)
+        snprintf(buf + used, len - used, ", %.3f ms per request sent",
+                 (double)run->client_cpu_us / 1000.0 / (double)run->sent);
+    return buf;
+}
+
 char *an_fmt_client_cost(char *buf, size_t len, const struct an_run *run)
 {
-    size_t used = 0;
-    buf[0] = '\0';
-    if (run->max_loop_stall_us >= 0)
-        used += (size_t)snprintf(buf, len, "loop stall %.1f ms at most",
-                                 (double)run->max_loop_stall_us / 1000.0);
-    if (run->client_cpu_us >= 0 && used < len) {
-        used += (size_t)snprintf(buf + used, len - used, "%sCPU %.2f s", used ? "; " : "",
-                                 (double)run->client_cpu_us / 1e6);
-        if (run->duration_s > 0 && used < len)
-            used += (size_t)snprintf(buf + used, len - used, " = %.1f %% of a core",
-                                     (double)run->client_cpu_us / 1e4 / run->duration_s);
-        if (run->sent > 0 && used < len)
-            snprintf(buf + used, len - used, ", %.3f ms per request sent",
-                     (double)run->client_cpu_us / 1000.0 / (double)run->sent);
-    }
+    char cpu[192];
+    an_fmt_client_cpu(cpu, sizeof cpu, run);
+    if (run->max_loop_stall_us < 0)
+        snprintf(buf, len, "%s", cpu);
+    else
+        snprintf(buf, len, "loop stall %.1f ms at most%s%s",
+                 (double)run->max_loop_stall_us / 1000.0, cpu[0] ? "; " : "", cpu);
     return buf;
 }
 

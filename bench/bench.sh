@@ -137,6 +137,9 @@ h2() {
     H_P99=$(awk '$2 == 200 { print $3 }' "$OUT/$hn-h2load.log" | sort -n |
             awk '{ v[NR] = $1 } END { if (NR) { k = int((NR * 99 + 99) / 100); print v[k] } else print "-" }')
 }
+# wrk_rps URL: wrk -t1's requests/s over STEP seconds, 50 connections (0 without wrk)
+wrk_rps() { if have wrk; then wrk -t1 -c50 -d${STEP}s -s bench/post.lua "$1" 2>/dev/null |
+                awk '/Requests\/sec/ { printf "%d", $2 }'; else echo 0; fi; }
 # median N...: the middle value (the lower middle of an even count)
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 0 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-" }'; }
@@ -155,9 +158,7 @@ step() { echo "bench: $*"; }
 step "closed loop: $REPS rounds of wrk -t1 then revtrace --users 50, one h2load (${STEP}s each)"
 WRK=0 H2C=0 WRKS=""
 for rep in $(seq "$REPS"); do
-    if have wrk; then
-        WRKS="$WRKS $(wrk -t1 -c50 -d${STEP}s -s bench/post.lua "$NURL" 2>/dev/null | awk '/Requests\/sec/ { printf "%d", $2 }')"
-    fi
+    have wrk && WRKS="$WRKS $(wrk_rps "$NURL")"
     for w in $BINS; do
         rt $w "closed$rep" "$NURL" --users 50 --wait 0s-0s --spawn-rate 1000000 --duration ${STEP}s
         eval "CS_$w=\"\${CS_$w:-} \$(awk -v n=$R_N -v s=$STEP 'BEGIN { printf \"%d\", n / s }')\""
@@ -243,8 +244,7 @@ trow "  CPU us/req there" "${BC_new:-}" "${BC_base:-}" "" ""
 
 # ---- 5. the emulator beside nginx: the same 20,000/s and closed loop ----------------------
 step "emulator (--profile fast): 20,000/s and closed loop (${STEP}s each)"
-EWRK=0
-have wrk && EWRK=$(wrk -t1 -c50 -d${STEP}s -s bench/post.lua "$EURL" 2>/dev/null | awk '/Requests\/sec/ { printf "%d", $2 }')
+EWRK=$(wrk_rps "$EURL")
 for w in $BINS; do
     rt $w e20k "$EURL" --rate 20000/s --arrivals constant --duration ${STEP}s
     eval "E_$w=\"\$R_ACH/s \$R_LAG99\""

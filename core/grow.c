@@ -19,6 +19,26 @@ void *rt_grow(void *v, size_t n, size_t *cap, size_t elem, size_t initial)
     return p;
 }
 
+void *rt_grow_to(void *v, size_t i, size_t *cap, size_t elem, size_t initial)
+{
+    if (i < *cap)
+        return v;
+    size_t c = *cap ? *cap : initial;
+    while (c <= i) {
+        if (c == 0 || c > SIZE_MAX / 2)
+            return NULL;
+        c *= 2;
+    }
+    if (elem == 0 || c > SIZE_MAX / elem)
+        return NULL;
+    char *p = realloc(v, c * elem);
+    if (!p)
+        return NULL;
+    memset(p + *cap * elem, 0, (c - *cap) * elem);
+    *cap = c;
+    return p;
+}
+
 int rt_append(char **buf, size_t *len, size_t *cap, const void *data, size_t n,
               size_t initial)
 {

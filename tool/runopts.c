@@ -389,18 +389,17 @@ static int fit_open_files(struct rt_run_opts *o, char *err, size_t errlen)
 {
     struct rlimit rl;
     rt_raise_nofile();
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return 0;
     rlim_t need = (rlim_t)o->http.max_inflight + RT_RUN_FDS;
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need) {
-        rt_reserve_fds((long)need);
+    /* The table for all of them now, while single-threaded (rt_reserve_fds stops at the
+       limit, so a lowered --max-inflight below gets just what fits). */
+    rt_reserve_fds((long)need);
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur >= need)
         return 0;
-    }
     unsigned long long have = (unsigned long long)rl.rlim_cur;
     unsigned long long fits = have > RT_RUN_FDS ? have - RT_RUN_FDS : 0;
     if (!o->max_inflight_set && fits >= 1) {
         o->http.max_inflight = (int)fits;
-        rt_reserve_fds((long)have);
         return 0;
     }
     snprintf(err, errlen, "--max-inflight %d needs %llu open files (a socket per request out "
