@@ -3,11 +3,11 @@
  *
  * Why reserve: the kernel keeps a process's open descriptors in a table that starts with 64
  * entries and doubles when a new descriptor does not fit; when the process has more than one
- * thread, that growth waits for an RCU grace period (expand_files -> synchronize_rcu).  On
- * the 2-vCPU guests we measure on, that wait was 16-75 ms, taken by whichever thread opened
- * the descriptor: `perf sched timehist` showed the send loop blocked in
- * synchronize_rcu <- expand_files <- alloc_fd when the connection pool of a 20,000/s run
- * grew past 64 sockets, a 63 ms loop stall and a send-lag p99 of several ms in that run.
+ * thread, that growth waits for an RCU grace period (expand_files -> synchronize_rcu), in
+ * whichever thread opened the descriptor: `perf sched timehist` showed the send loop blocked
+ * in synchronize_rcu <- expand_files <- alloc_fd when the connection pool of a 20,000/s run
+ * on a 2-vCPU guest grew past 64 sockets; the runs where it was caught had loop stalls of
+ * 16-63 ms (the grace period itself was not timed).
  * A table grown once at start, while there is a single thread, costs no grace period
  * (nothing else can be reading it) and never shrinks.
  */
