@@ -111,11 +111,15 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -181,6 +185,8 @@ struct waiting {
     int user;
 };
 
+struct group;
+
 struct engine {
     const struct rt_http_config *http;
     const struct rt_load *load;
@@ -233,6 +239,11 @@ struct engine {
     int stopping, aborted;
     int64_t turn_us, wake_us;       /* the loop's last turn, and when it meant to wake next */
     int64_t max_stall_us;           /* the longest the loop came back later than meant */
+
+    /* several send threads (load->threads > 1): this engine's share */
+    struct group *group;            /* borrowed; NULL: the only engine */
+    int max_inflight;               /* its share of --max-inflight */
+    int user_base, user_stride;     /* its user j is the load's user base + j x stride */
 };
 
 /* ---- closed-loop users ---------------------------------------------------------------- */
@@ -1356,7 +1367,7 @@ static int setup_curl(struct engine *e, char *err, size_t errlen)
     curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
     curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer);
     curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
-    long maxc = e->http->max_inflight;
+    long maxc = e->max_inflight;
     curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, maxc);
     curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxc);
     curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxc);
@@ -1366,7 +1377,7 @@ static int setup_curl(struct engine *e, char *err, size_t errlen)
 /* The first few slots, all free; the rest are made when a send finds none free. */
 static int setup_slots(struct engine *e, char *err, size_t errlen)
 {
-    e->max_slots = e->http->max_inflight;
+    e->max_slots = e->max_inflight;
     if (e->load->closed_loop && e->load->users < e->max_slots)
         e->max_slots = e->load->users;     /* a user has at most one request out */
     /* Open loop: the floor until answers say how slow the server is. */
@@ -1421,8 +1432,11 @@ static int setup_plan(struct engine *e, char *err, size_t errlen)
     }
     rt_rng_seed(&e->rng, load->seed ^ 0x55736572734c6f6fULL);
     for (int u = 0; u < load->users; u++) {
-        int64_t due_us = load->spawn_rate_per_s > 0
-            ? llround((double)u * 1e6 / load->spawn_rate_per_s) : 0;
+        /* the load's user number (one of several engines: base + u x stride) sets the
+           spawn time, so the users start at the load's spawn rate whoever sends for them */
+        double g = (double)e->user_base + (double)u * (double)e->user_stride;
+        int64_t due_us = load->spawn_rate_per_s > 0 ? llround(g * 1e6 / load->spawn_rate_per_s)
+                                                    : 0;
         if (load->duration_us > 0 && due_us >= load->duration_us)
             continue;
         waiting_push(e, u, due_us);
@@ -1451,12 +1465,17 @@ static int engine_setup(struct engine *e, char *err, size_t errlen)
 }
 
 /* Act on *stop: the first signal stops scheduling, the second abandons what is in flight. */
+static int group_halt(const struct group *g);
+
 static void check_stop(struct engine *e, int64_t now_rel)
 {
     volatile sig_atomic_t *stop = e->hooks->stop;
-    if (stop && *stop && !e->stopping)
+    int level = stop ? *stop : 0;
+    if (e->group && group_halt(e->group) > level)
+        level = group_halt(e->group);      /* another send thread could not start */
+    if (level && !e->stopping)
         begin_stop(e, now_rel);
-    if (stop && *stop >= 2 && !e->aborted) {
+    if (level >= 2 && !e->aborted) {
         e->aborted = 1;
         abort_inflight(e);
     }
@@ -1558,15 +1577,13 @@ static int run_finish(struct engine *e, char *err, size_t errlen)
     return 0;
 }
 
-int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
-                  const struct rt_engine_hooks *hooks, int64_t t0_mono_us,
-                  struct rt_engine_result *res, char *err, size_t errlen)
+/* A fresh engine for load and hooks (both borrowed), not yet set up. */
+static struct engine *engine_new(const struct rt_http_config *http, const struct rt_load *load,
+                                 const struct rt_engine_hooks *hooks, int64_t t0_mono_us)
 {
     struct engine *e = calloc(1, sizeof *e);
-    if (!e) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    if (!e)
+        return NULL;
     e->http = http;
     e->load = load;
     e->hooks = hooks;
@@ -1582,7 +1599,279 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
     e->https = strncasecmp(http->url, "https:", 6) == 0;
     e->spin_us = http->timing_precise ? PRECISE_SPIN_US : 0;
     e->pwait2 = 1;
+    e->max_inflight = http->max_inflight;
+    e->user_stride = 1;
+    return e;
+}
 
+static void engine_delete(struct engine *e)
+{
+    if (e) {
+        engine_free(e);
+        free(e);
+    }
+}
+
+/* ---- several send threads (closed loop) ----------------------------------------------- */
+
+/*
+ * load->threads > 1: one send loop does not keep up with a fast server (closed loop against
+ * nginx on 2 vCPUs: about 20 µs of the send thread per request, most of it inside libcurl;
+ * see docs/capture.md).  Then the users are dealt out to that many engines, user u to engine
+ * u mod threads, each with its own thread, multi handle, connections and share of
+ * --max-inflight; the calling thread runs engine 0 and keeps the signals.  They share:
+ *
+ *   - the plan, pulled one item at a time under the group's lock (the sequence numbers stay
+ *     one series, and --requests counts the whole run);
+ *   - the progress: every engine posts its snapshot, engine 0 hands the caller the sum
+ *     (the median and p90 weighted by each one's 2xx answers), and once all are done the
+ *     whole run's last snapshot;
+ *   - the stop: *stop is read by every loop (a loop sleeps at most IDLE_US, so a stop is
+ *     taken within that), and halt tells them all to abandon the run when one could not
+ *     start.
+ */
+struct member {
+    struct engine *e;
+    struct rt_load load;            /* the engine's share */
+    struct rt_engine_hooks hooks;   /* the caller's, with the plan and progress the group's */
+    struct group *g;
+    int index;
+    pthread_t thread;
+    int started;
+    int rc;
+    char err[256];
+};
+
+struct group {
+    int n;
+    const struct rt_load *load;             /* the caller's */
+    const struct rt_engine_hooks *hooks;    /* the caller's */
+    pthread_mutex_t mu;                     /* the plan and the snapshots */
+    int64_t handed;                         /* items handed out (--requests) */
+    struct rt_progress *snaps;              /* n, the latest of each engine */
+    char *posted;                           /* n: snaps[k] is set */
+    _Atomic int halt;
+    struct member *m;                       /* n */
+};
+
+static int group_halt(const struct group *g)
+{
+    return atomic_load(&g->halt);
+}
+
+/* The plan, one item at a time for whichever engine asks (an rt_plan_next_fn). */
+static int group_next(void *ctx, struct rt_plan_item *it, char *err, size_t errlen)
+{
+    struct group *g = ctx;
+    int rc = 0;
+    pthread_mutex_lock(&g->mu);
+    if (g->load->max_requests <= 0 || g->handed < g->load->max_requests) {
+        rc = g->hooks->next(g->hooks->next_ctx, it, err, errlen);
+        if (rc == 1)
+            g->handed++;
+    }
+    pthread_mutex_unlock(&g->mu);
+    return rc;
+}
+
+/* The sum of the snapshots posted so far (under g->mu). */
+static void group_sum(const struct group *g, struct rt_progress *out)
+{
+    memset(out, 0, sizeof *out);
+    out->duration_us = g->load->duration_us;
+    out->total_requests = g->load->max_requests > 0 ? g->load->max_requests : 0;
+    out->sends_done = 1;
+    double w = 0, p50 = 0, p90 = 0;
+    for (int k = 0; k < g->n; k++) {
+        const struct rt_progress *p = &g->snaps[k];
+        if (!g->posted[k]) {
+            out->sends_done = 0;
+            continue;
+        }
+        if (p->elapsed_us > out->elapsed_us)
+            out->elapsed_us = p->elapsed_us;
+        out->scheduled += p->scheduled;
+        out->sent += p->sent;
+        out->done += p->done;
+        out->inflight += p->inflight;
+        out->ok_2xx += p->ok_2xx;
+        out->http_errors += p->http_errors;
+        out->net_errors += p->net_errors;
+        out->offered_per_s += p->offered_per_s;
+        out->achieved_per_s += p->achieved_per_s;
+        out->sends_done &= p->sends_done;
+        p50 += (double)p->p50_us * (double)p->ok_2xx;
+        p90 += (double)p->p90_us * (double)p->ok_2xx;
+        w += (double)p->ok_2xx;
+    }
+    if (w > 0) {
+        out->p50_us = llround(p50 / w);
+        out->p90_us = llround(p90 / w);
+    }
+}
+
+/* An engine's progress hook: post its snapshot; engine 0 (the caller's thread) reports. */
+static void group_progress(void *ctx, const struct rt_progress *p)
+{
+    struct member *m = ctx;
+    struct group *g = m->g;
+    struct rt_progress sum;
+    pthread_mutex_lock(&g->mu);
+    g->snaps[m->index] = *p;
+    g->posted[m->index] = 1;
+    if (m->index == 0)
+        group_sum(g, &sum);
+    pthread_mutex_unlock(&g->mu);
+    if (m->index == 0)
+        g->hooks->on_progress(g->hooks->progress_ctx, &sum);
+}
+
+static void *member_main(void *arg)
+{
+    struct member *m = arg;
+    char name[16];
+    snprintf(name, sizeof name, "rt-send-%d", m->index);
+    prctl(PR_SET_NAME, name);      /* top -H, perf --comm */
+    rt_clock_tight_timers();       /* the slack is per thread */
+    run_loop(m->e);
+    m->rc = run_finish(m->e, m->err, sizeof m->err);
+    return NULL;
+}
+
+/* Member k's share of the load: its users (u mod n == k), think times of its own seed. */
+static void member_share(struct group *g, struct member *m, int k, int64_t t0_mono_us,
+                         const struct rt_http_config *http)
+{
+    const struct rt_load *l = g->load;
+    m->g = g;
+    m->index = k;
+    m->load = *l;
+    m->load.threads = 1;
+    m->load.users = (l->users - k + g->n - 1) / g->n;
+    m->load.max_requests = 0;                    /* the group counts the whole run */
+    m->load.seed = l->seed + (uint64_t)k * 0x9e3779b97f4a7c15ULL;
+    m->hooks = *g->hooks;
+    m->hooks.next = group_next;
+    m->hooks.next_ctx = g;
+    if (g->hooks->on_progress) {
+        m->hooks.on_progress = group_progress;
+        m->hooks.progress_ctx = m;
+    }
+    m->e = engine_new(http, &m->load, &m->hooks, t0_mono_us);
+    if (m->e) {
+        m->e->group = g;
+        m->e->max_inflight = (http->max_inflight + g->n - 1) / g->n;
+        m->e->user_base = k;
+        m->e->user_stride = g->n;
+    }
+}
+
+static void group_free(struct group *g)
+{
+    for (int k = 0; g->m && k < g->n; k++)
+        engine_delete(g->m[k].e);
+    free(g->m);
+    free(g->snaps);
+    free(g->posted);
+    pthread_mutex_destroy(&g->mu);
+}
+
+/* Run the engines of the group; the caller's thread runs engine 0.  0, or -1 with err. */
+static int group_run(struct group *g, char *err, size_t errlen)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);    /* the signals stay with the caller */
+    int rc = 0;
+    for (int k = 1; k < g->n && rc == 0; k++) {
+        int prc = pthread_create(&g->m[k].thread, NULL, member_main, &g->m[k]);
+        if (prc != 0) {
+            snprintf(err, errlen, "cannot start send thread %d of %d: %s", k + 1, g->n,
+                     strerror(prc));
+            atomic_store(&g->halt, 2);           /* the ones started abandon the run */
+            rc = -1;
+        } else {
+            g->m[k].started = 1;
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == 0) {
+        run_loop(g->m[0].e);
+        g->m[0].rc = run_finish(g->m[0].e, g->m[0].err, sizeof g->m[0].err);
+    }
+    for (int k = 1; k < g->n; k++)
+        if (g->m[k].started)
+            pthread_join(g->m[k].thread, NULL);
+    for (int k = 0; k < g->n && rc == 0; k++) {
+        if (g->m[k].rc != 0 && (k == 0 || g->m[k].started)) {
+            snprintf(err, errlen, "%s", g->m[k].err);
+            rc = -1;
+        }
+    }
+    /* The whole run's last word: every engine's final snapshot is in. */
+    if (g->hooks->on_progress) {
+        struct rt_progress sum;
+        pthread_mutex_lock(&g->mu);
+        group_sum(g, &sum);
+        pthread_mutex_unlock(&g->mu);
+        g->hooks->on_progress(g->hooks->progress_ctx, &sum);
+    }
+    return rc;
+}
+
+static int run_threads(const struct rt_http_config *http, const struct rt_load *load,
+                       const struct rt_engine_hooks *hooks, int64_t t0_mono_us,
+                       struct rt_engine_result *res, char *err, size_t errlen)
+{
+    struct group g = { .load = load, .hooks = hooks };
+    g.n = load->threads < load->users ? load->threads : load->users;
+    pthread_mutex_init(&g.mu, NULL);
+    g.m = calloc((size_t)g.n, sizeof *g.m);
+    g.snaps = calloc((size_t)g.n, sizeof *g.snaps);
+    g.posted = calloc((size_t)g.n, 1);
+    int rc = g.m && g.snaps && g.posted ? 0 : -1;
+    if (rc != 0)
+        snprintf(err, errlen, "out of memory");
+    for (int k = 0; k < g.n && rc == 0; k++) {
+        member_share(&g, &g.m[k], k, t0_mono_us, http);
+        if (!g.m[k].e) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        } else {
+            rc = engine_setup(g.m[k].e, err, errlen);
+        }
+    }
+    if (rc == 0)
+        rc = group_run(&g, err, errlen);
+    if (res) {
+        memset(res, 0, sizeof *res);
+        for (int k = 0; g.m && k < g.n; k++) {
+            const struct engine *e = g.m[k].e;
+            if (!e)
+                continue;
+            res->scheduled += e->taken;
+            res->sent += e->sent;
+            res->done += e->done;
+            res->stopped |= e->stopping && hooks->stop && *hooks->stop;
+            if (e->max_stall_us > res->max_stall_us)
+                res->max_stall_us = e->max_stall_us;
+        }
+    }
+    group_free(&g);
+    return rc;
+}
+
+int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
+                  const struct rt_engine_hooks *hooks, int64_t t0_mono_us,
+                  struct rt_engine_result *res, char *err, size_t errlen)
+{
+    if (load->closed_loop && load->threads > 1 && load->users > 1 && !hooks->live)
+        return run_threads(http, load, hooks, t0_mono_us, res, err, errlen);
+    struct engine *e = engine_new(http, load, hooks, t0_mono_us);
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     int rc = -1;
     if (engine_setup(e, err, errlen) == 0) {
         run_loop(e);
@@ -1595,7 +1884,6 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
         res->stopped = e->stopping && hooks->stop && *hooks->stop;
         res->max_stall_us = e->max_stall_us;
     }
-    engine_free(e);
-    free(e);
+    engine_delete(e);
     return rc;
 }

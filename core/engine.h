@@ -11,6 +11,7 @@
  * rev IDs still come from the source, the times from the users.
  *
  * The engine never touches the disk: on_record is expected to queue (rt_writer_push).
+ * A closed loop may be sent by several threads (rt_load.threads), an engine each.
  */
 #ifndef RT_ENGINE_H
 #define RT_ENGINE_H
@@ -31,6 +32,13 @@ struct rt_load {
     int64_t duration_us;        /* stop scheduling after this; 0: no limit */
     int64_t max_requests;       /* stop after this many; 0: no limit */
     uint64_t seed;              /* closed loop think times */
+    /* Closed loop: send threads, each with its share of the users (user u goes to thread
+       u mod threads), its own connections and its share of --max-inflight; the calling
+       thread is one of them.  0 or 1: one, the calling thread.  More than users: users.
+       With more than one, next is called under the engine's lock from any of them,
+       on_record from any of them (possibly at once), on_progress from the calling thread
+       only, with the sum of their snapshots. */
+    int threads;
 };
 
 /* A snapshot for the progress line. */

@@ -3,8 +3,8 @@
  * batched transactions, committing at least once a second (redis's bio, in spirit).
  *
  * rt_writer_push never touches SQLite and never waits for the disk: the queue is a list of
- * fixed-size chunks, so a slow disk costs memory, not send-loop time.  The push side is meant
- * for one producer thread (the send loop).
+ * fixed-size chunks, so a slow disk costs memory, not send-loop time.  Several producer
+ * threads may push at once (a closed loop's send threads): the queue is under one mutex.
  */
 #ifndef RT_WRITER_H
 #define RT_WRITER_H

@@ -134,6 +134,9 @@ struct sess {
     int ran;                              /* 1: the engine ran */
     int engine_rc;                        /* what rt_engine_run returned */
     int64_t done;                         /* requests the engine finished */
+    /* Records made and, of them, errors: on_record may run on several send threads at
+       once (a closed loop's --threads), so they are counted here, then put in res. */
+    _Atomic int_fast64_t records, errors;
     struct sigaction old_int, old_term, old_pipe, old_usr1, old_alrm, old_bus;
     int handlers;                         /* 1: the old_* actions are to be restored */
     pthread_t thread;                     /* the thread running the session (signals) */
@@ -154,9 +157,9 @@ static int64_t process_cpu_us(void)
 static void on_record(void *ctx, struct rt_record *r)
 {
     struct sess *x = ctx;
-    x->res->records++;
+    atomic_fetch_add_explicit(&x->records, 1, memory_order_relaxed);
     if (r->error || r->status < 200 || r->status >= 300)
-        x->res->errors++;
+        atomic_fetch_add_explicit(&x->errors, 1, memory_order_relaxed);
     rt_writer_push(x->writer, r);
 }
 
@@ -485,6 +488,8 @@ static void drive(struct sess *x)
         view_stop(x);
     rt_planfeed_stop(feed);
     x->done = er.done;
+    x->res->records = atomic_load(&x->records);
+    x->res->errors = atomic_load(&x->errors);
     x->res->max_stall_us = er.max_stall_us;
     x->ran = 1;
     phase_end(x);
