@@ -246,8 +246,8 @@ static void run_header(FILE *out, const struct an_run *run)
                 (double)run->max_loop_stall_us / 1000.0);
     char cpu[192];
     if (an_fmt_client_cpu(cpu, sizeof cpu, run)[0])
-        fprintf(out, "  client %s (revtrace's own user + system time; near 100 %% of a core, "
-                "the tool itself was the limit)\n", cpu);
+        fprintf(out, "  client %s (revtrace's own user + system time; near 100 %% of a core "
+                "per send thread, the tool itself was the limit)\n", cpu);
     fputc('\n', out);
 }
 

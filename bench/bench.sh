@@ -155,7 +155,7 @@ step() { echo "bench: $*"; }
 # REPS alternating rounds (wrk, then each revtrace), the median of each tool in the table:
 # on these 2-vCPU guests one 10 s figure moves by about 10 % from run to run, the tools
 # alike, so a single pair could show either side a better ratio than it has.
-step "closed loop: $REPS rounds of wrk -t1 then revtrace --users 50, one h2load (${STEP}s each)"
+step "closed loop: $REPS rounds of wrk -t1 then revtrace --users 50 (one, then two send threads), one h2load (${STEP}s each)"
 WRK=0 H2C=0 WRKS=""
 for rep in $(seq "$REPS"); do
     have wrk && WRKS="$WRKS $(wrk_rps "$NURL")"
@@ -164,7 +164,13 @@ for rep in $(seq "$REPS"); do
         eval "CS_$w=\"\${CS_$w:-} \$(awk -v n=$R_N -v s=$STEP 'BEGIN { printf \"%d\", n / s }')\""
         eval "CCS_$w=\"\${CCS_$w:-} \$R_CPU\""
     done
+    # The same users on two send threads (capture --threads; not in 0.1.0).
+    rt new "closedt$rep" "$NURL" --users 50 --wait 0s-0s --spawn-rate 1000000 --duration ${STEP}s \
+        --threads 2
+    CT2S="${CT2S:-} $(awk -v n=$R_N -v s=$STEP 'BEGIN { printf "%d", n / s }')"
+    CCT2S="${CCT2S:-} $R_CPU"
 done
+CT2=$(median $CT2S); CCT2=$(median $CCT2S)
 [ -n "$WRKS" ] && WRK=$(median $WRKS)
 for w in $BINS; do
     eval "C_$w=\$(median \$CS_$w); CC_$w=\$(median \$CCS_$w)"
@@ -177,6 +183,9 @@ trow "closed loop 50 conns: req/s (nginx), median" "${C_new:-}" "${C_base:-}" "$
 trow "  each round" "$(echo ${CS_new:-} | tr ' ' /)" "$(echo ${CS_base:-} | tr ' ' /)" "$(echo $WRKS | tr ' ' /)" "wrk"
 trow "  h2load -c50 -t1 req/s" "" "" "${H2C:-0}" "h2load" "$(ratio "${C_new:-0}" "${H2C:-0}")"
 trow "  CPU us/req" "${CC_new:-}" "${CC_base:-}" "" ""
+trow "  --threads 2: req/s, median" "$CT2" "" "${WRK:-0}" "wrk -t1" "$(ratio "$CT2" "${WRK:-0}")"
+trow "    each round" "$(echo $CT2S | tr ' ' /)" "" "" ""
+trow "    CPU us/req" "$CCT2" "" "" ""
 
 # ---- 2. the mission's rate: 150000/h Poisson, whole-run CPU -------------------------------
 step "150000/h Poisson for ${SLOW_STEP}s, --quiet (and with progress lines for revtrace)"
