@@ -1,6 +1,6 @@
 /*
  * test_writer.c - the disk thread: every pushed record lands in requests with the right
- * values and NULLs, commits happen while the writer runs (not only at finish), a locked
+ * values and NULLs, also from several producer threads at once, commits happen while the writer runs (not only at finish), a locked
  * database delays but loses nothing, and errors are reported by rt_writer_finish.
  *
  * Waiting for a commit is a bounded poll of rt_writer_committed, never a fixed sleep.  Counts
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -188,6 +189,63 @@ static void test_many_records_exact(void **state)
     sqlite3_close(h);
 }
 
+/* Several producers at once (a closed loop's send threads): each pushes its own seqs, and
+   every record lands once, with its own values, across chunk hand-overs. */
+#define PRODUCERS 4
+#define PER_PRODUCER 30000
+struct producer {
+    struct rt_writer *w;
+    int64_t first;
+};
+
+static void *produce(void *arg)
+{
+    struct producer *p = arg;
+    for (int64_t i = p->first; i < p->first + PER_PRODUCER; i++) {
+        struct rt_record r;
+        make_record(i, &r);
+        rt_writer_push(p->w, &r);
+    }
+    return NULL;
+}
+
+static void test_several_producers(void **state)
+{
+    struct fx *f = *state;
+    struct rt_writer *w;
+    char err[256] = "";
+    assert_int_equal(rt_writer_start(f->path, f->run_id, 0, NULL, NULL, &w, err, sizeof err), 0);
+    pthread_t t[PRODUCERS];
+    struct producer p[PRODUCERS];
+    for (int k = 0; k < PRODUCERS; k++) {
+        p[k] = (struct producer){ .w = w, .first = (int64_t)k * PER_PRODUCER };
+        assert_int_equal(pthread_create(&t[k], NULL, produce, &p[k]), 0);
+    }
+    for (int k = 0; k < PRODUCERS; k++)
+        pthread_join(t[k], NULL);
+    assert_int_equal(rt_writer_finish(w, err, sizeof err), 0);
+
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(f->path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT seq, rev_id, scheduled_us, length(body) "
+                                        "FROM requests ORDER BY seq", -1, &st, NULL), SQLITE_OK);
+    int64_t i = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct rt_record r;
+        make_record(i, &r);
+        assert_int_equal(sqlite3_column_int64(st, 0), i);
+        assert_int_equal(sqlite3_column_int64(st, 1), r.rev_id);
+        assert_int_equal(sqlite3_column_int64(st, 2), r.scheduled_us);
+        assert_int_equal(sqlite3_column_int64(st, 3), (int64_t)r.body_len);
+        free(r.body);
+        i++;
+    }
+    assert_int_equal(i, (int64_t)PRODUCERS * PER_PRODUCER);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
 static void test_commits_while_running(void **state)
 {
     struct fx *f = *state;
@@ -322,6 +380,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_many_records_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_several_producers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commits_while_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locked_database_delays_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_reported, setup, teardown),
