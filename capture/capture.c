@@ -431,6 +431,9 @@ static int parse_args(struct capture_args *a, int argc, char **argv)
                             "(one per line, or a CSV with a rev_id column), follow a "
                             "stream with --follow STREAM_URL, or be a recording proxy with "
                             "--listen ADDR:PORT");
+    if (a->run.headers_stdin && strcmp(a->revids, "-") == 0)
+        return rt_msg_usage("capture", "-H @- and --revids - both read standard input: put "
+                            "the headers in a file (-H @auth.txt)");
     return RT_GO_ON;
 }
 

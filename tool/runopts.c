@@ -254,8 +254,10 @@ int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, s
         o->max_inflight_set = 1;
         return 0;
     case OPT_HEADER:
-        if (arg[0] == '@')
+        if (arg[0] == '@') {
+            o->headers_stdin |= strcmp(arg, "@-") == 0;
             return add_header_file(h, arg + 1, err, errlen);
+        }
         return add_header(h, arg, err, errlen);
     case OPT_HOST:
         if (!*arg || strpbrk(arg, " \t\r\n/"))

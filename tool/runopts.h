@@ -34,6 +34,7 @@ struct rt_run_opts {
     const char *proxy_from;       /* "--proxy", "https_proxy", ... or NULL: no proxy */
     const char *noproxy_from;     /* "--noproxy", "no_proxy", "NO_PROXY" or NULL */
     int proxy_given;              /* --proxy was given (even empty: no proxy) */
+    int headers_stdin;            /* -H @- read the headers from standard input */
 };
 
 extern const struct rt_opt rt_runopt_table[];

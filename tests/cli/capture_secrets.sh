@@ -71,5 +71,20 @@ else
     ok "no --help example or manual page line puts a secret header in argv"
 fi
 
+# -H @- reads standard input; so do --revids - and --trace -: both at once is refused before
+# anything is written, saying what to do (it used to read the headers, then find no rev IDs).
+printf 'X-Api-Key: tOkEnH8\n' | "$RT" capture "$EMU_URL" --revids - -H @- --rate 10/s \
+    --requests 3 --db "$T/in.db" 2>"$T/in.err"
+expect_eq "capture -H @- --revids -: usage error, no database" \
+    "$?|$(test -e "$T/in.db"; echo $?)" "2|1"
+grep -q -- "-H @- and --revids - both read standard input" "$T/in.err" \
+    && ok "capture -H @- --revids -: says why" || notok "capture -H @- --revids -: $(cat "$T/in.err")"
+printf 'X-Api-Key: tOkEnH8\n' | "$RT" replay "$EMU_URL" --trace - -H @- --db "$T/in.db" \
+    2>"$T/in.err"
+expect_eq "replay -H @- --trace -: usage error, no database" \
+    "$?|$(test -e "$T/in.db"; echo $?)" "2|1"
+grep -q -- "-H @- and --trace - both read standard input" "$T/in.err" \
+    && ok "replay -H @- --trace -: says why" || notok "replay -H @- --trace -: $(cat "$T/in.err")"
+
 stop_emulator
 finish
