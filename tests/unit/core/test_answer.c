@@ -1,12 +1,14 @@
 /*
  * test_answer.c - the KServe answer parser: real LiftWing bodies, the 0/1 prediction form,
  * and refusals that must leave the outputs untouched (wrong types, out-of-range, truncated,
- * not NUL-terminated, hostile).
+ * not NUL-terminated, hostile); and the memo, which must give the same result for each of
+ * them, remembered or not.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,9 +16,27 @@
 
 #include "core/answer.h"
 
+/* One memo for the whole file: every case below also goes through it. */
+static struct rt_answer_memo *memo;
+
+/* rt_answer_memo_parse must give rt_answer_parse's result, the first time (the slot is
+   filled) and the second (it is remembered), outputs untouched when refused. */
+static void same_through_memo(const char *s, size_t len, int rc, int pred, double p)
+{
+    for (int round = 0; round < 2; round++) {
+        int mp = 7;
+        double mq = -9.0;
+        assert_int_equal(rt_answer_memo_parse(memo, s, len, &mp, &mq), rc);
+        assert_int_equal(mp, rc == 0 ? pred : 7);
+        assert_true(rc == 0 ? mq == p : mq == -9.0);
+    }
+}
+
 static int parse(const char *s, int *pred, double *p)
 {
-    return rt_answer_parse(s, strlen(s), pred, p);
+    int rc = rt_answer_parse(s, strlen(s), pred, p);
+    same_through_memo(s, strlen(s), rc, *pred, *p);
+    return rc;
 }
 
 static void refuse(const char *s)
@@ -71,11 +91,13 @@ static void test_not_nul_terminated(void **state)
     double p;
     assert_int_equal(rt_answer_parse(buf, n, &pred, &p), 0);
     assert_float_equal(p, 0.75, 0);
-    /* every strict prefix is refused */
+    same_through_memo(buf, n, 0, 1, 0.75);
+    /* every strict prefix is refused (the memo compares lengths too) */
     for (size_t k = 0; k < n; k++) {
         pred = 7;
         assert_int_equal(rt_answer_parse(buf, k, &pred, &p), -1);
         assert_int_equal(pred, 7);
+        same_through_memo(buf, k, -1, 7, -9.0);
     }
     free(buf);
     assert_int_equal(rt_answer_parse(NULL, 0, &pred, &p), -1);
@@ -133,21 +155,63 @@ static void test_hostile(void **state)
     int pred;
     double p;
     assert_int_equal(rt_answer_parse(nul, sizeof nul - 1, &pred, &p), -1);
+    same_through_memo(nul, sizeof nul - 1, -1, 7, -9.0);
     /* a NUL inside a key */
     static const char nulkey[] = "{\"output\":{\"prediction\":true,\"probabilities\":"
                                  "{\"tr\\u0000ue\":0.5}}}";
     assert_int_equal(rt_answer_parse(nulkey, sizeof nulkey - 1, &pred, &p), -1);
+    same_through_memo(nulkey, sizeof nulkey - 1, -1, 7, -9.0);
     /* invalid UTF-8 */
     refuse("{\"output\":{\"prediction\":true,\"probabilities\":{\"true\":0.5}},\"x\":\"\xff\"}");
 }
 
+/* Many different answers, each seen twice in a shuffled order: slots are replaced and CRCs
+   may collide, yet every answer gets its own result; an answer too long to be remembered and
+   no memo at all give the same. */
+static void test_memo_many(void **state)
+{
+    (void)state;
+    enum { N = 3 * RT_ANSWER_MEMO_SLOTS };
+    char buf[RT_ANSWER_MEMO_BYTES + 64];
+    for (int pass = 0; pass < 2; pass++) {
+        for (int k = 0; k < N; k++) {
+            int i = (k * 7919 + pass * 13) % N;
+            int n = snprintf(buf, sizeof buf, "{\"revision_id\": %d, \"output\": {\"prediction\""
+                             ": %s, \"probabilities\": {\"true\": %d.%04d}}}", 2000000000 + i,
+                             i % 3 == 0 ? "true" : "false", i % 5 == 4, i % 5 == 4 ? 0 : i % 10000);
+            int pred = 7;
+            double p = -9.0;
+            int rc = rt_answer_memo_parse(memo, buf, (size_t)n, &pred, &p);
+            assert_int_equal(rc, 0);
+            assert_int_equal(pred, i % 3 == 0);
+            assert_true(p == (i % 5 == 4 ? 1.0 : (double)(i % 10000) / 10000.0));
+        }
+    }
+    /* longer than RT_ANSWER_MEMO_BYTES: parsed, not remembered */
+    char big[RT_ANSWER_MEMO_BYTES + 200];
+    int n = snprintf(big, sizeof big, "{\"pad\": \"%0*d\", \"output\": {\"prediction\": true, "
+                     "\"probabilities\": {\"true\": 0.25}}}", RT_ANSWER_MEMO_BYTES, 0);
+    assert_true(n > RT_ANSWER_MEMO_BYTES && (size_t)n < sizeof big);
+    same_through_memo(big, (size_t)n, 0, 1, 0.25);
+    int pred = 7;
+    double p = -9.0;
+    assert_int_equal(rt_answer_memo_parse(NULL, big, (size_t)n, &pred, &p), 0);
+    assert_true(pred == 1 && p == 0.25);
+}
+
 int main(void)
 {
+    memo = rt_answer_memo_new();
+    if (!memo)
+        return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_memo_many),
         cmocka_unit_test(test_liftwing_body),
         cmocka_unit_test(test_not_nul_terminated),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_hostile),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    rt_answer_memo_free(memo);
+    return failed;
 }
