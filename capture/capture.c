@@ -50,6 +50,7 @@ enum {
     OPT_FOLLOW,
     OPT_WIKI,
     OPT_FANOUT,
+    OPT_STREAM_IDLE,
 };
 
 static const struct rt_opt workload_opts[] = {
@@ -104,6 +105,8 @@ static const struct rt_opt follow_opts[] = {
       "an EventStreams recentchange stream as it arrives (reconnects with Last-Event-ID)" },
     { "wiki", 0, "NAME", OPT_WIKI, "the wiki followed (default wikidatawiki)" },
     { "fanout", 0, "K", OPT_FANOUT, "K requests per edit (default 1)" },
+    { "stream-idle", 0, "D", OPT_STREAM_IDLE, "a stream connection silent for D is dropped "
+      "and resumed (default 60s)" },
     { NULL, 0, NULL, 0, NULL },
 };
 
@@ -168,6 +171,7 @@ struct capture_args {
     int have_listen;
     const char *follow, *wiki;      /* --follow: a live stream instead of a workload */
     int64_t fanout;
+    int64_t stream_idle_us;         /* --stream-idle; 0: not given */
 };
 
 /* --ramp: the stages, each rate at most 10,000,000/s. */
@@ -293,6 +297,11 @@ static int apply(void *ctx, int id, const char *arg, char *err, size_t errlen)
             return rt_opt_fail(err, errlen, "give a wiki name such as wikidatawiki");
         a->wiki = arg;
         return 0;
+    case OPT_STREAM_IDLE:
+        if (rt_parse_duration_us(arg, &a->stream_idle_us) != 0 ||
+            a->stream_idle_us < 1000000 || a->stream_idle_us > 86400000000LL)
+            return rt_opt_fail(err, errlen, "give a duration from 1s to 24h, e.g. 60s");
+        return 0;
     case OPT_FANOUT:
         if (rt_parse_count(arg, &a->fanout) != 0 || a->fanout < 1 || a->fanout > 1000)
             return rt_opt_fail(err, errlen, "give a whole number from 1 to 1000");
@@ -394,6 +403,7 @@ static int follow(struct capture_args *a)
     struct capture_follow_opts o = {
         .stream_url = a->follow, .wiki = a->wiki, .fanout = a->fanout ? (int)a->fanout : 1,
         .duration_us = a->duration_us, .requests = a->requests,
+        .idle_us = a->stream_idle_us,
     };
     return capture_follow(&a->run, &o);
 }
@@ -424,8 +434,9 @@ static int parse_args(struct capture_args *a, int argc, char **argv)
         return rt_msg_usage("capture", "--port-file goes with --listen (the recording proxy)");
     if (a->follow)
         return check_follow(a);
-    if (a->wiki || a->fanout)
-        return rt_msg_usage("capture", "--wiki and --fanout go with --follow STREAM_URL");
+    if (a->wiki || a->fanout || a->stream_idle_us)
+        return rt_msg_usage("capture", "--wiki, --fanout and --stream-idle go with --follow "
+                            "STREAM_URL");
     if (!a->revids)
         return rt_msg_usage("capture", "give the revision IDs to send with --revids FILE "
                             "(one per line, or a CSV with a rev_id column), follow a "
@@ -442,7 +453,7 @@ static int check_proxy(const struct capture_args *a)
 {
     if (a->revids || a->column || a->have_seed || open_loop(a) || a->users > 0 ||
         a->have_wait || a->have_spawn || a->threads || a->arrivals != RT_ARRIVALS_POISSON ||
-        a->order != RT_ORDER_RANDOM || a->wiki || a->fanout)
+        a->order != RT_ORDER_RANDOM || a->wiki || a->fanout || a->stream_idle_us)
         return rt_msg_usage("capture", "--listen records the clients' own requests: it takes "
                             "no --revids, rate, users or order options (only --duration and "
                             "--requests end it)");

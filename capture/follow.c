@@ -28,6 +28,8 @@ static json_t *follow_json(const struct capture_follow_opts *o)
     json_object_set_new(c, "follow", json_string(o->stream_url));
     json_object_set_new(c, "wiki", json_string(o->wiki ? o->wiki : RT_RC_DEFAULT_WIKI));
     json_object_set_new(c, "fanout", json_integer(o->fanout));
+    json_object_set_new(c, "stream_idle_us",
+                        json_integer(o->idle_us > 0 ? o->idle_us : RT_FOLLOW_IDLE_US));
     json_object_set_new(c, "duration_us", o->duration_us ? json_integer(o->duration_us)
                                                          : json_null());
     json_object_set_new(c, "requests", o->requests ? json_integer(o->requests) : json_null());
@@ -52,7 +54,7 @@ int capture_follow(struct rt_run_opts *run, const struct capture_follow_opts *o)
 {
     struct rt_follow_config fc = {
         .url = o->stream_url, .wiki = o->wiki, .fanout = o->fanout,
-        .insecure = run->http.insecure, .notice = on_notice,
+        .insecure = run->http.insecure, .notice = on_notice, .idle_us = o->idle_us,
     };
     struct rt_follow *f = NULL;
     char err[512];

@@ -15,6 +15,7 @@ struct capture_follow_opts {
     int fanout;                 /* requests per kept event (>= 1) */
     int64_t duration_us;        /* 0: until the stream ends or a signal */
     int64_t requests;           /* 0: no limit */
+    int64_t idle_us;            /* --stream-idle; 0: core/follow's default */
 };
 
 /* Record the run (tool/session) and say what the stream gave.  Returns the exit status. */

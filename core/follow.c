@@ -8,6 +8,10 @@
  * curl_multi_poll, so rt_follow_free can interrupt a quiet stream at once with
  * curl_multi_wakeup instead of waiting for a timeout.
  *
+ * A connection silent for cfg.idle_us (no byte, not even a comment, since it was opened or
+ * since its latest byte) counts as dropped: the read loop, which wakes at least once a
+ * second, ends it, and it is resumed.
+ *
  * Reconnects resume with the SSE parser's last event ID (rt_sse_reset keeps it and drops a
  * half-read event, which the server sends again since its id was not seen), so the items
  * are those of one uninterrupted stream.
@@ -73,6 +77,7 @@ struct rt_follow {
     int64_t conn_events;
     int gap_open;
     int64_t drop_mono;
+    int64_t last_byte_mono;         /* the connection's start, then its latest byte */
     char why[CURL_ERROR_SIZE + 64];
     char curl_err[CURL_ERROR_SIZE];
 };
@@ -160,6 +165,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
 {
     struct rt_follow *f = ud;
     size_t n = size * nmemb;
+    f->last_byte_mono = rt_mono_us();
     if (f->status == 0) {
         curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &f->status);
         pthread_mutex_lock(&f->lock);
@@ -178,7 +184,8 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
             f->st.gap_us_max = gap;
         pthread_mutex_unlock(&f->lock);
         notice(f, "the stream is back after %.3f s, resuming after event id %s",
-               (double)gap / 1e6, rt_sse_last_id(f->sse));
+               (double)gap / 1e6, rt_sse_last_id(f->sse)[0] ? rt_sse_last_id(f->sse)
+                                                             : "(none: from the stream's now)");
     }
     char err[128];
     if (rt_sse_feed(f->sse, data, n, err, sizeof err) != 0) {
@@ -187,6 +194,12 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
         return 0;                               /* abort this connection */
     }
     return n;
+}
+
+/* How long a connection may stay silent. */
+static int64_t idle_us(const struct rt_follow *f)
+{
+    return f->cfg.idle_us > 0 ? f->cfg.idle_us : RT_FOLLOW_IDLE_US;
 }
 
 /* The handle for one connection, resuming after the last event ID when there is one. */
@@ -227,12 +240,19 @@ static enum conn_end connect_once(struct rt_follow *f)
     f->why[0] = f->curl_err[0] = '\0';
     struct curl_slist *hdr = prepare(f);
     CURLcode res = CURLE_OK;
-    int running = 1;
+    int running = 1, idle = 0;
+    f->last_byte_mono = rt_mono_us();
     curl_multi_add_handle(f->multi, f->easy);
     while (running && !atomic_load(&f->stop)) {
         curl_multi_perform(f->multi, &running);
+        int64_t left = f->last_byte_mono + idle_us(f) - rt_mono_us();
+        if (running && left <= 0) {
+            idle = 1;                           /* silent too long: dropped */
+            break;
+        }
         if (running)
-            curl_multi_poll(f->multi, NULL, 0, 1000, NULL);
+            curl_multi_poll(f->multi, NULL, 0, left < 1000000 ? (int)(left / 1000) + 1 : 1000,
+                            NULL);
     }
     int left;
     CURLMsg *m;
@@ -249,7 +269,9 @@ static enum conn_end connect_once(struct rt_follow *f)
         return C_END;
     if (f->why[0])
         return C_DROPPED;
-    if (res != CURLE_OK)
+    if (idle)
+        snprintf(f->why, sizeof f->why, "no data for %.1f s", (double)idle_us(f) / 1e6);
+    else if (res != CURLE_OK)
         snprintf(f->why, sizeof f->why, "%s", f->curl_err[0] ? f->curl_err
                                                             : curl_easy_strerror(res));
     else if (f->status != 200)

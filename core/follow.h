@@ -28,10 +28,16 @@ struct rt_follow_config {
     int fanout;                 /* requests per kept event, >= 1 */
     int max_retries;            /* failed connections in a row before giving up; 0: 8 */
     int insecure;               /* 1: do not verify the stream's TLS certificate */
+    /* A connection that brings no byte for this long is dropped and resumed like any
+       other drop (a stalled server or proxy that keeps the socket open would otherwise
+       hold the run forever).  0: RT_FOLLOW_IDLE_US. */
+    int64_t idle_us;
     /* Called on the follow thread with a one-line message (no prefix, no newline). */
     void (*notice)(void *ctx, const char *msg);
     void *notice_ctx;
 };
+
+#define RT_FOLLOW_IDLE_US 60000000    /* the recentchange stream carries events every second */
 
 struct rt_follow_stats {
     int64_t events;             /* events read */

@@ -8,6 +8,10 @@
       A plain-HTTP forward proxy stand-in on 127.0.0.1:0: it answers every request itself
       (200, the same body) and appends its request line ("POST http://host/path HTTP/1.1",
       the absolute form only a proxy receives) and Proxy-Authorization presence to LOG.
+  servers.py stall-stream PORTFILE
+      An EventStreams stand-in that stalls: each GET answers 200 text/event-stream with one
+      wikidatawiki edit (id K + 1 after Last-Event-ID K, revision 3000000000 + K + 1), then
+      keeps the connection open and silent for 60 s.
 
 The port is written to PORTFILE once listening (write then rename, so a reader never sees
 a partial file).  Both stop on SIGTERM.
@@ -16,6 +20,7 @@ import http.server
 import os
 import ssl
 import sys
+import time
 
 BODY = (b'{"model_name": "revertrisk-wikidata", "model_version": "1", "wiki_db": "wikidatawiki",'
         b' "revision_id": 1, "output": {"prediction": false,'
@@ -38,6 +43,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(BODY)))
         self.end_headers()
         self.wfile.write(BODY)
+
+    def do_GET(self):
+        if not self.stall_stream:
+            self.send_error(404)
+            return
+        k = int(self.headers.get("Last-Event-ID") or 0) + 1
+        data = ('{"meta":{"dt":"2026-12-01T12:00:00.000Z"},"type":"edit",'
+                '"wiki":"wikidatawiki","revision":{"old":1,"new":%d}}' % (3000000000 + k))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        self.wfile.write(("id: %d\ndata: %s\n\n" % (k, data)).encode())
+        self.wfile.flush()
+        time.sleep(60)
+
+    stall_stream = False
 
     def log_message(self, *args):
         pass
@@ -62,6 +83,9 @@ def main():
         server.socket = ctx.wrap_socket(server.socket, server_side=True)
     elif mode == "proxy":
         Handler.log_path = sys.argv[3]
+    elif mode == "stall-stream":
+        Handler.stall_stream = True
+        server.daemon_threads = True
     else:
         sys.exit("unknown mode " + mode)
     publish(server, portfile)

@@ -5,7 +5,8 @@
 # --fanout 3 triples each; config_json records the stream and the wiki; a stream cut every
 # 20 events is resumed with Last-Event-ID with no edit lost or repeated; --requests and
 # --duration end a follow on a slow stream, SIGINT interrupts it (130, rows kept); the run
-# replays like any other; bad combinations are usage errors.  Every run is bounded by timeout.
+# replays like any other; a stream silent for --stream-idle is dropped and resumed; bad
+# combinations are usage errors.  Every run is bounded by timeout.
 . tests/lib.sh
 
 RT=$REVTRACE
@@ -100,7 +101,31 @@ expect_eq "--follow with --rate: usage error" "$?" 2
 expect_eq "--follow with --revids: usage error" "$?" 2
 "$RT" capture "$EMU_URL" --fanout 3 --revids "$T/want.txt" --rate 1/s --db "$T/u.db" 2>/dev/null
 expect_eq "--fanout without --follow: usage error" "$?" 2
+"$RT" capture "$EMU_URL" --stream-idle 5s --revids "$T/want.txt" --rate 1/s --db "$T/u.db" 2>/dev/null
+expect_eq "--stream-idle without --follow: usage error" "$?" 2
+"$RT" capture "$EMU_URL" --follow "$STREAM" --stream-idle 0.5s --db "$T/u.db" 2>/dev/null
+expect_eq "--stream-idle under 1 s: usage error" "$?" 2
 check "no database for usage errors" test ! -e "$T/u.db"
+
+# A stream that stalls with its connection open (tests/servers.py stall-stream: one event,
+# then silence): each silence of --stream-idle is a drop, resumed after the last event, so
+# the run goes on instead of waiting forever.  (It used to wait for the socket to close.)
+python3 tests/servers.py stall-stream "$T/stall.port" >"$T/stall.err" 2>&1 &
+RT_PIDS="$RT_PIDS $!"
+check "the stalling stream starts" wait_file "$T/stall.port" 10
+t0=$(date +%s%N)
+timeout 30 "$RT" capture "$EMU_URL" --follow "http://127.0.0.1:$(cat "$T/stall.port")/v2/stream/recentchange" \
+    --stream-idle 1s --requests 3 --db "$T/f.db" --name fidle --quiet 2>"$T/fidle.err"
+rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+expect_eq "--stream-idle 1s on a stalling stream: exit 0 with 3 rows, one per event, in order" \
+    "$rc|$(revs_of "$T/f.db" fidle | tr '\n' ' ')" "0|3000000001 3000000002 3000000003 "
+check "... each silence said as a drop and resumed after the last event id" \
+    grep -q "the stream dropped (no data for 1.0 s); reconnecting in 0.1 s with Last-Event-ID 2" "$T/fidle.err"
+check "... the summary counts 2 drops resumed" grep -q "2 drops resumed" "$T/fidle.err"
+expect_cmp "... two silences of 1 s, not the 60 s the server holds (${ms} ms)" "$ms" -lt 10000
+expect_eq "... config_json records the idle limit" \
+    "$(sql "$T/f.db" "SELECT json_extract(config_json, '$.stream_idle_us') FROM runs WHERE name = 'fidle'")" 1000000
 stop_emulator
 
 # a stream that never answers: bounded retries, then a failed run (exit 3)
