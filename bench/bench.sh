@@ -142,7 +142,7 @@ h2() {
 wrk_rps() { if have wrk; then wrk -t1 -c50 -d${STEP}s -s bench/post.lua "$1" 2>/dev/null |
                 awk '/Requests\/sec/ { printf "%d", $2 }'; else echo 0; fi; }
 # median N...: the middle value (the lower middle of an even count)
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 0 }'; }
+median() { printf '%s\n' "$@" | grep -E '^[0-9]+([.][0-9]+)?$' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 0 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-" }'; }
 
 # The table: one line per figure, a column per binary, then the reference and the ratio.

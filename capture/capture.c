@@ -27,9 +27,10 @@
 #include "core/trace.h"
 #include "core/units.h"
 
-/* --threads at most: each thread's epoll and timer descriptors fit in the run's spare
-   descriptors (RT_RUN_FDS). */
-#define RT_CAPTURE_MAX_THREADS 16
+/* --threads at most: each thread's engine holds 4 descriptors besides its sockets (epoll,
+   timerfd, libcurl's wake-up socket pair), and 8 of them fit with the database's and the
+   process's own in the run's spare descriptors (RT_RUN_FDS). */
+#define RT_CAPTURE_MAX_THREADS 8
 
 enum {
     OPT_REVIDS = 1,
@@ -80,7 +81,7 @@ static const struct rt_opt closed_opts[] = {
     { "spawn-rate", 0, "S", OPT_SPAWN_RATE,
       "users started per second; user k starts at k/S s (default 1)" },
     { "threads", 0, "N", OPT_THREADS, "send threads, the users dealt out among them (default "
-      "1, at most 16); one keeps about 40,000 requests/s going to a fast server: raise it when "
+      "1, at most 8); one keeps about 40,000 requests/s going to a fast server: raise it when "
       "analyze shows the client CPU near 100 % of a core" },
     { NULL, 0, NULL, 0, NULL },
 };
@@ -343,11 +344,14 @@ static double mean_rate(const struct capture_args *a)
     return t > 0 ? area / t : r;
 }
 
-/* The closed loop's send threads: --threads, at most one per user. */
+/* The closed loop's send threads: --threads, at most one per user and per --max-inflight
+   slot (core/engine.h). */
 static int send_threads(const struct capture_args *a)
 {
     int64_t n = a->threads > 0 ? a->threads : 1;
-    return (int)(n < a->users ? n : a->users);
+    if (n > a->users)
+        n = a->users;
+    return (int)(n < a->run.http.max_inflight ? n : a->run.http.max_inflight);
 }
 
 static json_t *workload_json(const struct capture_args *a, size_t pool)

@@ -1469,8 +1469,7 @@ static int group_halt(const struct group *g);
 
 static void check_stop(struct engine *e, int64_t now_rel)
 {
-    volatile sig_atomic_t *stop = e->hooks->stop;
-    int level = stop ? *stop : 0;
+    int level = e->hooks->stop ? atomic_load_explicit(e->hooks->stop, memory_order_relaxed) : 0;
     if (e->group && group_halt(e->group) > level)
         level = group_halt(e->group);      /* another send thread could not start */
     if (level && !e->stopping)
@@ -1624,8 +1623,9 @@ static void engine_delete(struct engine *e)
  *   - the plan, pulled one item at a time under the group's lock (the sequence numbers stay
  *     one series, and --requests counts the whole run);
  *   - the progress: every engine posts its snapshot, engine 0 hands the caller the sum
- *     (the median and p90 weighted by each one's 2xx answers), and once all are done the
- *     whole run's last snapshot;
+ *     (the median and p90 weighted by each one's 2xx answers; after engine 0 is done, the
+ *     others do), and once all are done the whole run's last snapshot;
+ *   - a failure of the plan's source: every engine then sees it;
  *   - the stop: *stop is read by every loop (a loop sleeps at most IDLE_US, so a stop is
  *     taken within that), and halt tells them all to abandon the run when one could not
  *     start.
@@ -1648,9 +1648,14 @@ struct group {
     const struct rt_engine_hooks *hooks;    /* the caller's */
     pthread_mutex_t mu;                     /* the plan and the snapshots */
     int64_t handed;                         /* items handed out (--requests) */
+    int plan_failed;                        /* the source failed: every engine sees it */
+    char plan_err[256];
     struct rt_progress *snaps;              /* n, the latest of each engine */
     char *posted;                           /* n: snaps[k] is set */
     _Atomic int halt;
+    _Atomic int zero_done;                  /* engine 0's loop is over: others report */
+    pthread_mutex_t report_mu;              /* one on_progress call at a time */
+    int64_t last_report_us;                 /* under report_mu */
     struct member *m;                       /* n */
 };
 
@@ -1665,10 +1670,17 @@ static int group_next(void *ctx, struct rt_plan_item *it, char *err, size_t errl
     struct group *g = ctx;
     int rc = 0;
     pthread_mutex_lock(&g->mu);
-    if (g->load->max_requests <= 0 || g->handed < g->load->max_requests) {
+    if (g->plan_failed) {
+        snprintf(err, errlen, "%s", g->plan_err);    /* the same failure for every engine */
+        rc = -1;
+    } else if (g->load->max_requests <= 0 || g->handed < g->load->max_requests) {
         rc = g->hooks->next(g->hooks->next_ctx, it, err, errlen);
         if (rc == 1)
             g->handed++;
+        if (rc < 0) {
+            g->plan_failed = 1;
+            snprintf(g->plan_err, sizeof g->plan_err, "%s", err);
+        }
     }
     pthread_mutex_unlock(&g->mu);
     return rc;
@@ -1710,20 +1722,30 @@ static void group_sum(const struct group *g, struct rt_progress *out)
     }
 }
 
-/* An engine's progress hook: post its snapshot; engine 0 (the caller's thread) reports. */
+/* An engine's progress hook: post its snapshot.  Engine 0 (the caller's thread) reports the
+   sum; once its own users are done, the others do, at most about once an interval between
+   them, so the line does not freeze while they finish. */
 static void group_progress(void *ctx, const struct rt_progress *p)
 {
     struct member *m = ctx;
     struct group *g = m->g;
+    int reporter = m->index == 0 || atomic_load(&g->zero_done);
     struct rt_progress sum;
     pthread_mutex_lock(&g->mu);
     g->snaps[m->index] = *p;
     g->posted[m->index] = 1;
-    if (m->index == 0)
+    if (reporter)
         group_sum(g, &sum);
     pthread_mutex_unlock(&g->mu);
-    if (m->index == 0)
+    if (!reporter)
+        return;
+    pthread_mutex_lock(&g->report_mu);
+    if (m->index == 0 ||
+        sum.elapsed_us - g->last_report_us >= g->hooks->progress_interval_us / 2) {
+        g->last_report_us = sum.elapsed_us;
         g->hooks->on_progress(g->hooks->progress_ctx, &sum);
+    }
+    pthread_mutex_unlock(&g->report_mu);
 }
 
 static void *member_main(void *arg)
@@ -1760,7 +1782,8 @@ static void member_share(struct group *g, struct member *m, int k, int64_t t0_mo
     m->e = engine_new(http, &m->load, &m->hooks, t0_mono_us);
     if (m->e) {
         m->e->group = g;
-        m->e->max_inflight = (http->max_inflight + g->n - 1) / g->n;
+        /* --max-inflight shared out, so the whole run never has more out */
+        m->e->max_inflight = http->max_inflight / g->n + (k < http->max_inflight % g->n);
         m->e->user_base = k;
         m->e->user_stride = g->n;
     }
@@ -1773,6 +1796,7 @@ static void group_free(struct group *g)
     free(g->m);
     free(g->snaps);
     free(g->posted);
+    pthread_mutex_destroy(&g->report_mu);
     pthread_mutex_destroy(&g->mu);
 }
 
@@ -1798,6 +1822,7 @@ static int group_run(struct group *g, char *err, size_t errlen)
     if (rc == 0) {
         run_loop(g->m[0].e);
         g->m[0].rc = run_finish(g->m[0].e, g->m[0].err, sizeof g->m[0].err);
+        atomic_store(&g->zero_done, 1);
     }
     for (int k = 1; k < g->n; k++)
         if (g->m[k].started)
@@ -1825,7 +1850,10 @@ static int run_threads(const struct rt_http_config *http, const struct rt_load *
 {
     struct group g = { .load = load, .hooks = hooks };
     g.n = load->threads < load->users ? load->threads : load->users;
+    if (g.n > http->max_inflight)
+        g.n = http->max_inflight;                /* each engine has at least one slot */
     pthread_mutex_init(&g.mu, NULL);
+    pthread_mutex_init(&g.report_mu, NULL);
     g.m = calloc((size_t)g.n, sizeof *g.m);
     g.snaps = calloc((size_t)g.n, sizeof *g.snaps);
     g.posted = calloc((size_t)g.n, 1);
@@ -1852,7 +1880,7 @@ static int run_threads(const struct rt_http_config *http, const struct rt_load *
             res->scheduled += e->taken;
             res->sent += e->sent;
             res->done += e->done;
-            res->stopped |= e->stopping && hooks->stop && *hooks->stop;
+            res->stopped |= e->stopping && hooks->stop && atomic_load(hooks->stop);
             if (e->max_stall_us > res->max_stall_us)
                 res->max_stall_us = e->max_stall_us;
         }
@@ -1881,7 +1909,7 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
         res->scheduled = e->taken;
         res->sent = e->sent;
         res->done = e->done;
-        res->stopped = e->stopping && hooks->stop && *hooks->stop;
+        res->stopped = e->stopping && hooks->stop && atomic_load(hooks->stop);
         res->max_stall_us = e->max_stall_us;
     }
     engine_delete(e);

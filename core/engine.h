@@ -17,6 +17,7 @@
 #define RT_ENGINE_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,9 +36,10 @@ struct rt_load {
     /* Closed loop: send threads, each with its share of the users (user u goes to thread
        u mod threads), its own connections and its share of --max-inflight; the calling
        thread is one of them.  0 or 1: one, the calling thread.  More than users: users.
-       With more than one, next is called under the engine's lock from any of them,
-       on_record from any of them (possibly at once), on_progress from the calling thread
-       only, with the sum of their snapshots. */
+       With more than one, next is called under a lock from any of them, on_record from
+       any of them (possibly at once), on_progress with the sum of their snapshots, one call
+       at a time (from the calling thread, then, once its own users are done, from the
+       others).  Never more threads than --max-inflight: each has a share of it. */
     int threads;
 };
 
@@ -88,8 +90,9 @@ struct rt_engine_hooks {
     /* Set asynchronously (signal handler) to stop scheduling; in-flight requests then get
        up to the deadline to finish.  1: stop; due-but-unsent requests become records with
        sent_us -1 and error "canceled".  >= 2 (a second signal): in-flight requests are
-       abandoned too, recorded as "canceled". */
-    volatile sig_atomic_t *stop;
+       abandoned too, recorded as "canceled".  An atomic, not a volatile sig_atomic_t: with
+       several send threads (rt_load.threads) threads other than the handler's read it. */
+    atomic_int *stop;
 };
 
 struct rt_engine_result {

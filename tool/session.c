@@ -70,18 +70,21 @@
 /* In-flight requests are abandoned this long after the storage failed. */
 #define RT_SESSION_GRACE_S 1
 
-static volatile sig_atomic_t stop_flag;
-static volatile sig_atomic_t first_signal;
+/* Written by the handlers, read by every send thread and the view thread: lock-free atomics,
+   which a handler may use (a volatile sig_atomic_t is only for the thread it interrupts). */
+static atomic_int stop_flag;
+static atomic_int first_signal;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handlers need lock-free atomic ints");
 static _Atomic int storage_failed;        /* set by the writer thread, then SIGUSR1 */
 static char storage_why[256];             /* written before storage_failed is set */
 static char bus_message[768];             /* the SIGBUS handler's words, made in advance */
 
 static void on_signal(int sig)
 {
-    if (!first_signal)
-        first_signal = sig;
-    if (stop_flag < 2)
-        stop_flag = stop_flag + 1;
+    if (!atomic_load(&first_signal))
+        atomic_store(&first_signal, sig);
+    if (atomic_load(&stop_flag) < 2)
+        atomic_fetch_add(&stop_flag, 1);
 }
 
 /* SIGUSR1 from the writer's callback: stop scheduling now, abandon in-flight soon. */
@@ -90,16 +93,16 @@ static void on_storage_signal(int sig)
     (void)sig;
     if (!atomic_load(&storage_failed))
         return;
-    if (stop_flag < 1)
-        stop_flag = 1;
+    if (atomic_load(&stop_flag) < 1)
+        atomic_store(&stop_flag, 1);
     alarm(RT_SESSION_GRACE_S);
 }
 
 static void on_alarm(int sig)
 {
     (void)sig;
-    if (atomic_load(&storage_failed) && stop_flag < 2)
-        stop_flag = 2;
+    if (atomic_load(&storage_failed) && atomic_load(&stop_flag) < 2)
+        atomic_store(&stop_flag, 2);
 }
 
 static void on_bus(int sig)
@@ -188,7 +191,8 @@ static void show(void *ctx, const struct rt_progress *p)
     }
     /* The signal notice is for a signal's stop only. */
     if (x->view->progress)
-        x->view->progress(x->view->ctx, p, first_signal ? stop_flag : 0);
+        x->view->progress(x->view->ctx, p,
+                          atomic_load(&first_signal) ? atomic_load(&stop_flag) : 0);
 }
 
 /* The view thread: show each snapshot posted, until the mailbox is closed and empty. */
@@ -267,7 +271,7 @@ static void phase_end(struct sess *x)
 static int countdown(struct sess *x, int64_t t_unix_us)
 {
     for (;;) {
-        if (stop_flag)
+        if (atomic_load(&stop_flag))
             return -1;
         int64_t left = t_unix_us - rt_wall_us();
         if (left <= RT_SESSION_LEAD_US)
@@ -529,14 +533,14 @@ static void settle(struct sess *x)
         return;
     int64_t elapsed = x->end_mono - x->t0_mono;
     res->elapsed_us = elapsed > 0 ? elapsed : 0;
-    if (!stop_flag) {
+    if (!atomic_load(&stop_flag)) {
         res->status = "complete";
         res->exit_status = RT_EXIT_OK;
         return;
     }
     res->status = "interrupted";
-    res->signal = first_signal;
-    res->exit_status = first_signal == SIGTERM ? RT_EXIT_SIGTERM : RT_EXIT_SIGINT;
+    res->signal = atomic_load(&first_signal);
+    res->exit_status = res->signal == SIGTERM ? RT_EXIT_SIGTERM : RT_EXIT_SIGINT;
 }
 
 /* Restore the signal handlers, store the run's final status, close the store. */
@@ -569,8 +573,8 @@ void rt_session_exec(struct rt_session *s, const struct rt_session_view *view,
     res->exit_status = RT_EXIT_RUNTIME;
     res->rows = -1;
     res->client_cpu_us = -1;
-    stop_flag = 0;
-    first_signal = 0;
+    atomic_store(&stop_flag, 0);
+    atomic_store(&first_signal, 0);
     atomic_store(&storage_failed, 0);
     x.thread = pthread_self();
 

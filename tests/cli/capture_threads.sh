@@ -37,7 +37,7 @@ timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --users 4 --wait 10
     --spawn-rate 40 --duration 1s --threads 2 --db "$T/s.db" --quiet 2>"$T/s.err"
 expect_eq "--threads 2 --spawn-rate 40: exits 0" "$?" 0
 expect_eq "--threads 2: first sends at 0, 25, 50 and 75 ms, as with one thread" \
-    "$(sql "$T/s.db" "SELECT count(*) FROM requests WHERE scheduled_us IN (0, 25000, 50000, 75000)")" 4
+    "$(sql "$T/s.db" "SELECT count(DISTINCT scheduled_us) FROM requests WHERE scheduled_us IN (0, 25000, 50000, 75000)")" 4
 N=$(sql "$T/s.db" "SELECT count(*) FROM requests")
 check "--threads 2: 4 users with 10-30 ms think time send 40+ requests in 1 s (got $N)" \
     test "${N:-0}" -ge 40
@@ -50,6 +50,23 @@ timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --users 2 --wait 0s
 expect_eq "--threads 8 --users 2: exits 0, 50 rows, 2 threads recorded" \
     "$?|$(sql "$T/m.db" "SELECT count(*), json_extract(config_json, '$.threads') FROM runs, requests")" \
     "0|50|2"
+
+# --max-inflight is shared out, never exceeded: 4 over 3 threads is 2 + 1 + 1 (rounding each
+# share up let 6 out); with --max-inflight 1 there is one thread.
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --users 16 --wait 0s-0s \
+    --spawn-rate 1000000 --requests 600 --threads 3 --max-inflight 4 --db "$T/c.db" --quiet \
+    2>"$T/c.err"
+expect_eq "--threads 3 --max-inflight 4: exits 0, 600 rows, 3 threads recorded" \
+    "$?|$(sql "$T/c.db" "SELECT count(*), json_extract(config_json, '$.threads') FROM runs, requests")" \
+    "0|600|3"
+expect_eq "--threads 3 --max-inflight 4: never more than 4 requests out at a send" \
+    "$(sql "$T/c.db" "SELECT max(c) <= 4 FROM (SELECT (SELECT count(*) FROM requests b
+        WHERE b.sent_us <= a.sent_us AND b.sent_us + b.total_us > a.sent_us) AS c FROM requests a)")" 1
+timeout 60 "$RT" capture "$EMU_URL" --revids "$T/revids.csv" --users 4 --wait 0s-0s \
+    --requests 20 --threads 4 --max-inflight 1 --db "$T/c1.db" --quiet 2>"$T/c1.err"
+expect_eq "--threads 4 --max-inflight 1: one thread recorded, 20 rows" \
+    "$?|$(sql "$T/c1.db" "SELECT json_extract(config_json, '$.threads'), count(*) FROM runs, requests")" \
+    "0|1|20"
 
 # One SIGINT stops every thread: the users think 1-2 s, so a thread that missed the stop
 # would go on for the 60 s of --duration.
@@ -98,7 +115,7 @@ expect_eq "two signals, 2 threads: seq gap-free" \
     "$(sql "$T/a.db" "SELECT count(*) = max(seq) + 1 FROM requests")" 1
 
 # Refused before anything is written.
-for bad in "--rate 10/s --threads 2" "--users 2 --threads 0" "--users 2 --threads 17" \
+for bad in "--rate 10/s --threads 2" "--users 2 --threads 0" "--users 2 --threads 9" \
            "--users 2 --threads two"; do
     # shellcheck disable=SC2086
     "$RT" capture "$EMU_URL" --revids "$T/revids.csv" $bad --db "$T/bad.db" 2>"$T/bad.err"
