@@ -344,16 +344,6 @@ static double mean_rate(const struct capture_args *a)
     return t > 0 ? area / t : r;
 }
 
-/* The closed loop's send threads: --threads, at most one per user and per --max-inflight
-   slot (core/engine.h). */
-static int send_threads(const struct capture_args *a)
-{
-    int64_t n = a->threads > 0 ? a->threads : 1;
-    if (n > a->users)
-        n = a->users;
-    return (int)(n < a->run.http.max_inflight ? n : a->run.http.max_inflight);
-}
-
 static json_t *workload_json(const struct capture_args *a, size_t pool)
 {
     json_t *o = json_object();
@@ -373,7 +363,6 @@ static json_t *workload_json(const struct capture_args *a, size_t pool)
         json_object_set_new(o, "wait_min_us", json_integer(a->wait_min_us));
         json_object_set_new(o, "wait_max_us", json_integer(a->wait_max_us));
         json_object_set_new(o, "spawn_rate_per_s", json_real(a->spawn_rate_per_s));
-        json_object_set_new(o, "threads", json_integer(send_threads(a)));
     } else {
         json_object_set_new(o, "model", json_string("open"));
         json_object_set_new(o, "arrivals", json_string(a->arrivals == RT_ARRIVALS_POISSON
@@ -446,9 +435,8 @@ static int parse_args(struct capture_args *a, int argc, char **argv)
                             "(one per line, or a CSV with a rev_id column), follow a "
                             "stream with --follow STREAM_URL, or be a recording proxy with "
                             "--listen ADDR:PORT");
-    if (a->run.headers_stdin && strcmp(a->revids, "-") == 0)
-        return rt_msg_usage("capture", "-H @- and --revids - both read standard input: put "
-                            "the headers in a file (-H @auth.txt)");
+    if (rt_runopt_stdin_free(&a->run, "--revids", a->revids, err, sizeof err) != 0)
+        return rt_msg_usage("capture", "%s", err);
     return RT_GO_ON;
 }
 
@@ -559,7 +547,10 @@ static int record(struct capture_args *a, const struct rt_schedule_config *sc,
                                         : (open ? rt_schedule_ramp_us(sc) : 0);
     s.load.max_requests = a->requests;
     s.load.seed = a->seed;
-    s.load.threads = open ? 1 : send_threads(a);
+    s.load.threads = a->threads > 0 ? (int)a->threads : 1;
+    if (!open)      /* the threads the engine will run (core/engine.h), as the run's record */
+        json_object_set_new(config, "threads",
+                            json_integer(rt_engine_send_threads(&s.load, &a->run.http)));
     s.next = rt_schedule_plan_next;
     s.next_ctx = sched;
     int rc = rt_session_run(&s);

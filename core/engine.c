@@ -1154,15 +1154,20 @@ static void curl_timer_check(struct engine *e)
     drain(e);
 }
 
-/* The time (after t0) from which a send is waiting: next_due; at the cap, POOL_BURST_WAIT_US
-   later when a burst may go (pool_wait); INT64_MAX when none can go (nothing scheduled, or
-   no room). */
+/* When a send due at due can go: then, with room; at the cap, POOL_BURST_WAIT_US later when
+   a burst may go (pool_wait); INT64_MAX when none can (nothing due, or no room).  due is on
+   either clock (after t0, or monotonic). */
+static int64_t room_due(const struct engine *e, int64_t due)
+{
+    if (due == INT64_MAX || slot_room(e))
+        return due;
+    return burst_room(e) ? due + POOL_BURST_WAIT_US : INT64_MAX;
+}
+
+/* The time (after t0) from which a send is waiting. */
 static int64_t send_wait(const struct engine *e)
 {
-    if (slot_room(e))
-        return next_due(e);
-    int64_t due = next_due(e);
-    return due != INT64_MAX && burst_room(e) ? due + POOL_BURST_WAIT_US : INT64_MAX;
+    return room_due(e, next_due(e));
 }
 
 /* Send what is due, then start it at once. */
@@ -1470,8 +1475,9 @@ static int group_halt(const struct group *g);
 static void check_stop(struct engine *e, int64_t now_rel)
 {
     int level = e->hooks->stop ? atomic_load_explicit(e->hooks->stop, memory_order_relaxed) : 0;
-    if (e->group && group_halt(e->group) > level)
-        level = group_halt(e->group);      /* another send thread could not start */
+    int halt = e->group ? group_halt(e->group) : 0;    /* another thread could not start */
+    if (halt > level)
+        level = halt;
     if (level && !e->stopping)
         begin_stop(e, now_rel);
     if (level >= 2 && !e->aborted) {
@@ -1506,8 +1512,8 @@ static int64_t next_wake(const struct engine *e, int64_t now)
     /* At the cap only a finished transfer can help, and its socket wakes the loop.  With
        --timing precise the sockets are watched busily while a send is overdue, so the
        answer that frees a slot is taken at once. */
-    if (!slot_room(e) && wake != INT64_MAX && wake > now + e->spin_us)
-        wake = burst_room(e) ? wake + POOL_BURST_WAIT_US : INT64_MAX;
+    if (wake > now + e->spin_us)
+        wake = room_due(e, wake);
     if (e->curl_due < wake)
         wake = e->curl_due;
     int64_t idle = now + IDLE_US;
@@ -1601,6 +1607,17 @@ static struct engine *engine_new(const struct rt_http_config *http, const struct
     e->max_inflight = http->max_inflight;
     e->user_stride = 1;
     return e;
+}
+
+/* Add what engine e did to *res (several engines: their sum, the longest stall). */
+static void add_result(struct rt_engine_result *res, const struct engine *e)
+{
+    res->scheduled += e->taken;
+    res->sent += e->sent;
+    res->done += e->done;
+    res->stopped |= e->stopping && e->hooks->stop && atomic_load(e->hooks->stop);
+    if (e->max_stall_us > res->max_stall_us)
+        res->max_stall_us = e->max_stall_us;
 }
 
 static void engine_delete(struct engine *e)
@@ -1848,10 +1865,7 @@ static int run_threads(const struct rt_http_config *http, const struct rt_load *
                        const struct rt_engine_hooks *hooks, int64_t t0_mono_us,
                        struct rt_engine_result *res, char *err, size_t errlen)
 {
-    struct group g = { .load = load, .hooks = hooks };
-    g.n = load->threads < load->users ? load->threads : load->users;
-    if (g.n > http->max_inflight)
-        g.n = http->max_inflight;                /* each engine has at least one slot */
+    struct group g = { .load = load, .hooks = hooks, .n = rt_engine_send_threads(load, http) };
     pthread_mutex_init(&g.mu, NULL);
     pthread_mutex_init(&g.report_mu, NULL);
     g.m = calloc((size_t)g.n, sizeof *g.m);
@@ -1873,27 +1887,29 @@ static int run_threads(const struct rt_http_config *http, const struct rt_load *
         rc = group_run(&g, err, errlen);
     if (res) {
         memset(res, 0, sizeof *res);
-        for (int k = 0; g.m && k < g.n; k++) {
-            const struct engine *e = g.m[k].e;
-            if (!e)
-                continue;
-            res->scheduled += e->taken;
-            res->sent += e->sent;
-            res->done += e->done;
-            res->stopped |= e->stopping && hooks->stop && atomic_load(hooks->stop);
-            if (e->max_stall_us > res->max_stall_us)
-                res->max_stall_us = e->max_stall_us;
-        }
+        for (int k = 0; g.m && k < g.n; k++)
+            if (g.m[k].e)
+                add_result(res, g.m[k].e);
     }
     group_free(&g);
     return rc;
+}
+
+int rt_engine_send_threads(const struct rt_load *load, const struct rt_http_config *http)
+{
+    int n = load->closed_loop && load->threads > 1 ? load->threads : 1;
+    if (n > load->users)
+        n = load->users;
+    if (n > http->max_inflight)
+        n = http->max_inflight;        /* each engine has at least one slot */
+    return n > 1 ? n : 1;
 }
 
 int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
                   const struct rt_engine_hooks *hooks, int64_t t0_mono_us,
                   struct rt_engine_result *res, char *err, size_t errlen)
 {
-    if (load->closed_loop && load->threads > 1 && load->users > 1 && !hooks->live)
+    if (rt_engine_send_threads(load, http) > 1 && !hooks->live)
         return run_threads(http, load, hooks, t0_mono_us, res, err, errlen);
     struct engine *e = engine_new(http, load, hooks, t0_mono_us);
     if (!e) {
@@ -1906,11 +1922,8 @@ int rt_engine_run(const struct rt_http_config *http, const struct rt_load *load,
         rc = run_finish(e, err, errlen);
     }
     if (res) {
-        res->scheduled = e->taken;
-        res->sent = e->sent;
-        res->done = e->done;
-        res->stopped = e->stopping && hooks->stop && atomic_load(hooks->stop);
-        res->max_stall_us = e->max_stall_us;
+        memset(res, 0, sizeof *res);
+        add_result(res, e);
     }
     engine_delete(e);
     return rc;

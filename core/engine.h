@@ -102,6 +102,10 @@ struct rt_engine_result {
                                    to (its own stall: SIGSTOP, CPU starvation) */
 };
 
+/* The send threads rt_engine_run runs load with: load->threads for a closed loop, at most
+   one per user and one per --max-inflight slot; 1 otherwise. */
+int rt_engine_send_threads(const struct rt_load *load, const struct rt_http_config *http);
+
 /*
  * Run the load.  t0_mono_us is the monotonic time of scheduled time 0.  Returns 0, or -1
  * when the engine could not be set up or the plan source failed (err says why).  Failed

@@ -367,9 +367,8 @@ static int parse_args(struct replay *r, int argc, char **argv)
                               "--trace FILE (a timed trace)");
     if (a->column && !a->trace)
         return rt_msg_usage("replay", "--column applies to --trace only");
-    if (a->run.headers_stdin && a->trace && strcmp(a->trace, "-") == 0)
-        return rt_msg_usage("replay", "-H @- and --trace - both read standard input: put "
-                            "the headers in a file (-H @auth.txt)");
+    if (rt_runopt_stdin_free(&a->run, "--trace", a->trace, err, sizeof err) != 0)
+        return rt_msg_usage("replay", "%s", err);
     if (a->wiki && !a->trace)
         return rt_msg_usage("replay", "--wiki applies to --trace only (an EventStreams "
                             "capture)");

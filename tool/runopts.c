@@ -634,3 +634,13 @@ void rt_runopt_to_json(const struct rt_run_opts *o, json_t *obj)
     if (o->name)
         json_object_set_new(obj, "name", json_string(o->name));
 }
+
+int rt_runopt_stdin_free(const struct rt_run_opts *o, const char *opt, const char *path,
+                         char *err, size_t errlen)
+{
+    if (!o->headers_stdin || !path || strcmp(path, "-") != 0)
+        return 0;
+    snprintf(err, errlen, "-H @- and %s - both read standard input: put the headers in a file "
+             "(-H @auth.txt)", opt);
+    return -1;
+}

@@ -62,6 +62,11 @@ int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, s
  * refused (err says the limit and `ulimit -n`), the default lowered to fit.
  */
 int rt_runopt_finish(struct rt_run_opts *o, const char *url, char *err, size_t errlen);
+
+/* A command's input file path, given with option opt: -1 with err when it is "-" and -H @-
+   already read standard input for the headers; else 0. */
+int rt_runopt_stdin_free(const struct rt_run_opts *o, const char *opt, const char *path,
+                         char *err, size_t errlen);
 /* One line saying the proxy in use (credentials redacted) into buf, or "" without one. */
 void rt_runopt_proxy_line(const struct rt_run_opts *o, char *buf, size_t len);
 /*
