@@ -671,7 +671,6 @@ static int slot_setup(struct engine *e, struct slot *s, char *err, size_t errlen
     SET(CURLOPT_TIMEOUT_MS, deadline_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, deadline_ms);
     SET(CURLOPT_TCP_NODELAY, 1L);
-    SET(CURLOPT_USERAGENT, "revtrace/" RT_VERSION);
     SET(CURLOPT_SSL_VERIFYPEER, h->insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, h->insecure ? 0L : 2L);
     SET(CURLOPT_HTTP_VERSION, h->http2 ? (long)CURL_HTTP_VERSION_2TLS
@@ -1022,24 +1021,48 @@ static int send_due(struct engine *e, int64_t *now_rel)
     return n;
 }
 
+/* Does header line h ("Name: value", or "Name:" to send none) name the header name? */
+static int header_is(const char *h, const char *name)
+{
+    size_t n = strlen(name);
+    return strncasecmp(h, name, n) == 0 && h[n] == ':';
+}
+
+/*
+ * The load's header list: the user's -H lines, then what the service needs that they did not
+ * say.  The User-Agent is a list line, not CURLOPT_USERAGENT: with the option, libcurl 7.88
+ * prints "User-Agent: %s\r\n" through curl_maprintf and frees it again for every request
+ * (callgrind, closed loop against nginx: 2.2K of the send thread's 79.8K instructions per
+ * request).  A user's own User-Agent line, or "User-Agent:" to send none, wins as before.
+ */
+/* Append line to *l; on failure *l is kept whole (curl_slist_append returns NULL then). */
+static int header_add(struct curl_slist **l, const char *line)
+{
+    struct curl_slist *t = curl_slist_append(*l, line);
+    if (!t)
+        return -1;
+    *l = t;
+    return 0;
+}
+
 static int build_headers(struct engine *e, char *err, size_t errlen)
 {
     const struct rt_http_config *h = e->http;
-    int has_ct = 0, has_expect = 0;
-    struct curl_slist *l = NULL, *t;
+    int has_ct = 0, has_expect = 0, has_ua = 0;
+    struct curl_slist *l = NULL;
     for (size_t i = 0; i < h->n_headers; i++) {
-        if (strncasecmp(h->headers[i], "content-type:", 13) == 0)
-            has_ct = 1;
-        if (strncasecmp(h->headers[i], "expect:", 7) == 0)
-            has_expect = 1;
-        if (!(t = curl_slist_append(l, h->headers[i])))
+        has_ct |= header_is(h->headers[i], "content-type");
+        has_expect |= header_is(h->headers[i], "expect");
+        has_ua |= header_is(h->headers[i], "user-agent");
+        if (header_add(&l, h->headers[i]) != 0)
             goto oom;
-        l = t;
     }
-    if (!has_ct && !(l = curl_slist_append(l, "Content-Type: application/json")))
+    if (!has_ua && header_add(&l, "User-Agent: revtrace/" RT_VERSION) != 0)
+        goto oom;
+    if (!has_ct && header_add(&l, "Content-Type: application/json") != 0)
         goto oom;
     /* No 100-continue round trip: the bodies are small and the server is known. */
-    if (!has_expect && !(l = curl_slist_append(l, "Expect:")))
+    if (!has_expect && header_add(&l, "Expect:") != 0)
         goto oom;
     if (h->host) {
         size_t n = strlen(h->host) + 8;
@@ -1047,11 +1070,10 @@ static int build_headers(struct engine *e, char *err, size_t errlen)
         if (!hh)
             goto oom;
         snprintf(hh, n, "Host: %s", h->host);
-        t = curl_slist_append(l, hh);
+        int rc = header_add(&l, hh);
         free(hh);
-        if (!t)
+        if (rc != 0)
             goto oom;
-        l = t;
     }
     e->headers = l;
     return 0;

@@ -8,6 +8,10 @@
       A plain-HTTP forward proxy stand-in on 127.0.0.1:0: it answers every request itself
       (200, the same body) and appends its request line ("POST http://host/path HTTP/1.1",
       the absolute form only a proxy receives) and Proxy-Authorization presence to LOG.
+  servers.py headers PORTFILE LOG
+      A plain-HTTP target on 127.0.0.1:0: POST answers 200 with that body and appends, per
+      request, its request line and every User-Agent, Content-Type and Expect line it
+      carried ("UA=[revtrace/0.1.0] CT=[application/json] EXPECT=[]"), to LOG.
   servers.py stall-stream PORTFILE
       An EventStreams stand-in that stalls: each GET answers 200 text/event-stream with one
       wikidatawiki edit (id K + 1 after Last-Event-ID K, revision 3000000000 + K + 1), then
@@ -34,7 +38,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(n)
-        if self.log_path:
+        if self.log_headers:
+            with open(self.log_path, "a") as f:
+                f.write("%s | %s\n" % (self.requestline, " ".join(
+                    "%s=%s" % (tag, "".join("[%s]" % v for v in (self.headers.get_all(name) or [])))
+                    for tag, name in (("UA", "User-Agent"), ("CT", "Content-Type"),
+                                      ("EXPECT", "Expect")))))
+        elif self.log_path:
             with open(self.log_path, "a") as f:
                 auth = "with" if self.headers.get("Proxy-Authorization") else "without"
                 f.write("%s | %s Proxy-Authorization\n" % (self.requestline, auth))
@@ -59,6 +69,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         time.sleep(60)
 
     stall_stream = False
+    log_headers = False
 
     def log_message(self, *args):
         pass
@@ -83,6 +94,9 @@ def main():
         server.socket = ctx.wrap_socket(server.socket, server_side=True)
     elif mode == "proxy":
         Handler.log_path = sys.argv[3]
+    elif mode == "headers":
+        Handler.log_path = sys.argv[3]
+        Handler.log_headers = True
     elif mode == "stall-stream":
         Handler.stall_stream = True
         server.daemon_threads = True
