@@ -199,46 +199,98 @@ static int forward_headers(struct preq *r)
     return w.failed ? -1 : 0;
 }
 
-/* The upstream's header lines onto resp, minus hop-by-hop and Content-Length (MHD's). */
-static void answer_headers(struct MHD_Response *resp, const char *hdr, size_t len)
+/* A header line split in place: its name (nlen bytes, NUL-terminated) and trimmed value. */
+struct field { const char *name, *value; size_t nlen; };
+
+/* Is the header name[0..len) hop-by-hop, or named by one of the n fields that is a
+   Connection header? */
+static int hop_in(const struct field *f, size_t n, const char *name, size_t len)
 {
-    const char *connection = NULL;
-    char conn_buf[512];
-    for (int pass = 0; pass < 2; pass++) {
-        const char *p = hdr, *end = hdr + len;
-        while (p < end) {
-            const char *eol = memchr(p, '\n', (size_t)(end - p));
-            const char *next = eol ? eol + 1 : end;
-            const char *colon = memchr(p, ':', (size_t)(next - p));
-            if (!colon || colon == p) {
-                p = next;
-                continue;
-            }
-            size_t nlen = (size_t)(colon - p);
-            const char *v = colon + 1, *ve = eol ? eol : end;
+    if (hop_by_hop(name, len, NULL))
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        if (name_is(f[i].name, f[i].nlen, "connection") && hop_by_hop(name, len, f[i].value))
+            return 1;
+    return 0;
+}
+
+/*
+ * The upstream's header lines (hdr[0..len), as curl gave them) onto resp, minus hop-by-hop and
+ * Content-Length (MHD's, from the response's size).  Names and values of any length (the
+ * engine bounds the block at 64 KiB).  0, or -1 when out of memory.
+ */
+static int answer_headers(struct MHD_Response *resp, const char *hdr, size_t len)
+{
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += hdr[i] == '\n';
+    char *buf = malloc(len + 1);
+    struct field *f = malloc(lines * sizeof *f);
+    if (!buf || !f) {
+        free(buf);
+        free(f);
+        return -1;
+    }
+    memcpy(buf, hdr, len);
+    buf[len] = 0;
+    size_t n = 0;
+    for (char *p = buf, *end = buf + len; p < end;) {
+        char *eol = memchr(p, '\n', (size_t)(end - p));
+        char *next = eol ? eol + 1 : end, *ve = eol ? eol : end;
+        char *colon = memchr(p, ':', (size_t)(ve - p));
+        if (colon && colon > p) {
+            char *v = colon + 1;
             while (v < ve && (*v == ' ' || *v == '\t'))
                 v++;
             while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
                 ve--;
-            char name[256], value[8192];
-            if (nlen < sizeof name && (size_t)(ve - v) < sizeof value) {
-                memcpy(name, p, nlen);
-                name[nlen] = 0;
-                memcpy(value, v, (size_t)(ve - v));
-                value[ve - v] = 0;
-                if (pass == 0 && name_is(name, nlen, "connection")) {
-                    size_t k = strnlen(value, sizeof conn_buf - 1);
-                    memcpy(conn_buf, value, k);
-                    conn_buf[k] = 0;
-                    connection = conn_buf;
-                } else if (pass == 1 && !hop_by_hop(name, nlen, connection) &&
-                           !name_is(name, nlen, "content-length")) {
-                    MHD_add_response_header(resp, name, value);
-                }
-            }
-            p = next;
+            *colon = 0;
+            *ve = 0;
+            f[n++] = (struct field){ .name = p, .value = v, .nlen = (size_t)(colon - p) };
         }
+        p = next;
     }
+    for (size_t i = 0; i < n; i++)
+        if (!hop_in(f, n, f[i].name, f[i].nlen) &&
+            !name_is(f[i].name, f[i].nlen, "content-length"))
+            MHD_add_response_header(resp, f[i].name, f[i].value);
+    free(f);
+    free(buf);
+    return 0;
+}
+
+/* The upstream's Content-Length in hdr[0..len) (digits only), or -1 when it gave none. */
+static int64_t answer_length(const char *hdr, size_t len)
+{
+    for (const char *p = hdr, *end = hdr + len; p < end;) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *next = eol ? eol + 1 : end;
+        if ((size_t)(next - p) > 15 && strncasecmp(p, "content-length:", 15) == 0) {
+            const char *v = p + 15;
+            while (v < next && (*v == ' ' || *v == '\t'))
+                v++;
+            int64_t n = 0;
+            const char *d = v;
+            while (d < next && *d >= '0' && *d <= '9' && n <= (INT64_MAX - 9) / 10)
+                n = n * 10 + (*d++ - '0');
+            while (d < next && (*d == ' ' || *d == '\t' || *d == '\r' || *d == '\n'))
+                d++;
+            return d > v && d == next ? n : -1;
+        }
+        p = next;
+    }
+    return -1;
+}
+
+/* A HEAD answer's body reader: MHD sends no body for HEAD, so it is never called; if it
+   were, the connection ends rather than send bytes the upstream never gave. */
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)cls;
+    (void)pos;
+    (void)buf;
+    (void)max;
+    return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
 /* ---- the engine's side: the live source ---- */
@@ -344,10 +396,22 @@ static void proxy_answer(void *ctx, const struct rt_plan_item *it, const struct 
     unsigned status;
     if (a->status > 0) {
         status = (unsigned)a->status;
-        resp = MHD_create_response_from_buffer(a->body_len, (void *)(a->body ? a->body : ""),
-                                               MHD_RESPMEM_MUST_COPY);
-        if (resp)
-            answer_headers(resp, a->headers ? a->headers : "", a->headers_len);
+        const char *hdr = a->headers ? a->headers : "";
+        /* HEAD: the size a GET would have, as the upstream said it (MHD sends no body). */
+        int64_t head_len = strcmp(r->method, "HEAD") == 0
+                           ? answer_length(hdr, a->headers_len) : -1;
+        if (head_len >= 0)
+            resp = MHD_create_response_from_callback((uint64_t)head_len, 4096, no_body,
+                                                     NULL, NULL);
+        else
+            resp = MHD_create_response_from_buffer(a->body_len,
+                                                   (void *)(a->body ? a->body : ""),
+                                                   MHD_RESPMEM_MUST_COPY);
+        if (resp && answer_headers(resp, hdr, a->headers_len) != 0) {
+            MHD_destroy_response(resp);
+            status = MHD_HTTP_BAD_GATEWAY;
+            resp = error_response("the recording proxy is out of memory");
+        }
     } else {
         const char *msg;
         status = failure_status(rec->error, &msg);
