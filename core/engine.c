@@ -1661,9 +1661,9 @@ static void engine_delete(struct engine *e)
  *
  *   - the plan, pulled one item at a time under the group's lock (the sequence numbers stay
  *     one series, and --requests counts the whole run);
- *   - the progress: every engine posts its snapshot, engine 0 hands the caller the sum
- *     (the median and p90 weighted by each one's 2xx answers; after engine 0 is done, the
- *     others do), and once all are done the whole run's last snapshot;
+ *   - the progress: every engine posts its snapshot and its live histogram, engine 0 hands
+ *     the caller the sum (the median and p90 of the histograms merged; after engine 0 is
+ *     done, the others do), and once all are done the whole run's last snapshot;
  *   - a failure of the plan's source: every engine then sees it;
  *   - the stop: *stop is read by every loop (a loop sleeps at most IDLE_US, so a stop is
  *     taken within that), and halt tells them all to abandon the run when one could not
@@ -1690,6 +1690,8 @@ struct group {
     int plan_failed;                        /* the source failed: every engine sees it */
     char plan_err[256];
     struct rt_progress *snaps;              /* n, the latest of each engine */
+    struct rt_hist *hists;                  /* n, each engine's live histogram with it */
+    struct rt_hist *merged;                 /* group_sum's scratch */
     char *posted;                           /* n: snaps[k] is set */
     _Atomic int halt;
     _Atomic int zero_done;                  /* engine 0's loop is over: others report */
@@ -1725,14 +1727,15 @@ static int group_next(void *ctx, struct rt_plan_item *it, char *err, size_t errl
     return rc;
 }
 
-/* The sum of the snapshots posted so far (under g->mu). */
-static void group_sum(const struct group *g, struct rt_progress *out)
+/* The sum of the snapshots posted so far (under g->mu); the median and p90 of all the
+   engines' 2xx answers, from their histograms merged. */
+static void group_sum(struct group *g, struct rt_progress *out)
 {
     memset(out, 0, sizeof *out);
     out->duration_us = g->load->duration_us;
     out->total_requests = g->load->max_requests > 0 ? g->load->max_requests : 0;
     out->sends_done = 1;
-    double w = 0, p50 = 0, p90 = 0;
+    rt_hist_reset(g->merged);
     for (int k = 0; k < g->n; k++) {
         const struct rt_progress *p = &g->snaps[k];
         if (!g->posted[k]) {
@@ -1751,14 +1754,10 @@ static void group_sum(const struct group *g, struct rt_progress *out)
         out->offered_per_s += p->offered_per_s;
         out->achieved_per_s += p->achieved_per_s;
         out->sends_done &= p->sends_done;
-        p50 += (double)p->p50_us * (double)p->ok_2xx;
-        p90 += (double)p->p90_us * (double)p->ok_2xx;
-        w += (double)p->ok_2xx;
+        rt_hist_merge(g->merged, &g->hists[k]);
     }
-    if (w > 0) {
-        out->p50_us = llround(p50 / w);
-        out->p90_us = llround(p90 / w);
-    }
+    out->p50_us = rt_hist_quantile(g->merged, 0.5);
+    out->p90_us = rt_hist_quantile(g->merged, 0.9);
 }
 
 /* An engine's progress hook: post its snapshot.  Engine 0 (the caller's thread) reports the
@@ -1772,6 +1771,7 @@ static void group_progress(void *ctx, const struct rt_progress *p)
     struct rt_progress sum;
     pthread_mutex_lock(&g->mu);
     g->snaps[m->index] = *p;
+    g->hists[m->index] = m->e->hist;     /* this engine's thread: the hist is at rest */
     g->posted[m->index] = 1;
     if (reporter)
         group_sum(g, &sum);
@@ -1834,6 +1834,8 @@ static void group_free(struct group *g)
         engine_delete(g->m[k].e);
     free(g->m);
     free(g->snaps);
+    free(g->hists);
+    free(g->merged);
     free(g->posted);
     pthread_mutex_destroy(&g->report_mu);
     pthread_mutex_destroy(&g->mu);
@@ -1892,8 +1894,10 @@ static int run_threads(const struct rt_http_config *http, const struct rt_load *
     pthread_mutex_init(&g.report_mu, NULL);
     g.m = calloc((size_t)g.n, sizeof *g.m);
     g.snaps = calloc((size_t)g.n, sizeof *g.snaps);
+    g.hists = calloc((size_t)g.n, sizeof *g.hists);
+    g.merged = calloc(1, sizeof *g.merged);
     g.posted = calloc((size_t)g.n, 1);
-    int rc = g.m && g.snaps && g.posted ? 0 : -1;
+    int rc = g.m && g.snaps && g.hists && g.merged && g.posted ? 0 : -1;
     if (rc != 0)
         snprintf(err, errlen, "out of memory");
     for (int k = 0; k < g.n && rc == 0; k++) {

@@ -49,6 +49,13 @@ void rt_hist_add(struct rt_hist *h, int64_t us)
     h->count++;
 }
 
+void rt_hist_merge(struct rt_hist *into, const struct rt_hist *from)
+{
+    for (size_t i = 0; i < (size_t)RT_HIST_POW * RT_HIST_SUB; i++)
+        into->buckets[i] += from->buckets[i];
+    into->count += from->count;
+}
+
 int64_t rt_hist_quantile(const struct rt_hist *h, double q)
 {
     if (h->count <= 0)

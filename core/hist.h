@@ -21,6 +21,8 @@ struct rt_hist {
 void rt_hist_reset(struct rt_hist *h);
 /* Add a value (negative values count as 0). */
 void rt_hist_add(struct rt_hist *h, int64_t us);
+/* Add from's values to into (the histogram of both: several threads' answers). */
+void rt_hist_merge(struct rt_hist *into, const struct rt_hist *from);
 /* The q-quantile (0 < q <= 1) by nearest rank, as its bucket's midpoint; -1 when empty. */
 int64_t rt_hist_quantile(const struct rt_hist *h, double q);
 

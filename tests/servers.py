@@ -12,6 +12,10 @@
       A plain-HTTP target on 127.0.0.1:0: POST answers 200 with that body and appends, per
       request, its request line and every User-Agent, Content-Type and Expect line it
       carried ("UA=[revtrace/0.1.0] CT=[application/json] EXPECT=[]"), to LOG.
+  servers.py two-speed PORTFILE
+      POST answers 200 with that body: at once on the first connection it accepts, 300 ms
+      late on every later one (two closed-loop send threads, one connection each, then see
+      two latencies).
   servers.py stall-stream PORTFILE
       An EventStreams stand-in that stalls: each GET answers 200 text/event-stream with one
       wikidatawiki edit (id K + 1 after Last-Event-ID K, revision 3000000000 + K + 1), then
@@ -24,6 +28,7 @@ import http.server
 import os
 import ssl
 import sys
+import threading
 import time
 
 BODY = (b'{"model_name": "revertrisk-wikidata", "model_version": "1", "wiki_db": "wikidatawiki",'
@@ -38,6 +43,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(n)
+        if self.two_speed:
+            with Handler.lock:
+                if Handler.fast_conn is None:
+                    Handler.fast_conn = self.connection
+            if self.connection is not Handler.fast_conn:
+                time.sleep(0.3)
         if self.log_headers:
             with open(self.log_path, "a") as f:
                 f.write("%s | %s\n" % (self.requestline, " ".join(
@@ -69,6 +80,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         time.sleep(60)
 
     stall_stream = False
+    two_speed = False
+    fast_conn = None
+    lock = threading.Lock()
     log_headers = False
 
     def log_message(self, *args):
@@ -97,6 +111,9 @@ def main():
     elif mode == "headers":
         Handler.log_path = sys.argv[3]
         Handler.log_headers = True
+    elif mode == "two-speed":
+        Handler.two_speed = True
+        server.daemon_threads = True
     elif mode == "stall-stream":
         Handler.stall_stream = True
         server.daemon_threads = True

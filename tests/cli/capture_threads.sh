@@ -128,4 +128,29 @@ grep -q -- "--threads applies to closed loop (--users) only" "$T/bad.err" \
 "$RT" capture --help | grep -q -- "--threads N" && ok "capture --help lists --threads" \
     || notok "capture --help lists --threads"
 
+
+# The live p50/p90 with threads are those of all the threads' answers together: one thread's
+# connection answered at once, the other's 300 ms late (tests/servers.py two-speed), so the
+# median is a fast answer and the p90 a slow one.  (A mean of each thread's percentiles read
+# 63.5 ms for both, a latency no answer had.)
+python3 tests/servers.py two-speed "$T/ts.port" >"$T/ts.err" 2>&1 &
+RT_PIDS="$RT_PIDS $!"
+if wait_file "$T/ts.port" 10; then
+    timeout 60 "$RT" capture "http://127.0.0.1:$(cat "$T/ts.port")/v1/models/revertrisk-wikidata:predict" \
+        --revids "$T/revids.csv" --users 2 --threads 2 --wait 200ms-200ms --duration 3s \
+        --progress live --db "$T/ts.db" 2>"$T/ts.live"
+    LAST=$(tr '\r' '\n' <"$T/ts.live" | grep ' p90 ' | tail -1)
+    # p50 and p90 of the last live state, in microseconds
+    PCT=$(printf '%s\n' "$LAST" | awk '{ for (i = 1; i < NF; i++) if ($i == "p50" || $i == "p90") {
+        v = $(i + 1); m = 1; if (v ~ /us$/) m = 1; else if (v ~ /ms$/) m = 1000; else if (v ~ /s$/) m = 1000000;
+        sub(/[a-z]+$/, "", v); printf "%d ", v * m } }')
+    expect_eq "--threads 2, a fast and a slow connection: both kinds recorded" \
+        "$(sql "$T/ts.db" "SELECT sum(total_us < 100000) >= 10, sum(total_us >= 250000) >= 3 FROM requests")" "1|1"
+    set -- $PCT
+    expect_cmp "--threads 2: the live p50 is a fast answer (${1:-none} us) and the p90 a slow one (${2:-none} us): $LAST" \
+        "${1:-999999999}" -lt 50000 -a "${2:-0}" -ge 250000
+else
+    notok "the two-speed server starts: $(cat "$T/ts.err")"
+fi
+
 finish
