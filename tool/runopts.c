@@ -255,7 +255,8 @@ int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, s
         return 0;
     case OPT_HEADER:
         if (arg[0] == '@') {
-            o->headers_stdin |= strcmp(arg, "@-") == 0;
+            if (rt_runopt_is_stdin(arg + 1))
+                o->headers_stdin = arg + 1;
             return add_header_file(h, arg + 1, err, errlen);
         }
         return add_header(h, arg, err, errlen);
@@ -635,12 +636,22 @@ void rt_runopt_to_json(const struct rt_run_opts *o, json_t *obj)
         json_object_set_new(obj, "name", json_string(o->name));
 }
 
+int rt_runopt_is_stdin(const char *path)
+{
+    struct stat in, named;
+    if (strcmp(path, "-") == 0)
+        return 1;
+    if (fstat(0, &in) != 0 || S_ISREG(in.st_mode) || stat(path, &named) != 0)
+        return 0;
+    return in.st_dev == named.st_dev && in.st_ino == named.st_ino;
+}
+
 int rt_runopt_stdin_free(const struct rt_run_opts *o, const char *opt, const char *path,
                          char *err, size_t errlen)
 {
-    if (!o->headers_stdin || !path || strcmp(path, "-") != 0)
+    if (!o->headers_stdin || !path || !rt_runopt_is_stdin(path))
         return 0;
-    snprintf(err, errlen, "-H @- and %s - both read standard input: put the headers in a file "
-             "(-H @auth.txt)", opt);
+    snprintf(err, errlen, "-H @%s and %s %s both read standard input: put the headers in a "
+             "file (-H @auth.txt)", o->headers_stdin, opt, path);
     return -1;
 }

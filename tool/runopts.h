@@ -34,7 +34,8 @@ struct rt_run_opts {
     const char *proxy_from;       /* "--proxy", "https_proxy", ... or NULL: no proxy */
     const char *noproxy_from;     /* "--noproxy", "no_proxy", "NO_PROXY" or NULL */
     int proxy_given;              /* --proxy was given (even empty: no proxy) */
-    int headers_stdin;            /* -H @- read the headers from standard input */
+    const char *headers_stdin;    /* -H @FILE read the headers from standard input ("-", or
+                                     a name of the stream: /dev/stdin); FILE, borrowed */
 };
 
 extern const struct rt_opt rt_runopt_table[];
@@ -63,8 +64,12 @@ int rt_runopt_apply(struct rt_run_opts *o, int id, const char *arg, char *err, s
  */
 int rt_runopt_finish(struct rt_run_opts *o, const char *url, char *err, size_t errlen);
 
-/* A command's input file path, given with option opt: -1 with err when it is "-" and -H @-
-   already read standard input for the headers; else 0. */
+/* Does path name the stream on standard input: "-", or a name of descriptor 0 (/dev/stdin,
+   /dev/fd/0, /proc/self/fd/0) when that is a pipe, terminal or socket?  (A regular file on
+   standard input is opened anew by its name, at its start: no conflict.) */
+int rt_runopt_is_stdin(const char *path);
+/* A command's input file path, given with option opt: -1 with err when it reads standard
+   input (rt_runopt_is_stdin) and -H @FILE already read it for the headers; else 0. */
 int rt_runopt_stdin_free(const struct rt_run_opts *o, const char *opt, const char *path,
                          char *err, size_t errlen);
 /* One line saying the proxy in use (credentials redacted) into buf, or "" without one. */

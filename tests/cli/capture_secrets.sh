@@ -85,6 +85,34 @@ expect_eq "replay -H @- --trace -: usage error, no database" \
     "$?|$(test -e "$T/in.db"; echo $?)" "2|1"
 grep -q -- "-H @- and --trace - both read standard input" "$T/in.err" \
     && ok "replay -H @- --trace -: says why" || notok "replay -H @- --trace -: $(cat "$T/in.err")"
+# Other names of the same stream are caught too (/dev/stdin, /dev/fd/0), either way round.
+printf 'X-Api-Key: tOkEnH8\n' | "$RT" capture "$EMU_URL" --revids /dev/stdin -H @- --rate 10/s \
+    --requests 3 --db "$T/in.db" 2>"$T/in.err"
+expect_eq "capture -H @- --revids /dev/stdin: usage error, no database" \
+    "$?|$(test -e "$T/in.db"; echo $?)" "2|1"
+grep -q -- "-H @- and --revids /dev/stdin both read standard input" "$T/in.err" \
+    && ok "capture -H @- --revids /dev/stdin: says why" || notok "--revids /dev/stdin: $(cat "$T/in.err")"
+printf 'X-Api-Key: tOkEnH8\n' | "$RT" capture "$EMU_URL" --revids - -H @/dev/stdin --rate 10/s \
+    --requests 3 --db "$T/in.db" 2>"$T/in.err"
+expect_eq "capture -H @/dev/stdin --revids -: usage error, no database" \
+    "$?|$(test -e "$T/in.db"; echo $?)" "2|1"
+grep -q -- "-H @/dev/stdin and --revids - both read standard input" "$T/in.err" \
+    && ok "capture -H @/dev/stdin --revids -: says why" || notok "-H @/dev/stdin: $(cat "$T/in.err")"
+printf 'X-Api-Key: tOkEnH8\n' | "$RT" replay "$EMU_URL" --trace /dev/fd/0 -H @- --db "$T/in.db" \
+    2>"$T/in.err"
+expect_eq "replay -H @- --trace /dev/fd/0: usage error, no database" \
+    "$?|$(test -e "$T/in.db"; echo $?)" "2|1"
+# Not a conflict: the rev IDs on standard input by a name of it, the headers from a file; and a
+# regular file on standard input, which its name opens anew.
+printf 'X-Api-Key: tOkEnH8\n' > "$T/hdr1.txt"
+cat "$T/revids.csv" | "$RT" capture "$EMU_URL" --revids /dev/stdin -H @"$T/hdr1.txt" --rate 20/s \
+    --requests 3 --db "$T/ok1.db" --quiet 2>"$T/ok1.err"
+expect_eq "a pipe read as --revids /dev/stdin, headers from a file: 3 answered" \
+    "$?|$(sql "$T/ok1.db" "SELECT count(*) FROM requests WHERE status = 200")" "0|3"
+"$RT" capture "$EMU_URL" --revids /dev/stdin -H @- --rate 20/s --requests 3 --db "$T/ok2.db" \
+    --quiet <"$T/hdr1.txt" 2>"$T/ok2.err"
+expect_eq "-H @- and --revids /dev/stdin on a regular file: not refused (the file is reread)" \
+    "$(grep -c 'both read standard input' "$T/ok2.err")" 0
 
 stop_emulator
 finish
