@@ -202,16 +202,30 @@ static int forward_headers(struct preq *r)
 /* A header line split in place: its name (nlen bytes, NUL-terminated) and trimmed value. */
 struct field { const char *name, *value; size_t nlen; };
 
-/* Is the header name[0..len) hop-by-hop, or named by one of the n fields that is a
-   Connection header? */
-static int hop_in(const struct field *f, size_t n, const char *name, size_t len)
+/*
+ * The tokens of every Connection field among the n, joined by commas into conn (cap bytes), so
+ * that one hop_by_hop scan per header line covers them all.  Tokens past cap (no real value is
+ * near it) are left out: each line's scan stays bounded whatever the upstream sends.
+ */
+static void connection_tokens(const struct field *f, size_t n, char *conn, size_t cap)
 {
-    if (hop_by_hop(name, len, NULL))
-        return 1;
-    for (size_t i = 0; i < n; i++)
-        if (name_is(f[i].name, f[i].nlen, "connection") && hop_by_hop(name, len, f[i].value))
-            return 1;
-    return 0;
+    size_t used = 0;
+    conn[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!name_is(f[i].name, f[i].nlen, "connection"))
+            continue;
+        for (const char *t = f[i].value; *t;) {
+            t += strspn(t, " \t,");
+            size_t k = strcspn(t, " \t,");
+            if (k > 0 && used + k + 2 <= cap) {
+                conn[used++] = ',';
+                memcpy(conn + used, t, k);
+                used += k;
+                conn[used] = 0;
+            }
+            t += k;
+        }
+    }
 }
 
 /*
@@ -250,8 +264,10 @@ static int answer_headers(struct MHD_Response *resp, const char *hdr, size_t len
         }
         p = next;
     }
+    char conn[4096];
+    connection_tokens(f, n, conn, sizeof conn);
     for (size_t i = 0; i < n; i++)
-        if (!hop_in(f, n, f[i].name, f[i].nlen) &&
+        if (!hop_by_hop(f[i].name, f[i].nlen, conn) &&
             !name_is(f[i].name, f[i].nlen, "content-length"))
             MHD_add_response_header(resp, f[i].name, f[i].value);
     free(f);

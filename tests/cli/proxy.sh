@@ -125,6 +125,9 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("X-Upstream", "echo")
         self.send_header("X-Big", "b" * 10000)
+        self.send_header("Connection", "X-Gone, x-gone-too")
+        self.send_header("X-Gone", "1")
+        self.send_header("X-Gone-Too", "2")
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         if self.command != "HEAD":
@@ -158,6 +161,8 @@ expect_eq "the upstream's status and header come back" \
 # An answer header longer than 8 KiB comes back whole (it was dropped: fixed-size buffers).
 expect_eq "a 10,000-byte answer header comes back whole" \
     "$(grep -c '^X-Big: b\{10000\}.$' "$T/h1.h")" 1
+expect_eq "answer headers the upstream's Connection names are not passed on" \
+    "$(grep -ci '^x-gone' "$T/h1.h")" 0
 # HEAD: the upstream's Content-Length, the size a GET would have (it was MHD's 0), no body.
 # (A raw exchange with Connection: close: any byte after the header block is a body.)
 timeout 20 python3 - "$(cat "$T/hdr.port")" >"$T/h2.out" 2>&1 <<'PY'
