@@ -1028,13 +1028,6 @@ static int header_is(const char *h, const char *name)
     return strncasecmp(h, name, n) == 0 && h[n] == ':';
 }
 
-/*
- * The load's header list: the user's -H lines, then what the service needs that they did not
- * say.  The User-Agent is a list line, not CURLOPT_USERAGENT: with the option, libcurl 7.88
- * prints "User-Agent: %s\r\n" through curl_maprintf and frees it again for every request
- * (callgrind, closed loop against nginx: 2.2K of the send thread's 79.8K instructions per
- * request).  A user's own User-Agent line, or "User-Agent:" to send none, wins as before.
- */
 /* Append line to *l; on failure *l is kept whole (curl_slist_append returns NULL then). */
 static int header_add(struct curl_slist **l, const char *line)
 {
@@ -1045,6 +1038,13 @@ static int header_add(struct curl_slist **l, const char *line)
     return 0;
 }
 
+/*
+ * The load's header list: the user's -H lines, then what the service needs that they did not
+ * say.  The User-Agent is a list line, not CURLOPT_USERAGENT: with the option, libcurl 7.88
+ * prints "User-Agent: %s\r\n" through curl_maprintf and frees it again for every request
+ * (callgrind, closed loop against nginx: 2.2K of the send thread's 79.8K instructions per
+ * request).  A user's own User-Agent line, or "User-Agent:" to send none, wins as before.
+ */
 static int build_headers(struct engine *e, char *err, size_t errlen)
 {
     const struct rt_http_config *h = e->http;
