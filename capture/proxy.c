@@ -129,13 +129,10 @@ static int add_line(struct curl_slist **l, const char *name, size_t nlen, const 
     memcpy(line, name, nlen);
     memcpy(line + nlen, ": ", 2);
     memcpy(line + nlen + 2, value, need - nlen - 2);   /* with the NUL */
-    struct curl_slist *t = curl_slist_append(*l, line);
+    int rc = rt_http_header_add(l, line);
     if (line != buf)
         free(line);
-    if (!t)
-        return -1;
-    *l = t;
-    return 0;
+    return rc;
 }
 
 struct hdr_walk {
@@ -156,7 +153,7 @@ static enum MHD_Result keep_header(void *cls, enum MHD_ValueKind kind, const cha
         name_is(key, len, "content-length") || name_is(key, len, "expect"))
         return MHD_YES;
     for (size_t i = 0; i < h->n_headers; i++)   /* an -H header replaces the client's */
-        if (strncasecmp(h->headers[i], key, len) == 0 && h->headers[i][len] == ':')
+        if (rt_http_header_is(h->headers[i], key))
             return MHD_YES;
     w->has_ct |= name_is(key, len, "content-type");
     w->has_accept |= name_is(key, len, "accept");
@@ -178,22 +175,15 @@ static int forward_headers(struct preq *r)
     struct hdr_walk w = { .r = r };
     w.connection = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Connection");
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, keep_header, &w);
-    for (size_t i = 0; i < h->n_headers && !w.failed; i++) {
-        struct curl_slist *t = curl_slist_append(r->headers, h->headers[i]);
-        w.failed = !t;
-        r->headers = t ? t : r->headers;
-    }
+    for (size_t i = 0; i < h->n_headers && !w.failed; i++)
+        w.failed = rt_http_header_add(&r->headers, h->headers[i]) != 0;
     static const char *const stop_ct = "Content-Type:", *const stop_acc = "Accept:",
                              *const stop_ua = "User-Agent:";
     const char *extra[] = { "Expect:", w.has_ct ? NULL : stop_ct,
                             w.has_accept ? NULL : stop_acc, w.has_ua ? NULL : stop_ua };
-    for (size_t i = 0; i < sizeof extra / sizeof extra[0] && !w.failed; i++) {
-        if (!extra[i])
-            continue;
-        struct curl_slist *t = curl_slist_append(r->headers, extra[i]);
-        w.failed = !t;
-        r->headers = t ? t : r->headers;
-    }
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0] && !w.failed; i++)
+        if (extra[i])
+            w.failed = rt_http_header_add(&r->headers, extra[i]) != 0;
     if (h->host && !w.failed)
         w.failed = add_line(&r->headers, "Host", 4, h->host) != 0;
     return w.failed ? -1 : 0;
@@ -203,18 +193,89 @@ static int forward_headers(struct preq *r)
 struct field { const char *name, *value; size_t nlen; };
 
 /*
- * The tokens of every Connection field among the n, joined by commas into conn (cap bytes), so
- * that one hop_by_hop scan per header line covers them all.  Tokens past cap (no real value is
- * near it) are left out: each line's scan stays bounded whatever the upstream sends.
+ * The upstream's header block split into fields, once: in place in a copy of the block, on the
+ * stack when block and fields fit (LiftWing's few short lines always do), so the engine's
+ * thread allocates nothing per answer; larger blocks (the engine bounds them at 64 KiB) go to
+ * the heap.
  */
-static void connection_tokens(const struct field *f, size_t n, char *conn, size_t cap)
+struct fields {
+    char *buf;
+    struct field *f;
+    size_t n;
+    char stack_buf[4096];
+    struct field stack_f[64];
+};
+
+/* Split hdr[0..len) (curl's "Name: value\r\n" lines) into fs.  0, or -1 out of memory. */
+static int fields_split(struct fields *fs, const char *hdr, size_t len)
+{
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += hdr[i] == '\n';
+    fs->n = 0;
+    fs->buf = len < sizeof fs->stack_buf ? fs->stack_buf : malloc(len + 1);
+    size_t stack_n = sizeof fs->stack_f / sizeof fs->stack_f[0];
+    fs->f = lines <= stack_n ? fs->stack_f : malloc(lines * sizeof *fs->f);
+    if (!fs->buf || !fs->f)
+        return -1;
+    memcpy(fs->buf, hdr, len);
+    fs->buf[len] = 0;
+    for (char *p = fs->buf, *end = fs->buf + len; p < end;) {
+        char *eol = memchr(p, '\n', (size_t)(end - p));
+        char *next = eol ? eol + 1 : end, *ve = eol ? eol : end;
+        char *colon = memchr(p, ':', (size_t)(ve - p));
+        if (colon && colon > p) {
+            char *v = colon + 1;
+            while (v < ve && (*v == ' ' || *v == '\t'))
+                v++;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            *colon = 0;
+            *ve = 0;
+            fs->f[fs->n++] = (struct field){ .name = p, .value = v,
+                                             .nlen = (size_t)(colon - p) };
+        }
+        p = next;
+    }
+    return 0;
+}
+
+static void fields_free(struct fields *fs)
+{
+    if (fs->buf != fs->stack_buf)
+        free(fs->buf);
+    if (fs->f != fs->stack_f)
+        free(fs->f);
+}
+
+/* The upstream's Content-Length (digits only), or -1 when it gave none. */
+static int64_t fields_length(const struct fields *fs)
+{
+    for (size_t i = 0; i < fs->n; i++) {
+        if (!name_is(fs->f[i].name, fs->f[i].nlen, "content-length"))
+            continue;
+        const char *v = fs->f[i].value;
+        int64_t len = 0;
+        for (; *v >= '0' && *v <= '9' && len <= (INT64_MAX - 9) / 10; v++)
+            len = len * 10 + (*v - '0');
+        return v > fs->f[i].value && !*v ? len : -1;
+    }
+    return -1;
+}
+
+/*
+ * The tokens of every Connection field, joined by commas into conn (cap bytes), so that one
+ * hop_by_hop scan per header line covers them all.  Tokens past cap (no real value is near
+ * it) are left out: each line's scan stays bounded whatever the upstream sends.
+ */
+static void connection_tokens(const struct fields *fs, char *conn, size_t cap)
 {
     size_t used = 0;
     conn[0] = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!name_is(f[i].name, f[i].nlen, "connection"))
+    for (size_t i = 0; i < fs->n; i++) {
+        if (!name_is(fs->f[i].name, fs->f[i].nlen, "connection"))
             continue;
-        for (const char *t = f[i].value; *t;) {
+        for (const char *t = fs->f[i].value; *t;) {
             t += strspn(t, " \t,");
             size_t k = strcspn(t, " \t,");
             if (k > 0 && used + k + 2 <= cap) {
@@ -228,74 +289,16 @@ static void connection_tokens(const struct field *f, size_t n, char *conn, size_
     }
 }
 
-/*
- * The upstream's header lines (hdr[0..len), as curl gave them) onto resp, minus hop-by-hop and
- * Content-Length (MHD's, from the response's size).  Names and values of any length (the
- * engine bounds the block at 64 KiB).  0, or -1 when out of memory.
- */
-static int answer_headers(struct MHD_Response *resp, const char *hdr, size_t len)
+/* The upstream's header fields onto resp, minus hop-by-hop and Content-Length (MHD's, from
+   the response's size). */
+static void answer_headers(struct MHD_Response *resp, const struct fields *fs)
 {
-    size_t lines = 1;
-    for (size_t i = 0; i < len; i++)
-        lines += hdr[i] == '\n';
-    char *buf = malloc(len + 1);
-    struct field *f = malloc(lines * sizeof *f);
-    if (!buf || !f) {
-        free(buf);
-        free(f);
-        return -1;
-    }
-    memcpy(buf, hdr, len);
-    buf[len] = 0;
-    size_t n = 0;
-    for (char *p = buf, *end = buf + len; p < end;) {
-        char *eol = memchr(p, '\n', (size_t)(end - p));
-        char *next = eol ? eol + 1 : end, *ve = eol ? eol : end;
-        char *colon = memchr(p, ':', (size_t)(ve - p));
-        if (colon && colon > p) {
-            char *v = colon + 1;
-            while (v < ve && (*v == ' ' || *v == '\t'))
-                v++;
-            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
-                ve--;
-            *colon = 0;
-            *ve = 0;
-            f[n++] = (struct field){ .name = p, .value = v, .nlen = (size_t)(colon - p) };
-        }
-        p = next;
-    }
     char conn[4096];
-    connection_tokens(f, n, conn, sizeof conn);
-    for (size_t i = 0; i < n; i++)
-        if (!hop_by_hop(f[i].name, f[i].nlen, conn) &&
-            !name_is(f[i].name, f[i].nlen, "content-length"))
-            MHD_add_response_header(resp, f[i].name, f[i].value);
-    free(f);
-    free(buf);
-    return 0;
-}
-
-/* The upstream's Content-Length in hdr[0..len) (digits only), or -1 when it gave none. */
-static int64_t answer_length(const char *hdr, size_t len)
-{
-    for (const char *p = hdr, *end = hdr + len; p < end;) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *next = eol ? eol + 1 : end;
-        if ((size_t)(next - p) > 15 && strncasecmp(p, "content-length:", 15) == 0) {
-            const char *v = p + 15;
-            while (v < next && (*v == ' ' || *v == '\t'))
-                v++;
-            int64_t n = 0;
-            const char *d = v;
-            while (d < next && *d >= '0' && *d <= '9' && n <= (INT64_MAX - 9) / 10)
-                n = n * 10 + (*d++ - '0');
-            while (d < next && (*d == ' ' || *d == '\t' || *d == '\r' || *d == '\n'))
-                d++;
-            return d > v && d == next ? n : -1;
-        }
-        p = next;
-    }
-    return -1;
+    connection_tokens(fs, conn, sizeof conn);
+    for (size_t i = 0; i < fs->n; i++)
+        if (!hop_by_hop(fs->f[i].name, fs->f[i].nlen, conn) &&
+            !name_is(fs->f[i].name, fs->f[i].nlen, "content-length"))
+            MHD_add_response_header(resp, fs->f[i].name, fs->f[i].value);
 }
 
 /* A HEAD answer's body reader: MHD sends no body for HEAD, so it is never called; if it
@@ -412,22 +415,24 @@ static void proxy_answer(void *ctx, const struct rt_plan_item *it, const struct 
     unsigned status;
     if (a->status > 0) {
         status = (unsigned)a->status;
-        const char *hdr = a->headers ? a->headers : "";
-        /* HEAD: the size a GET would have, as the upstream said it (MHD sends no body). */
-        int64_t head_len = strcmp(r->method, "HEAD") == 0
-                           ? answer_length(hdr, a->headers_len) : -1;
-        if (head_len >= 0)
-            resp = MHD_create_response_from_callback((uint64_t)head_len, 4096, no_body,
-                                                     NULL, NULL);
-        else
-            resp = MHD_create_response_from_buffer(a->body_len,
-                                                   (void *)(a->body ? a->body : ""),
-                                                   MHD_RESPMEM_MUST_COPY);
-        if (resp && answer_headers(resp, hdr, a->headers_len) != 0) {
-            MHD_destroy_response(resp);
+        struct fields fs;
+        if (fields_split(&fs, a->headers ? a->headers : "", a->headers_len) != 0) {
             status = MHD_HTTP_BAD_GATEWAY;
             resp = error_response("the recording proxy is out of memory");
+        } else {
+            /* HEAD: the size a GET would have, as the upstream said it (MHD sends no body). */
+            int64_t head_len = strcmp(r->method, "HEAD") == 0 ? fields_length(&fs) : -1;
+            if (head_len >= 0)
+                resp = MHD_create_response_from_callback((uint64_t)head_len, 4096, no_body,
+                                                         NULL, NULL);
+            else
+                resp = MHD_create_response_from_buffer(a->body_len,
+                                                       (void *)(a->body ? a->body : ""),
+                                                       MHD_RESPMEM_MUST_COPY);
+            if (resp)
+                answer_headers(resp, &fs);
         }
+        fields_free(&fs);
     } else {
         const char *msg;
         status = failure_status(rec->error, &msg);

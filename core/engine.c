@@ -1021,23 +1021,6 @@ static int send_due(struct engine *e, int64_t *now_rel)
     return n;
 }
 
-/* Does header line h ("Name: value", or "Name:" to send none) name the header name? */
-static int header_is(const char *h, const char *name)
-{
-    size_t n = strlen(name);
-    return strncasecmp(h, name, n) == 0 && h[n] == ':';
-}
-
-/* Append line to *l; on failure *l is kept whole (curl_slist_append returns NULL then). */
-static int header_add(struct curl_slist **l, const char *line)
-{
-    struct curl_slist *t = curl_slist_append(*l, line);
-    if (!t)
-        return -1;
-    *l = t;
-    return 0;
-}
-
 /*
  * The load's header list: the user's -H lines, then what the service needs that they did not
  * say.  The User-Agent is a list line, not CURLOPT_USERAGENT: with the option, libcurl 7.88
@@ -1051,18 +1034,18 @@ static int build_headers(struct engine *e, char *err, size_t errlen)
     int has_ct = 0, has_expect = 0, has_ua = 0;
     struct curl_slist *l = NULL;
     for (size_t i = 0; i < h->n_headers; i++) {
-        has_ct |= header_is(h->headers[i], "content-type");
-        has_expect |= header_is(h->headers[i], "expect");
-        has_ua |= header_is(h->headers[i], "user-agent");
-        if (header_add(&l, h->headers[i]) != 0)
+        has_ct |= rt_http_header_is(h->headers[i], "content-type");
+        has_expect |= rt_http_header_is(h->headers[i], "expect");
+        has_ua |= rt_http_header_is(h->headers[i], "user-agent");
+        if (rt_http_header_add(&l, h->headers[i]) != 0)
             goto oom;
     }
-    if (!has_ua && header_add(&l, "User-Agent: revtrace/" RT_VERSION) != 0)
+    if (!has_ua && rt_http_header_add(&l, "User-Agent: revtrace/" RT_VERSION) != 0)
         goto oom;
-    if (!has_ct && header_add(&l, "Content-Type: application/json") != 0)
+    if (!has_ct && rt_http_header_add(&l, "Content-Type: application/json") != 0)
         goto oom;
     /* No 100-continue round trip: the bodies are small and the server is known. */
-    if (!has_expect && header_add(&l, "Expect:") != 0)
+    if (!has_expect && rt_http_header_add(&l, "Expect:") != 0)
         goto oom;
     if (h->host) {
         size_t n = strlen(h->host) + 8;
@@ -1070,7 +1053,7 @@ static int build_headers(struct engine *e, char *err, size_t errlen)
         if (!hh)
             goto oom;
         snprintf(hh, n, "Host: %s", h->host);
-        int rc = header_add(&l, hh);
+        int rc = rt_http_header_add(&l, hh);
         free(hh);
         if (rc != 0)
             goto oom;
@@ -1679,6 +1662,10 @@ struct member {
     int started;
     int rc;
     char err[256];
+    /* under the group's mu: its latest progress, with its live histogram */
+    struct rt_progress snap;
+    struct rt_hist hist;
+    int posted;                     /* 1: snap and hist are set */
 };
 
 struct group {
@@ -1689,10 +1676,7 @@ struct group {
     int64_t handed;                         /* items handed out (--requests) */
     int plan_failed;                        /* the source failed: every engine sees it */
     char plan_err[256];
-    struct rt_progress *snaps;              /* n, the latest of each engine */
-    struct rt_hist *hists;                  /* n, each engine's live histogram with it */
     struct rt_hist *merged;                 /* group_sum's scratch */
-    char *posted;                           /* n: snaps[k] is set */
     _Atomic int halt;
     _Atomic int zero_done;                  /* engine 0's loop is over: others report */
     pthread_mutex_t report_mu;              /* one on_progress call at a time */
@@ -1737,8 +1721,8 @@ static void group_sum(struct group *g, struct rt_progress *out)
     out->sends_done = 1;
     rt_hist_reset(g->merged);
     for (int k = 0; k < g->n; k++) {
-        const struct rt_progress *p = &g->snaps[k];
-        if (!g->posted[k]) {
+        const struct rt_progress *p = &g->m[k].snap;
+        if (!g->m[k].posted) {
             out->sends_done = 0;
             continue;
         }
@@ -1754,7 +1738,7 @@ static void group_sum(struct group *g, struct rt_progress *out)
         out->offered_per_s += p->offered_per_s;
         out->achieved_per_s += p->achieved_per_s;
         out->sends_done &= p->sends_done;
-        rt_hist_merge(g->merged, &g->hists[k]);
+        rt_hist_merge(g->merged, &g->m[k].hist);
     }
     out->p50_us = rt_hist_quantile(g->merged, 0.5);
     out->p90_us = rt_hist_quantile(g->merged, 0.9);
@@ -1770,9 +1754,9 @@ static void group_progress(void *ctx, const struct rt_progress *p)
     int reporter = m->index == 0 || atomic_load(&g->zero_done);
     struct rt_progress sum;
     pthread_mutex_lock(&g->mu);
-    g->snaps[m->index] = *p;
-    g->hists[m->index] = m->e->hist;     /* this engine's thread: the hist is at rest */
-    g->posted[m->index] = 1;
+    m->snap = *p;
+    m->hist = m->e->hist;                /* this engine's thread: the hist is at rest */
+    m->posted = 1;
     if (reporter)
         group_sum(g, &sum);
     pthread_mutex_unlock(&g->mu);
@@ -1833,10 +1817,7 @@ static void group_free(struct group *g)
     for (int k = 0; g->m && k < g->n; k++)
         engine_delete(g->m[k].e);
     free(g->m);
-    free(g->snaps);
-    free(g->hists);
     free(g->merged);
-    free(g->posted);
     pthread_mutex_destroy(&g->report_mu);
     pthread_mutex_destroy(&g->mu);
 }
@@ -1893,11 +1874,8 @@ static int run_threads(const struct rt_http_config *http, const struct rt_load *
     pthread_mutex_init(&g.mu, NULL);
     pthread_mutex_init(&g.report_mu, NULL);
     g.m = calloc((size_t)g.n, sizeof *g.m);
-    g.snaps = calloc((size_t)g.n, sizeof *g.snaps);
-    g.hists = calloc((size_t)g.n, sizeof *g.hists);
     g.merged = calloc(1, sizeof *g.merged);
-    g.posted = calloc((size_t)g.n, 1);
-    int rc = g.m && g.snaps && g.hists && g.merged && g.posted ? 0 : -1;
+    int rc = g.m && g.merged ? 0 : -1;
     if (rc != 0)
         snprintf(err, errlen, "out of memory");
     for (int k = 0; k < g.n && rc == 0; k++) {

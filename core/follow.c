@@ -19,6 +19,7 @@
 #include "core/follow.h"
 
 #include "core/clock.h"
+#include "core/http.h"
 #include "core/recentchange.h"
 #include "core/sse.h"
 
@@ -223,9 +224,7 @@ static struct curl_slist *prepare(struct rt_follow *f)
     if (hdr && last[0]) {
         char line[1024];
         snprintf(line, sizeof line, "Last-Event-ID: %s", last);
-        struct curl_slist *more = curl_slist_append(hdr, line);
-        if (more)
-            hdr = more;
+        rt_http_header_add(&hdr, line);     /* without it, the stream resumes from now */
     }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
     return hdr;

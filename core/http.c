@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int rt_http_config_init(struct rt_http_config *c)
 {
@@ -19,6 +20,21 @@ int rt_http_config_init(struct rt_http_config *c)
     c->max_body_bytes = 1 << 20;
     c->body_template = strdup("{\"rev_id\": %d}");
     return c->body_template ? 0 : -1;
+}
+
+int rt_http_header_is(const char *h, const char *name)
+{
+    size_t n = strlen(name);
+    return strncasecmp(h, name, n) == 0 && h[n] == ':';
+}
+
+int rt_http_header_add(struct curl_slist **l, const char *line)
+{
+    struct curl_slist *t = curl_slist_append(*l, line);
+    if (!t)
+        return -1;
+    *l = t;
+    return 0;
 }
 
 void rt_http_default_trust(char **ca_file, char **ca_path)

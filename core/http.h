@@ -59,6 +59,13 @@ struct rt_request {
     const char *refuse;
 };
 
+/* Does header line h (curl's form: "Name: value", or "Name:" to send none) name the header
+   name, in any case? */
+int rt_http_header_is(const char *h, const char *name);
+/* Append line to the header list *l; on failure *l is kept whole (curl_slist_append gives
+   NULL then).  0, or -1 when out of memory. */
+int rt_http_header_add(struct curl_slist **l, const char *line);
+
 /* Defaults into a zeroed config (deadline 5 s, max-inflight 1024, template, 1 MiB cap). */
 int rt_http_config_init(struct rt_http_config *c);
 void rt_http_config_free(struct rt_http_config *c);
